@@ -1,0 +1,35 @@
+/**
+ * Ably for the app: the capability policy, the token service and its three
+ * token modes (`request`: signed TokenRequest, `token`: TokenDetails from
+ * Ably, `jwt`: Ably JWT), the options the browser connects with, and the
+ * server's publishers. What is signed here is verified by Ably, or locally by
+ * `lib/emulator/`. Routes and islands import from this module only.
+ */
+export {
+  canonicalCapability,
+  canonicalCapabilityFor,
+  type Capability,
+  capabilityFor,
+  InvalidUserIdError,
+  type LiveUser,
+  ROOM_CHANNEL,
+  USER_CHANNEL_PREFIX,
+  userChannel,
+} from "./capability.ts";
+export {
+  type BrowserClientOptions,
+  browserClientOptions,
+  type ServerClientOptions,
+  serverClientOptions,
+  type ServiceLocation,
+} from "./client_options.ts";
+export { createPublisher, type Publisher } from "./publish.ts";
+export {
+  AblyUnavailableError,
+  createTokenService,
+  DEFAULT_TIMEOUT_MS,
+  type IssuedCredential,
+  type TokenService,
+  type TokenServiceOptions,
+} from "./tokens.ts";
+export type { TokenRequest } from "./token_request.ts";

@@ -1,0 +1,204 @@
+/**
+ * The token service: what `GET /api/live` hands a signed-in browser, in one of
+ * three modes (`config.ably.tokenMode`):
+ *
+ * - `request` (default): a TokenRequest signed here (`token_request.ts`); the
+ *   browser's SDK exchanges it for a token at Ably or the emulator.
+ * - `token`: TokenDetails the server obtains itself through the SDK's
+ *   `auth.requestToken` (RSA8), one round trip to Ably or the emulator per call.
+ * - `jwt`: an Ably JWT signed here (`jwt.ts`).
+ *
+ * The counterpart that verifies what is signed here is Ably, or locally
+ * `lib/emulator/`. Whatever the mode, the clientId is the session user's id
+ * and the capability comes from `capability.ts`; the key secret stays in this
+ * process: nothing returned contains it.
+ */
+import * as Ably from "ably";
+import type { AblyKey, TokenMode } from "../config.ts";
+import { getLogger } from "../log.ts";
+import { canonicalCapabilityFor, type LiveUser } from "./capability.ts";
+import { createJwtSigner } from "./jwt.ts";
+import {
+  createTokenRequestSigner,
+  type TokenRequest,
+} from "./token_request.ts";
+
+/** One mode's credential: TokenRequest (`request`), TokenDetails (`token`), JWT string (`jwt`). */
+export type IssuedCredential = TokenRequest | Ably.TokenDetails | string;
+
+export interface TokenServiceOptions {
+  /** The app's key; its secret signs, and never leaves the server. */
+  key: AblyKey;
+  mode: TokenMode;
+  /** Token lifetime in milliseconds (`config.ably.tokenTtlMs`). */
+  ttlMs: number;
+  /**
+   * Where the server's REST client goes (`serverClientOptions`, or the
+   * emulator's options); Ably's defaults when absent.
+   */
+  clientOptions?: Ably.ClientOptions;
+  /** `token` mode: how long to wait for Ably. */
+  timeoutMs?: number;
+}
+
+export interface TokenService {
+  readonly mode: TokenMode;
+  /**
+   * The server's REST client, created once per service: `token` mode asks for
+   * tokens with it, the publishers (`publish.ts`) publish with it.
+   */
+  readonly rest: Ably.Rest;
+  /**
+   * A credential for `user`, to hand to that user's browser as the result of
+   * its `authCallback`.
+   *
+   * @throws {AblyUnavailableError} in `token` mode when Ably does not answer
+   * in time or refuses.
+   */
+  issue(user: LiveUser): Promise<IssuedCredential>;
+  /**
+   * Ends the service: later `issue` calls reject. The SDK's REST client holds
+   * no timers or sockets of its own between calls (its keep-alive agents are
+   * shared per process), so there is nothing else to release.
+   */
+  close(): void;
+}
+
+/**
+ * Ably (or the emulator) did not give a token. The route answers 503 with
+ * `Retry-After: retryAfterSeconds`.
+ */
+export class AblyUnavailableError extends Error {
+  readonly retryAfterSeconds = 5;
+  /** Ably's error code when it answered (e.g. 40101 for a bad key), else undefined. */
+  readonly code: number | undefined;
+
+  constructor(message: string, options: { code?: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "AblyUnavailableError";
+    this.code = options.code;
+  }
+}
+
+/** Ably's default HTTP timeout is 10 s; the route cannot hold a request that long. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
+
+const logger = getLogger(["live", "ably"]);
+const sdkLogger = getLogger(["live", "ably", "sdk"]);
+
+/**
+ * A token service for one key and mode.
+ *
+ * @example
+ * ```ts
+ * const tokens = createTokenService({
+ *   key: config.ably.key!,
+ *   mode: config.ably.tokenMode,
+ *   ttlMs: config.ably.tokenTtlMs,
+ *   clientOptions: serverClientOptions({ endpoint: config.ably.endpoint }),
+ * });
+ * const credential = await tokens.issue(sessionUser);
+ * ```
+ */
+export function createTokenService(
+  { key, mode, ttlMs, clientOptions = {}, timeoutMs = DEFAULT_TIMEOUT_MS }:
+    TokenServiceOptions,
+): TokenService {
+  const rest = new Ably.Rest({
+    httpRequestTimeout: timeoutMs,
+    // The SDK's own error lines go through the app's logging instead of
+    // straight to the console; `issue` logs each failure once, as an error.
+    logHandler: (message: string) => sdkLogger.debug("{message}", { message }),
+    ...clientOptions,
+    key: key.keyName + ":" + key.keySecret.reveal(),
+  });
+  const issue = issuerFor(mode, key, ttlMs, rest, timeoutMs);
+  let closed = false;
+  return {
+    mode,
+    rest,
+    issue(user) {
+      if (closed) return Promise.reject(new Error("token service closed"));
+      return issue(user);
+    },
+    close() {
+      closed = true;
+    },
+  };
+}
+
+function issuerFor(
+  mode: TokenMode,
+  key: AblyKey,
+  ttlMs: number,
+  rest: Ably.Rest,
+  timeoutMs: number,
+): (user: LiveUser) => Promise<IssuedCredential> {
+  switch (mode) {
+    case "request": {
+      const signer = createTokenRequestSigner(key);
+      return (user) =>
+        signer.sign({
+          clientId: user.id,
+          capability: canonicalCapabilityFor(user),
+          ttl: ttlMs,
+        });
+    }
+    case "jwt": {
+      const signer = createJwtSigner(key);
+      return (user) =>
+        signer.sign({
+          clientId: user.id,
+          capability: canonicalCapabilityFor(user),
+          ttlMs,
+        });
+    }
+    case "token":
+      return (user) => requestToken(rest, user, ttlMs, timeoutMs);
+  }
+}
+
+/** RSA8: the SDK signs a TokenRequest with the key and exchanges it itself. */
+async function requestToken(
+  rest: Ably.Rest,
+  user: LiveUser,
+  ttlMs: number,
+  timeoutMs: number,
+): Promise<Ably.TokenDetails> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new AblyUnavailableError(`no token from Ably in ${timeoutMs} ms`, {}),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([
+      rest.auth.requestToken({
+        clientId: user.id,
+        capability: canonicalCapabilityFor(user),
+        ttl: ttlMs,
+      }),
+      timeout,
+    ]);
+  } catch (error) {
+    const unavailable = error instanceof AblyUnavailableError
+      ? error
+      : new AblyUnavailableError("Ably refused or could not be reached", {
+        code: (error as Ably.ErrorInfo)?.code,
+        cause: error,
+      });
+    // The SDK's messages name the key by keyName only; the secret is never in them.
+    logger.error("token request failed: {reason} (code {code})", {
+      reason: (error as Error)?.message ?? String(error),
+      code: unavailable.code,
+      userId: user.id,
+    });
+    throw unavailable;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import type { LogRecord } from "@logtape/logtape";
+import type * as Ably from "ably";
+import { resetLogging, setupLogging } from "../log.ts";
+import { Secret } from "../secret.ts";
+import { canonicalCapabilityFor } from "./capability.ts";
+import { serverClientOptions } from "./client_options.ts";
+import type { TokenRequest } from "./token_request.ts";
+import {
+  AblyUnavailableError,
+  createTokenService,
+  type TokenServiceOptions,
+} from "./tokens.ts";
+
+const SECRET = "tokens-test-SECRET-value";
+const key = { keyName: "appId.keyId", keySecret: new Secret(SECRET) };
+const user = { id: "oidc:ünï:42" };
+
+/** A stand-in for Ably's `POST /keys/{keyName}/requestToken` on loopback. */
+function fakeAbly(
+  handler: (request: Request) => Response | Promise<Response>,
+): { url: URL; server: Deno.HttpServer } {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    handler,
+  );
+  return { url: new URL(`http://127.0.0.1:${server.addr.port}`), server };
+}
+
+function service(
+  mode: TokenServiceOptions["mode"],
+  extra: Partial<TokenServiceOptions> = {},
+) {
+  return createTokenService({ key, mode, ttlMs: 120_000, ...extra });
+}
+
+async function captureLogs<T>(
+  run: () => Promise<T>,
+): Promise<{ records: LogRecord[]; result: PromiseSettledResult<T> }> {
+  const records: LogRecord[] = [];
+  await setupLogging({ level: "debug", sink: (r) => records.push(r) });
+  try {
+    const [result] = await Promise.allSettled([run()]);
+    return { records, result };
+  } finally {
+    await resetLogging();
+  }
+}
+
+Deno.test("request mode: a TokenRequest for the user, without the secret", async () => {
+  const tokens = service("request");
+  try {
+    const request = await tokens.issue(user) as TokenRequest;
+    assert.equal(request.clientId, user.id);
+    assert.equal(request.keyName, "appId.keyId");
+    assert.equal(request.ttl, 120_000);
+    assert.equal(request.capability, canonicalCapabilityFor(user));
+    assert.ok(!JSON.stringify(request).includes(SECRET));
+  } finally {
+    tokens.close();
+  }
+});
+
+Deno.test("jwt mode: a JWT for the user, without the secret", async () => {
+  const tokens = service("jwt");
+  try {
+    const jwt = await tokens.issue(user) as string;
+    const claims = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.fromBase64(jwt.split(".")[1], { alphabet: "base64url" }),
+      ),
+    );
+    assert.equal(claims["x-ably-clientId"], user.id);
+    assert.equal(claims["x-ably-capability"], canonicalCapabilityFor(user));
+    assert.equal(claims.exp - claims.iat, 120);
+    assert.ok(!JSON.stringify(jwt).includes(SECRET));
+    assert.ok(
+      !atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))
+        .includes(SECRET),
+    );
+  } finally {
+    tokens.close();
+  }
+});
+
+Deno.test("token mode: TokenDetails from the service, asked for with the user's id and capability", async () => {
+  let received: Record<string, unknown> | undefined;
+  let path = "";
+  const { url, server } = fakeAbly(async (request) => {
+    path = new URL(request.url).pathname;
+    received = await request.json();
+    return Response.json({
+      token: "tok-1",
+      keyName: received!.keyName,
+      issued: Date.now(),
+      expires: Date.now() + 120_000,
+      capability: received!.capability,
+      clientId: received!.clientId,
+    });
+  });
+  const tokens = service("token", {
+    clientOptions: serverClientOptions({ endpoint: url }),
+  });
+  try {
+    const details = await tokens.issue(user) as Ably.TokenDetails;
+    assert.equal(path, "/keys/appId.keyId/requestToken");
+    assert.equal(received!.clientId, user.id);
+    assert.equal(received!.capability, canonicalCapabilityFor(user));
+    assert.equal(received!.ttl, 120_000);
+    assert.equal(details.token, "tok-1");
+    assert.equal(details.clientId, user.id);
+    assert.ok(!JSON.stringify(details).includes(SECRET));
+    assert.ok(!JSON.stringify(received).includes(SECRET));
+  } finally {
+    tokens.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("token mode: nobody listening → AblyUnavailableError, logged without the secret", async () => {
+  const { url, server } = fakeAbly(() => new Response());
+  await server.shutdown();
+  const tokens = service("token", {
+    clientOptions: serverClientOptions({ endpoint: url }),
+  });
+  try {
+    const { records, result } = await captureLogs(() => tokens.issue(user));
+    assert.equal(result.status, "rejected");
+    const error = (result as PromiseRejectedResult).reason;
+    assert.ok(error instanceof AblyUnavailableError, String(error));
+    assert.equal(error.retryAfterSeconds, 5);
+    const errors = records.filter((r) => r.level === "error");
+    assert.equal(errors.length, 1);
+    assert.deepEqual(errors[0].category, ["live", "ably"]);
+    assert.ok(!JSON.stringify(errors[0].properties).includes(SECRET));
+    assert.ok(!JSON.stringify(errors[0].message).includes(SECRET));
+  } finally {
+    tokens.close();
+  }
+});
+
+Deno.test("token mode: a service that does not answer → AblyUnavailableError after the timeout", async () => {
+  const { promise: released, resolve: release } = Promise.withResolvers<
+    void
+  >();
+  const { url, server } = fakeAbly(async () => {
+    await released;
+    return new Response("late");
+  });
+  const tokens = service("token", {
+    clientOptions: serverClientOptions({ endpoint: url }),
+    timeoutMs: 300,
+  });
+  try {
+    const started = performance.now();
+    const { result } = await captureLogs(() => tokens.issue(user));
+    const elapsed = performance.now() - started;
+    assert.equal(result.status, "rejected");
+    assert.ok(
+      (result as PromiseRejectedResult).reason instanceof AblyUnavailableError,
+    );
+    assert.ok(elapsed >= 250 && elapsed < 2_000, `${elapsed} ms`);
+  } finally {
+    tokens.close();
+    release();
+    await server.shutdown();
+  }
+});
+
+Deno.test("token mode: an Ably error answer → AblyUnavailableError carrying Ably's code", async () => {
+  const { url, server } = fakeAbly(() =>
+    new Response(
+      JSON.stringify({
+        error: { message: "invalid key", code: 40101, statusCode: 401 },
+      }),
+      { status: 401, headers: { "content-type": "application/json" } },
+    )
+  );
+  const tokens = service("token", {
+    clientOptions: serverClientOptions({ endpoint: url }),
+  });
+  try {
+    const { result } = await captureLogs(() => tokens.issue(user));
+    const error = (result as PromiseRejectedResult).reason;
+    assert.ok(error instanceof AblyUnavailableError, String(error));
+    assert.equal(error.code, 40101);
+  } finally {
+    tokens.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("the clientId is the user's id in every mode, and a closed service refuses", async () => {
+  for (const mode of ["request", "jwt"] as const) {
+    const tokens = service(mode);
+    const issued = await tokens.issue({ id: "github:7" });
+    const text = typeof issued === "string"
+      ? new TextDecoder().decode(
+        Uint8Array.fromBase64(issued.split(".")[1], { alphabet: "base64url" }),
+      )
+      : JSON.stringify(issued);
+    assert.match(text, /"(x-ably-)?clientId":"github:7"/);
+    tokens.close();
+    await assert.rejects(tokens.issue({ id: "github:7" }), /closed/);
+  }
+});
