@@ -1,0 +1,123 @@
+/**
+ * Island bundles: esbuild (from npm) builds the client entry (`client.ts`) and
+ * one entry per island module, for the browser, as ES modules with code
+ * splitting, minified; shared code (Preact, signals, this runtime) lands in
+ * common chunks, and a dynamic `import()` in an island (e.g. `ably/modular`)
+ * becomes its own chunk loaded only when called.
+ *
+ * Why esbuild's JS API rather than `deno bundle`: it runs in-process without
+ * spawning a Deno subprocess per build, returns files in memory (`write:
+ * false`, so `start` on Deno Deploy needs no writable file system), and takes
+ * ~100 ms here. It resolves bare imports through `node_modules` only, so a
+ * small plugin maps the `deno.json` import map first (`$fresh/` to this
+ * folder, `npm:` aliases to their package names).
+ */
+import * as esbuild from "esbuild";
+import type { Island } from "./islands.ts";
+
+/** The result of a build: file name (no folder) to content. */
+export type BundleFiles = Map<string, Uint8Array>;
+
+/** Finds the nearest `deno.json` at or above `dir` and returns its imports. */
+async function readImportMap(
+  dir: string,
+): Promise<{ base: string; imports: Record<string, string> }> {
+  for (let d = dir; d; d = d.slice(0, d.lastIndexOf("/"))) {
+    try {
+      const json = JSON.parse(await Deno.readTextFile(`${d}/deno.json`));
+      return { base: d, imports: json.imports ?? {} };
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+  return { base: dir, imports: {} };
+}
+
+/** `npm:pkg@1.2.3/sub` or `npm:/pkg@1.2.3/sub` to `pkg/sub`. */
+function npmName(target: string): string {
+  const spec = target.slice(4).replace(/^\//, "");
+  const at = spec.indexOf("@", spec.startsWith("@") ? 1 : 0);
+  if (at === -1) return spec;
+  const slash = spec.indexOf("/", at);
+  return spec.slice(0, at) + (slash === -1 ? "" : spec.slice(slash));
+}
+
+function importMapPlugin(
+  base: string,
+  imports: Record<string, string>,
+): esbuild.Plugin {
+  const keys = Object.keys(imports).sort((a, b) => b.length - a.length);
+  const map = (spec: string): string | undefined => {
+    for (const key of keys) {
+      const exact = key === spec;
+      if (!exact && !(key.endsWith("/") && spec.startsWith(key))) continue;
+      const target = imports[key] + (exact ? "" : spec.slice(key.length));
+      if (target.startsWith("npm:")) return npmName(target);
+      if (target.startsWith("./") || target.startsWith("../")) {
+        return new URL(target, `file://${base}/`).pathname;
+      }
+      return target;
+    }
+  };
+  return {
+    name: "deno-import-map",
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === "mapped") return undefined;
+        const mapped = map(args.path);
+        if (mapped === undefined || mapped === args.path) return undefined;
+        if (mapped.startsWith("/")) return { path: mapped };
+        return await build.resolve(mapped, {
+          kind: args.kind,
+          resolveDir: base,
+          importer: args.importer,
+          pluginData: "mapped",
+        });
+      });
+    },
+  };
+}
+
+/**
+ * Bundles the client entry and the island modules; `root` is the project
+ * folder (where `deno.json` and `node_modules` are).
+ */
+export async function bundle(
+  root: string,
+  islands: Island[],
+): Promise<BundleFiles> {
+  const { base, imports } = await readImportMap(root);
+  const entryPoints: Record<string, string> = {
+    main: new URL("./client.ts", import.meta.url).pathname,
+  };
+  for (const island of islands) entryPoints[island.entry] = island.path;
+  try {
+    const result = await esbuild.build({
+      entryPoints,
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      target: ["es2022"],
+      splitting: true,
+      minify: true,
+      treeShaking: true,
+      write: false,
+      outdir: "/_frsh_out",
+      entryNames: "[name]",
+      chunkNames: "chunk-[hash]",
+      jsx: "automatic",
+      jsxImportSource: "preact",
+      absWorkingDir: base,
+      nodePaths: [`${base}/node_modules`],
+      logLevel: "silent",
+      plugins: [importMapPlugin(base, imports)],
+    });
+    const files: BundleFiles = new Map();
+    for (const file of result.outputFiles) {
+      files.set(file.path.slice("/_frsh_out/".length), file.contents);
+    }
+    return files;
+  } finally {
+    await esbuild.stop();
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The types an app writes against: the manifest `dev()` generates, the
+ * configuration `start()` accepts, the context every handler, middleware,
+ * page, layout and app wrapper receives. Names and shapes follow Fresh 1.x
+ * (`src/server/types.ts`) so that the import map can point `$fresh/` at
+ * upstream Fresh without touching the app. Re-exported by `server.ts`.
+ */
+import type { ComponentChildren, ComponentType, VNode } from "preact";
+
+/** Where a request is going once middleware lets it through. */
+export type Destination = "internal" | "static" | "route" | "notFound";
+
+/** Options for `ctx.render()`: status and headers of the page response. */
+export interface RenderOptions {
+  /** HTTP status, 200 unless given. */
+  status?: number;
+  /** Status text sent with `status`. */
+  statusText?: string;
+  /** Extra response headers. */
+  headers?: HeadersInit;
+}
+
+/** The address of the client, as `Deno.serve` reports it. */
+export interface ConnInfo {
+  /** The remote end of the connection. */
+  remoteAddr: Deno.NetAddr;
+  /** The local end, when known. */
+  localAddr?: Deno.NetAddr;
+}
+
+/** Per-request context handed to middleware, handlers, pages and layouts. */
+export interface FreshContext<
+  State = Record<string, unknown>,
+  // deno-lint-ignore no-explicit-any -- Fresh's default, so untyped pages compile the same here and upstream
+  Data = any,
+  NotFoundData = Data,
+> {
+  /** The request URL, parsed. */
+  url: URL;
+  /** Values of `[param]` and `[...rest]` segments of the matched route. */
+  params: Record<string, string>;
+  /** Shared across middleware and the route; middleware fills it. */
+  state: State;
+  /** The pattern of the matched route, e.g. `/blog/:slug`. */
+  route: string;
+  /** What the request is heading to. */
+  destination: Destination;
+  /** The client's address. */
+  remoteAddr: Deno.NetAddr;
+  /** The local address, when the server reports it. */
+  localAddr?: Deno.NetAddr;
+  /** Prefix the app is mounted under; always empty here. */
+  basePath: string;
+  /** The configuration the server was started with. */
+  config: ResolvedFreshConfig;
+  /** What the handler passed to `render()`. */
+  data: Data;
+  /** The error being rendered by `_500`. */
+  error?: unknown;
+  /** Renders the page of the matched route with `data`. */
+  render(data?: Data, options?: RenderOptions): Promise<Response>;
+  /** Renders `_404` with status 404. */
+  renderNotFound(data?: NotFoundData): Promise<Response>;
+  /** Runs the next middleware, or the destination after the last one. */
+  next(): Promise<Response>;
+  /** In a layout or app wrapper: the inner part of the page. */
+  Component: ComponentType<Record<string, never>>;
+}
+
+/** What a page component receives as props. */
+export type PageProps<
+  // deno-lint-ignore no-explicit-any -- Fresh's default, so untyped pages compile the same here and upstream
+  T = any,
+  S = Record<string, unknown>,
+> = Omit<FreshContext<S, T>, "render" | "next" | "renderNotFound">;
+
+/** What an async route (`defineRoute`) receives as its second argument. */
+export type RouteContext<
+  // deno-lint-ignore no-explicit-any -- Fresh's default, so untyped pages compile the same here and upstream
+  T = any,
+  S = Record<string, unknown>,
+> = Omit<FreshContext<S, T>, "next" | "render">;
+
+/** Props of `routes/_app.tsx`. */
+export type AppProps<
+  // deno-lint-ignore no-explicit-any -- Fresh's default, so untyped pages compile the same here and upstream
+  T = any,
+  S = Record<string, unknown>,
+> = PageProps<T, S>;
+
+/** Props of a `_layout.tsx`. */
+export type LayoutProps<
+  // deno-lint-ignore no-explicit-any -- Fresh's default, so untyped pages compile the same here and upstream
+  T = any,
+  S = Record<string, unknown>,
+> = PageProps<T, S>;
+
+/** A route handler for one method, or for all when exported as a function. */
+export type Handler<
+  // deno-lint-ignore no-explicit-any -- Fresh's default, so untyped pages compile the same here and upstream
+  T = any,
+  State = Record<string, unknown>,
+> = (req: Request, ctx: FreshContext<State, T>) => Response | Promise<Response>;
+
+/** The HTTP methods a route may answer. */
+export type KnownMethod =
+  | "GET"
+  | "HEAD"
+  | "POST"
+  | "PUT"
+  | "DELETE"
+  | "OPTIONS"
+  | "PATCH";
+
+/** A route's handlers, one per method. */
+export type Handlers<
+  // deno-lint-ignore no-explicit-any -- Fresh's default, so untyped pages compile the same here and upstream
+  T = any,
+  State = Record<string, unknown>,
+> = { [K in KnownMethod]?: Handler<T, State> };
+
+/** A `_middleware.ts` handler: call `ctx.next()` to go on. */
+export type MiddlewareHandler<State = Record<string, unknown>> = (
+  req: Request,
+  ctx: FreshContext<State>,
+) => Response | Promise<Response>;
+
+/** A route module's `config` export. */
+export interface RouteConfig {
+  /** Render without `_app.tsx`. */
+  skipAppWrapper?: boolean;
+  /** Render without the `_layout.tsx` files of the folders above. */
+  skipInheritedLayouts?: boolean;
+}
+
+/** A page, layout or app component; may be async and take `(req, ctx)`. */
+export type PageComponent =
+  // deno-lint-ignore no-explicit-any -- page props vary per route; the router checks nothing about them
+  | ComponentType<any>
+  | ((
+    req: Request,
+    // deno-lint-ignore no-explicit-any -- context data varies per route
+    ctx: RouteContext<any, any>,
+  ) => Promise<VNode | Response | ComponentChildren>);
+
+/** What a file in `routes/` may export. */
+export interface RouteModule {
+  /** The page, layout or app component. */
+  default?: PageComponent;
+  /** Handlers, or a middleware function (or list of them) in `_middleware`. */
+  // deno-lint-ignore no-explicit-any -- modules are typed by their own authors; the router checks shapes at runtime
+  handler?: Handler<any, any> | Handlers<any, any> | MiddlewareHandler<any>[];
+  /** Per-route options. */
+  config?: RouteConfig;
+}
+
+/** What a file in `islands/` exports: components, each one an island. */
+export type IslandModule = Record<string, unknown>;
+
+/** The file `dev()` writes as `fresh.gen.ts`. */
+export interface Manifest {
+  /** Route modules keyed by path, e.g. `./routes/index.tsx`. */
+  routes: Record<string, RouteModule>;
+  /** Island modules keyed by path, e.g. `./islands/Counter.tsx`. */
+  islands: Record<string, IslandModule>;
+  /** `import.meta.url` of `fresh.gen.ts`: the project root. */
+  baseUrl: string;
+}
+
+/** Configuration for `start()`, `createHandler()` and `dev()`. */
+export interface FreshConfig {
+  /** Options for `Deno.serve`; `PORT` from the environment when no port. */
+  server?: Partial<Deno.ServeTcpOptions>;
+  /** Where `deno task build` writes and `start()` reads, `_fresh` unless given. */
+  build?: {
+    /** Output folder, relative to the project root. */
+    outDir?: string;
+  };
+  /** Folder of static files, `static` unless given. */
+  staticDir?: string;
+}
+
+/** `FreshConfig` with paths made absolute and defaults filled in. */
+export interface ResolvedFreshConfig {
+  /** The project root, from the manifest's `baseUrl`. */
+  root: string;
+  /** Absolute path of the build output folder. */
+  outDir: string;
+  /** Absolute path of the static files folder. */
+  staticDir: string;
+  /** Options for `Deno.serve`. */
+  server: Partial<Deno.ServeTcpOptions>;
+}
