@@ -1,0 +1,240 @@
+/**
+ * Channels of one emulator: subscribers with their modes, a bounded message
+ * history, serials, and fan-out (spec RTL6 publish, RTL7 subscribe, RTL10
+ * history and RTL15b channelSerial; RSL1/RSL2 for the REST side). A publish
+ * is serialised to JSON once and the same text goes to every subscriber.
+ * The counterpart is ably-js `RealtimeChannel.processMessage`, which reads
+ * `channelSerial` from ATTACHED/MESSAGE and sends it back on re-attach, so a
+ * re-attach after a resume replays what was missed.
+ */
+
+import { randomAlnum } from "../crypto.ts";
+import {
+  Action,
+  Flag,
+  type WireMessage,
+  type WirePresence,
+} from "./protocol.ts";
+import { PresenceSet } from "./presence.ts";
+
+/** A realtime connection as a channel sees it. */
+export interface Subscriber {
+  readonly id: string;
+  readonly echo: boolean;
+  sendText(text: string): void;
+}
+
+/** One publish as stored in history and replayed on attach. */
+export interface StoredPublish {
+  /** Channel serial of the publish: `<epoch>-<counter>`, sortable. */
+  channelSerial: string;
+  counter: number;
+  timestamp: number;
+  /** Publishing connection, if realtime. */
+  connectionId?: string;
+  /** The messages, every field filled in. */
+  messages: WireMessage[];
+  /** The MESSAGE frame as sent to subscribers. */
+  text: string;
+}
+
+/** One channel. */
+export class Channel {
+  readonly name: string;
+  readonly subscribers = new Map<Subscriber, number>();
+  readonly presence = new PresenceSet();
+  readonly #history: StoredPublish[] = [];
+  readonly #historyLimit: number;
+  readonly #epoch: string;
+  #counter = 0;
+
+  constructor(name: string, epoch: string, historyLimit: number) {
+    this.name = name;
+    this.#epoch = epoch;
+    this.#historyLimit = historyLimit;
+  }
+
+  /** The serial of the latest publish (RTL15b), or the channel's origin. */
+  get channelSerial(): string {
+    return serialOf(this.#epoch, this.#counter);
+  }
+
+  /** Whether the channel holds nothing worth keeping. */
+  get idle(): boolean {
+    return this.subscribers.size === 0 && this.presence.size === 0;
+  }
+
+  /**
+   * Stores and fans out one publish (RTL6, RSL1). Each message gets its id
+   * (`<protocolId>:<index>` unless the client chose one, TM2a), clientId,
+   * connectionId, timestamp and serial. `from` is skipped when it asked for
+   * `echo=false` (RTN2b).
+   */
+  publish(
+    input: WireMessage[],
+    origin: { protocolId: string; connectionId?: string; from?: Subscriber },
+    now: number,
+  ): StoredPublish {
+    const counter = ++this.#counter;
+    const channelSerial = serialOf(this.#epoch, counter);
+    const messages = input.map((m, i) => {
+      const out: WireMessage = {
+        ...m,
+        id: m.id ?? `${origin.protocolId}:${i}`,
+      };
+      if (origin.connectionId) out.connectionId = origin.connectionId;
+      out.timestamp = now;
+      out.serial = `${channelSerial}:${String(i).padStart(3, "0")}`;
+      out.action = 0;
+      return out;
+    });
+    const frame: Record<string, unknown> = {
+      action: Action.MESSAGE,
+      id: origin.protocolId,
+      channel: this.name,
+      channelSerial,
+      timestamp: now,
+      messages,
+    };
+    if (origin.connectionId) frame.connectionId = origin.connectionId;
+    const text = JSON.stringify(frame);
+    const stored: StoredPublish = {
+      channelSerial,
+      counter,
+      timestamp: now,
+      connectionId: origin.connectionId,
+      messages,
+      text,
+    };
+    this.#history.push(stored);
+    if (this.#history.length > this.#historyLimit) this.#history.shift();
+    for (const [sub, modes] of this.subscribers) {
+      if ((modes & Flag.SUBSCRIBE) === 0) continue;
+      if (sub === origin.from && !sub.echo) continue;
+      sub.sendText(text);
+    }
+    return stored;
+  }
+
+  /** Sends presence events to every subscriber with PRESENCE_SUBSCRIBE. */
+  broadcastPresence(
+    presence: WirePresence[],
+    meta: { id: string; connectionId: string; timestamp: number },
+  ): void {
+    if (presence.length === 0) return;
+    const text = JSON.stringify({
+      action: Action.PRESENCE,
+      channel: this.name,
+      id: meta.id,
+      connectionId: meta.connectionId,
+      timestamp: meta.timestamp,
+      presence,
+    });
+    for (const [sub, modes] of this.subscribers) {
+      if ((modes & Flag.PRESENCE_SUBSCRIBE) !== 0) sub.sendText(text);
+    }
+  }
+
+  /**
+   * Publishes after `channelSerial`, or undefined when continuity cannot be
+   * given (another emulator run, or older than the retained history).
+   */
+  since(channelSerial: string): StoredPublish[] | undefined {
+    const dash = channelSerial.lastIndexOf("-");
+    if (dash < 0 || channelSerial.slice(0, dash) !== this.#epoch) {
+      return undefined;
+    }
+    const counter = Number.parseInt(channelSerial.slice(dash + 1), 36);
+    if (!Number.isSafeInteger(counter) || counter > this.#counter) {
+      return undefined;
+    }
+    const oldest = this.#history[0]?.counter ?? this.#counter + 1;
+    if (counter < oldest - 1) return undefined;
+    return this.#history.filter((p) => p.counter > counter);
+  }
+
+  /**
+   * Publishes for a `rewind` channel param: a count (`"10"`) or a time span
+   * (`"30s"`, `"2m"`, `"1h"`), at most 100 (Ably's rewind limit).
+   */
+  rewind(spec: string, now: number): StoredPublish[] {
+    const count = /^\d+$/.test(spec) ? Number(spec) : undefined;
+    if (count !== undefined) {
+      return count === 0 ? [] : this.#history.slice(-Math.min(count, 100));
+    }
+    const match = /^(\d+)(s|m|h)$/.exec(spec);
+    if (!match) return [];
+    const unit =
+      { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
+    const from = now - Number(match[1]) * unit;
+    return this.#history.filter((p) => p.timestamp >= from).slice(-100);
+  }
+
+  /**
+   * History, flattened to messages (RSL2): backwards = newest first
+   * (the default), forwards = oldest first; `limit` at most 1000.
+   */
+  history(
+    opts: {
+      limit: number;
+      direction: "backwards" | "forwards";
+      start?: number;
+      end?: number;
+    },
+  ): WireMessage[] {
+    const all: WireMessage[] = [];
+    for (const p of this.#history) {
+      if (opts.start !== undefined && p.timestamp < opts.start) continue;
+      if (opts.end !== undefined && p.timestamp > opts.end) continue;
+      for (const m of p.messages) all.push(m);
+    }
+    if (opts.direction === "backwards") all.reverse();
+    return all.slice(0, opts.limit);
+  }
+}
+
+/** All channels of one emulator; idle channels beyond the bound are evicted. */
+export class ChannelRegistry {
+  readonly #channels = new Map<string, Channel>();
+  readonly #epoch = randomAlnum(8);
+  readonly #historyLimit: number;
+  readonly #maxChannels: number;
+
+  constructor(historyLimit: number, maxChannels: number) {
+    this.#historyLimit = historyLimit;
+    this.#maxChannels = maxChannels;
+  }
+
+  /** The channel, created on first use. */
+  get(name: string): Channel {
+    let channel = this.#channels.get(name);
+    if (!channel) {
+      if (this.#channels.size >= this.#maxChannels) this.#evictIdle();
+      channel = new Channel(name, this.#epoch, this.#historyLimit);
+      this.#channels.set(name, channel);
+    } else {
+      // Keep recently used channels at the end, so eviction hits the oldest.
+      this.#channels.delete(name);
+      this.#channels.set(name, channel);
+    }
+    return channel;
+  }
+
+  /** The channel if it exists. */
+  find(name: string): Channel | undefined {
+    return this.#channels.get(name);
+  }
+
+  #evictIdle(): void {
+    for (const [name, channel] of this.#channels) {
+      if (channel.idle) {
+        this.#channels.delete(name);
+        if (this.#channels.size < this.#maxChannels) return;
+      }
+    }
+  }
+}
+
+function serialOf(epoch: string, counter: number): string {
+  return `${epoch}-${counter.toString(36).padStart(10, "0")}`;
+}

@@ -1,0 +1,201 @@
+/**
+ * The realtime endpoint: accepts WebSocket upgrades at `/`, authenticates
+ * the CONNECT carried in the query string (RTN2: `key` or `access_token` /
+ * `accessToken`, `clientId`, `echo`, `resume`/`recover`, `format`, `v`),
+ * creates or resumes a Connection (RTN15) and sends heartbeats to every live
+ * socket every `maxIdleInterval` (RTN23). The counterpart is ably-js
+ * `WebSocketTransport` + `ConnectionManager`, which builds that URL and
+ * expects CONNECTED or ERROR as the first frame.
+ */
+
+import type { Authority } from "../auth.ts";
+import { AblyError, asAblyError, Errors } from "../errors.ts";
+import type { Grant } from "../tokens.ts";
+import { ChannelRegistry } from "./channels.ts";
+import {
+  Connection,
+  type ConnectionHost,
+  type ConnectionLimits,
+} from "./connection.ts";
+import { Action } from "./protocol.ts";
+
+/** Settings of the realtime endpoint. */
+export interface HubOptions extends ConnectionLimits {
+  maxConnections: number;
+  historyLimit: number;
+  maxChannels: number;
+}
+
+/** Every realtime connection of one emulator. */
+export class RealtimeHub implements ConnectionHost {
+  readonly channels: ChannelRegistry;
+  readonly limits: HubOptions;
+  readonly #auth: Authority;
+  readonly #byId = new Map<string, Connection>();
+  readonly #byKey = new Map<string, Connection>();
+  readonly #pending = new Set<WebSocket>();
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  constructor(auth: Authority, options: HubOptions) {
+    this.#auth = auth;
+    this.limits = options;
+    this.channels = new ChannelRegistry(
+      options.historyLimit,
+      options.maxChannels,
+    );
+    this.#heartbeat = setInterval(() => {
+      for (const conn of this.#byId.values()) conn.heartbeat();
+    }, options.maxIdleInterval);
+  }
+
+  /** Connections that currently hold a socket. */
+  get liveConnections(): number {
+    let n = 0;
+    for (const conn of this.#byId.values()) if (conn.live) n++;
+    return n;
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  grantForToken(token: string): Grant {
+    return this.#auth.grantForToken(token);
+  }
+
+  forget(connection: Connection): void {
+    if (this.#byId.get(connection.id) === connection) {
+      this.#byId.delete(connection.id);
+      this.#byKey.delete(connection.key);
+    }
+  }
+
+  /** Upgrades a request to the realtime protocol. */
+  upgrade(req: Request): Response {
+    if (this.#closed) {
+      return new Response("shutting down", { status: 503 });
+    }
+    const params = new URL(req.url).searchParams;
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    this.#pending.add(socket);
+    socket.onopen = () => {
+      this.#pending.delete(socket);
+      if (this.#closed) {
+        socket.close(1001);
+        return;
+      }
+      this.#open(socket, params);
+    };
+    socket.onclose = () => this.#pending.delete(socket);
+    socket.onerror = () => this.#pending.delete(socket);
+    return response;
+  }
+
+  #open(socket: WebSocket, params: URLSearchParams): void {
+    let grant: Grant;
+    let clientId: string | undefined;
+    try {
+      // RTN2a: this emulator speaks JSON only.
+      const format = params.get("format") ?? "json";
+      if (format !== "json") {
+        throw Errors.badRequest(
+          "The emulator speaks JSON only: set useBinaryProtocol: false",
+        );
+      }
+      // RTN2f: protocol version 2 or later (ably-js 2.x sends 6).
+      const v = params.get("v");
+      if (v !== null && !(Number(v) >= 2)) {
+        throw Errors.unsupportedVersion(`Unsupported protocol version ${v}`);
+      }
+      grant = this.#authenticate(params);
+      clientId = this.#identity(grant, params.get("clientId"));
+      if (this.liveConnections >= this.limits.maxConnections) {
+        throw Errors.connectionLimit(this.limits.maxConnections);
+      }
+    } catch (err) {
+      // Auth failures at connect: ERROR then close; a 4014x code makes the
+      // client fetch a new token and retry (RSA4b), others fail it (RTN14).
+      rejectSocket(socket, asAblyError(err));
+      return;
+    }
+    const echo = params.get("echo") !== "false";
+    const resumeKey = params.get("resume") ?? params.get("recover");
+    if (resumeKey !== null) {
+      const existing = this.#byKey.get(resumeKey);
+      if (existing && !existing.closed && existing.clientId === clientId) {
+        // RTN15c6: same connectionId, state and channels kept.
+        existing.bind(socket, grant);
+        return;
+      }
+    }
+    const conn = new Connection(this, grant, clientId, echo);
+    this.#byId.set(conn.id, conn);
+    this.#byKey.set(conn.key, conn);
+    // RTN15c7: a resume that cannot be honoured gets a new id and 80008.
+    conn.bind(
+      socket,
+      grant,
+      resumeKey !== null ? Errors.connectionExpired() : undefined,
+    );
+  }
+
+  /** RSA11 basic key auth or RSA3 token auth from the query string. */
+  #authenticate(params: URLSearchParams): Grant {
+    const key = params.get("key");
+    const token = params.get("access_token") ?? params.get("accessToken");
+    if (key !== null) return this.#auth.grantForKey(key);
+    if (token !== null) return this.#auth.grantForToken(token);
+    throw Errors.invalidCredentials("No key or access_token in the request");
+  }
+
+  /**
+   * RSA7 / RTN2d: the connection's clientId. A token bound to a clientId
+   * fixes it (a different one asked for → 40102); a wildcard token or a key
+   * lets the client pick one or stay anonymous.
+   */
+  #identity(grant: Grant, asked: string | null): string | undefined {
+    if (asked === "*") {
+      throw Errors.invalidClientId("clientId '*' cannot be used to connect");
+    }
+    if (grant.clientId === undefined) {
+      if (asked !== null) {
+        throw Errors.incompatibleCredentials(
+          "clientId given but the token is anonymous",
+        );
+      }
+      return undefined;
+    }
+    if (grant.clientId === "*") return asked ?? undefined;
+    if (asked !== null && asked !== grant.clientId) {
+      throw Errors.incompatibleCredentials(
+        "clientId does not match the token's clientId",
+      );
+    }
+    return grant.clientId;
+  }
+
+  /** Closes every socket and timer; the hub accepts nothing afterwards. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    for (const conn of [...this.#byId.values()]) conn.destroy(1001);
+    for (const socket of this.#pending) {
+      try {
+        socket.close(1001);
+      } catch {
+        // Not open yet: Deno drops it with the server.
+      }
+    }
+    this.#pending.clear();
+  }
+}
+
+function rejectSocket(socket: WebSocket, err: AblyError): void {
+  try {
+    socket.send(JSON.stringify({ action: Action.ERROR, error: err.toWire() }));
+    socket.close(1000);
+  } catch {
+    // The client left already.
+  }
+}

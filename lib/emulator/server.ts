@@ -1,0 +1,123 @@
+/**
+ * Starts an emulator: one `Deno.serve` on loopback that routes WebSocket
+ * upgrades to the realtime hub (realtime/hub.ts) and everything else to the
+ * REST handler (rest.ts). The counterpart is `emulatorClientOptions`
+ * (client_options.ts), which points ably-js at the URL returned here.
+ */
+
+import { Authority } from "./auth.ts";
+import { randomAlnum } from "./crypto.ts";
+import { generateDevKey, type KeyInput, KeyRing, parseKey } from "./keys.ts";
+import { RealtimeHub } from "./realtime/hub.ts";
+import { handleRest } from "./rest.ts";
+
+/** Options of startEmulator; every limit has an Ably-like default. */
+export interface EmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; loopback by default. */
+  hostname?: string;
+  /** API keys (`appId.keyId:secret`, optionally `={capability}`); a random
+   * dev key with every right when none is given. */
+  keys?: KeyInput[];
+  /** Largest message (name + data + clientId + extras), bytes: 65536. */
+  maxMessageSize?: number;
+  /** Largest inbound WebSocket frame, bytes: 524288. */
+  maxFrameSize?: number;
+  /** Simultaneous live connections: 1000. */
+  maxConnections?: number;
+  /** Channels one connection may attach: 200. */
+  maxChannelsPerConnection?: number;
+  /** How long a dropped connection can be resumed, ms: 120000. */
+  connectionStateTtl?: number;
+  /** Heartbeat period and the client's idle allowance, ms: 15000. */
+  maxIdleInterval?: number;
+  /** Delay before a dropped connection's presence leaves, ms: 15000. */
+  presenceLeaveDelay?: number;
+  /** Publishes kept per channel for history, rewind and resume: 1000. */
+  historyLimit?: number;
+  /** Channels kept at most (idle ones evicted first): 10000. */
+  maxChannels?: number;
+  /** Issued tokens kept at most: 100000. */
+  maxTokens?: number;
+  /** TokenRequest nonces remembered at most: 100000. */
+  maxNonces?: number;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  /** Port actually bound. */
+  port: number;
+  /** Hostname bound. */
+  hostname: string;
+  /** The keys it accepts, as `appId.keyId:secret`. */
+  keys: string[];
+  /** Closes every socket, timer and the listener. */
+  close(): Promise<void>;
+}
+
+/** Starts an Ably-compatible emulator. */
+export function startEmulator(
+  options: EmulatorOptions = {},
+): Promise<Emulator> {
+  const keyInputs = options.keys?.length ? options.keys : [generateDevKey()];
+  const ring = new KeyRing(keyInputs.map(parseKey));
+  const auth = new Authority(ring, {
+    maxTokens: options.maxTokens ?? 100_000,
+    maxNonces: options.maxNonces ?? 100_000,
+  }, Date.now);
+  const maxMessageSize = options.maxMessageSize ?? 65_536;
+  const hub = new RealtimeHub(auth, {
+    maxMessageSize,
+    maxFrameSize: options.maxFrameSize ?? 524_288,
+    maxConnections: options.maxConnections ?? 1000,
+    maxChannelsPerConnection: options.maxChannelsPerConnection ?? 200,
+    connectionStateTtl: options.connectionStateTtl ?? 120_000,
+    maxIdleInterval: options.maxIdleInterval ?? 15_000,
+    presenceLeaveDelay: options.presenceLeaveDelay ?? 15_000,
+    historyLimit: options.historyLimit ?? 1000,
+    maxChannels: options.maxChannels ?? 10_000,
+    serverId: `emulator-${randomAlnum(6)}`,
+  });
+  const restCtx = {
+    auth,
+    channels: hub.channels,
+    maxMessageSize,
+    now: Date.now,
+  };
+  const hostname = options.hostname ?? "127.0.0.1";
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: options.port ?? 0,
+      hostname,
+      onListen: () => {},
+    }, (req) => {
+      if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        return hub.upgrade(req);
+      }
+      return handleRest(req, restCtx);
+    });
+  } catch (err) {
+    hub.close();
+    return Promise.reject(err);
+  }
+  const port = server.addr.port;
+  const urlHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+  let closing: Promise<void> | undefined;
+  return Promise.resolve({
+    url: `http://${urlHost}:${port}`,
+    port,
+    hostname,
+    keys: ring.all().map((k) => `${k.keyName}:${k.secret}`),
+    close() {
+      closing ??= (async () => {
+        hub.close();
+        await server.shutdown();
+      })();
+      return closing;
+    },
+  });
+}
