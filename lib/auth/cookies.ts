@@ -1,0 +1,119 @@
+/**
+ * The two cookies of the sign-in, read and written here only.
+ *
+ * - the session cookie holds a session id and nothing else: 32 random bytes,
+ *   base64url, exactly 43 characters. `__Host-session` (Secure) over https;
+ *   `session` over plain http, which the app only serves on loopback.
+ * - the state cookie (`__Host-oauth-state` / `oauth-state`) holds the `state`
+ *   of a sign-in in progress, 10 minutes, so the callback can tell that the
+ *   browser bringing the code is the one that started (RFC 6749 §10.12).
+ *
+ * Both: HttpOnly, SameSite=Lax (the provider's redirect back is a top-level
+ * GET, which Lax lets through), Path=/. Reading is strict: a header that is
+ * oversized, names the cookie twice, or holds a value of the wrong shape
+ * yields "no cookie", never an exception.
+ */
+
+/** Longest Cookie header read at all; browsers send far less for this app. */
+export const MAX_COOKIE_HEADER = 8192;
+
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+const STATE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Whether cookies for this request get `Secure` and the `__Host-` prefix. */
+export function isSecureRequest(request: Request): boolean {
+  return new URL(request.url).protocol === "https:";
+}
+
+/** The session cookie's name for this request's scheme. */
+export function sessionCookieName(request: Request): string {
+  return isSecureRequest(request) ? "__Host-session" : "session";
+}
+
+/** The state cookie's name for this request's scheme. */
+export function stateCookieName(request: Request): string {
+  return isSecureRequest(request) ? "__Host-oauth-state" : "oauth-state";
+}
+
+/** A fresh session id: 32 random bytes, base64url (43 characters). */
+export function newSessionId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** The session id the request carries, or `null` for none or a malformed one. */
+export function readSessionId(request: Request): string | null {
+  const value = readCookie(request, sessionCookieName(request));
+  return value !== null && SESSION_ID.test(value) ? value : null;
+}
+
+/** The sign-in state the request carries, or `null`. */
+export function readStateCookie(request: Request): string | null {
+  const value = readCookie(request, stateCookieName(request));
+  return value !== null && STATE.test(value) ? value : null;
+}
+
+/** `Set-Cookie` value carrying a session id for `maxAgeSeconds`. */
+export function sessionCookie(
+  request: Request,
+  sessionId: string,
+  maxAgeSeconds: number,
+): string {
+  return serialize(
+    request,
+    sessionCookieName(request),
+    sessionId,
+    maxAgeSeconds,
+  );
+}
+
+/** `Set-Cookie` value that removes the session cookie. */
+export function clearSessionCookie(request: Request): string {
+  return serialize(request, sessionCookieName(request), "", 0);
+}
+
+/** `Set-Cookie` value carrying a sign-in's state for `maxAgeSeconds`. */
+export function stateCookie(
+  request: Request,
+  state: string,
+  maxAgeSeconds: number,
+): string {
+  return serialize(request, stateCookieName(request), state, maxAgeSeconds);
+}
+
+/** `Set-Cookie` value that removes the state cookie. */
+export function clearStateCookie(request: Request): string {
+  return serialize(request, stateCookieName(request), "", 0);
+}
+
+/**
+ * The value of cookie `name`, or `null` when absent, when present more than
+ * once (which copy the server would see depends on the parser: refuse both),
+ * or when the header is oversized.
+ */
+function readCookie(request: Request, name: string): string | null {
+  const header = request.headers.get("cookie");
+  if (header === null || header.length > MAX_COOKIE_HEADER) return null;
+  let found: string | null = null;
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq === -1 || pair.slice(0, eq).trim() !== name) continue;
+    if (found !== null) return null;
+    found = pair.slice(eq + 1).trim();
+  }
+  return found;
+}
+
+function serialize(
+  request: Request,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+): string {
+  const secure = isSecureRequest(request) ? "; Secure" : "";
+  return `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly; SameSite=Lax${secure}`;
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}

@@ -1,0 +1,48 @@
+/**
+ * Why a sign-in failed, as a code the route turns into a status and a page.
+ *
+ * `lib/auth` never chooses an HTTP status for a failure: it throws an
+ * `AuthError` whose `code` says what went wrong, and `routes/auth/callback.ts`
+ * maps codes to 400 (the browser brought something wrong or stale: start
+ * again) or 502 (the provider misbehaved). Messages are fixed strings: they
+ * never carry a code, token or state from the request.
+ */
+
+/** Every way a sign-in can fail. */
+export type AuthErrorCode =
+  /** The callback carried no `state` (RFC 6749 §4.1.2). */
+  | "missing_state"
+  /** `state` unknown, expired or already used (RFC 6749 §10.12). */
+  | "invalid_state"
+  /** `state` not the one this browser was given at sign-in (RFC 6749 §10.12, login CSRF). */
+  | "state_mismatch"
+  /** `iss` missing or not the provider's issuer (RFC 9207 §2.4). */
+  | "issuer_mismatch"
+  /** The provider sent `error=` instead of a code (RFC 6749 §4.1.2.1). */
+  | "provider_denied"
+  /** The token endpoint refused the code (RFC 6749 §5.2), e.g. reused or expired. */
+  | "token_rejected"
+  /** The provider could not be reached, or answered with something unusable. */
+  | "provider_unavailable"
+  /** The provider's user record lacks a usable subject. */
+  | "invalid_user";
+
+/** A failed sign-in step; the route decides the status from `code`. */
+export class AuthError extends Error {
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+    options?: {
+      /** The provider's `error` value (`access_denied`, …), already checked to be a plain token. */
+      providerError?: string;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { cause: options?.cause });
+    this.name = "AuthError";
+    this.providerError = options?.providerError;
+  }
+
+  /** For `provider_denied` and `token_rejected`: the provider's `error` code. */
+  readonly providerError: string | undefined;
+}

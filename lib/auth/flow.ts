@@ -1,0 +1,388 @@
+/**
+ * The sign-in, as four helpers shaped like deno_kv_oauth's: `signIn`,
+ * `handleCallback`, `signOut`, `getSessionId`, plus `getSessionUser`, the
+ * one look-up pages and the token route make.
+ *
+ * The flow is OAuth 2's authorization code grant with PKCE S256 and `state`
+ * (RFC 6749 §4.1, RFC 7636), run by oauth4webapi against a `Provider`
+ * (`providers.ts`):
+ *
+ * 1. `signIn` stores `["oauth", state]` → `{ codeVerifier, redirectTo,
+ *    redirectUri, expiresAt }` for 10 minutes, sets the state cookie, and
+ *    sends the browser to the provider.
+ * 2. `handleCallback` takes that record exactly once (read, then delete under
+ *    a versionstamp check), then checks the response (`state`, `iss`,
+ *    `error=`), exchanges the code, learns the user, stores
+ *    `["sessions", id]` under a new id, sets the session cookie and sends the
+ *    browser to the stored target. Any failure throws an `AuthError` whose
+ *    code the route maps to a status; the sign-in record is gone by then, so
+ *    a failed exchange means signing in again.
+ * 3. `signOut` deletes the session in KV and in this instance's cache and
+ *    clears the cookie.
+ *
+ * No provider token is stored: the app needs who signed in, not access to
+ * their account.
+ */
+import * as oauth from "oauth4webapi";
+import { getLogger } from "../log.ts";
+import {
+  clearSessionCookie,
+  clearStateCookie,
+  newSessionId,
+  readSessionId,
+  readStateCookie,
+  sessionCookie,
+  stateCookie,
+} from "./cookies.ts";
+import { AuthError } from "./errors.ts";
+import type { Provider } from "./providers.ts";
+import { safeRedirectTarget } from "./redirect.ts";
+import type { SessionCacheOptions } from "./session_cache.ts";
+import { createSessionStore, type SessionStore } from "./sessions.ts";
+import { toUser, type User } from "./user.ts";
+
+/** How long a started sign-in may take before its state is refused. */
+export const SIGN_IN_TTL_MS = 10 * 60 * 1000;
+
+/** The path the provider sends the browser back to. */
+export const CALLBACK_PATH = "/auth/callback";
+
+export interface AuthOptions {
+  kv: Deno.Kv;
+  provider: Provider;
+  /** How long a sign-in lasts (`SESSION_TTL_SECONDS`). */
+  sessionTtlSeconds: number;
+  /**
+   * The per-instance session cache of `getSessionUser`. On by default
+   * (10,000 sessions, 5 s each, never past a session's expiry), because
+   * every page and every `/api/live` call looks the session up; a sign-out
+   * on another instance then takes up to `ttlMs` to be seen here. `false`
+   * reads KV on every look-up.
+   */
+  sessionCache?: SessionCacheOptions | false;
+  /** The clock, for tests; `Date.now` unless given. */
+  now?: () => number;
+}
+
+/** What `["oauth", state]` holds between `signIn` and `handleCallback`. */
+interface SignInRecord {
+  codeVerifier: string;
+  /** Same-origin path to land on afterwards. */
+  redirectTo: string;
+  /** The `redirect_uri` sent, which the token request must repeat (RFC 6749 §4.1.3). */
+  redirectUri: string;
+  expiresAt: number;
+}
+
+/** A completed sign-in. */
+export interface CallbackResult {
+  /** 302 to the target, with the session cookie set. */
+  response: Response;
+  sessionId: string;
+  user: User;
+}
+
+/** The sign-in helpers bound to one KV store and one provider. */
+export interface Auth {
+  /** Starts a sign-in: 302 to the provider. `redirect` (or `?redirect=`) is where to land after. */
+  signIn(request: Request, options?: { redirect?: string }): Promise<Response>;
+  /** Finishes a sign-in at `CALLBACK_PATH`. @throws {AuthError} */
+  handleCallback(request: Request): Promise<CallbackResult>;
+  /** Ends the request's session: 303 to `redirect` (default `/`), cookie cleared. */
+  signOut(request: Request, options?: { redirect?: string }): Promise<Response>;
+  /** The well-formed session id the request carries, or `null`. No KV read. */
+  getSessionId(request: Request): string | null;
+  /** The signed-in user, or `null` for no, expired or forged session. At most one KV read. */
+  getSessionUser(request: Request): Promise<User | null>;
+  /** The provider this instance signs in with. */
+  readonly provider: Provider;
+  /** The session store (tests, and the token route's look-up by id). */
+  readonly sessions: SessionStore;
+}
+
+const log = getLogger(["live", "auth"]);
+
+/**
+ * The sign-in helpers.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuth({ kv, provider, sessionTtlSeconds: 7 * 24 * 3600 });
+ * const user = await auth.getSessionUser(request); // User | null
+ * ```
+ */
+export function createAuth(options: AuthOptions): Auth {
+  const { kv, provider, sessionTtlSeconds } = options;
+  const now = options.now ?? Date.now;
+  const sessions = createSessionStore({
+    kv,
+    ttlSeconds: sessionTtlSeconds,
+    cache: options.sessionCache,
+    now,
+  });
+
+  async function signIn(
+    request: Request,
+    signInOptions: { redirect?: string } = {},
+  ): Promise<Response> {
+    const url = new URL(request.url);
+    const as = await authorizationServer();
+    const state = oauth.generateRandomState();
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const redirectUri = new URL(CALLBACK_PATH, url.origin).href;
+    const record: SignInRecord = {
+      codeVerifier,
+      redirectTo: safeRedirectTarget(
+        signInOptions.redirect ?? url.searchParams.get("redirect"),
+      ),
+      redirectUri,
+      expiresAt: now() + SIGN_IN_TTL_MS,
+    };
+    await kv.set(["oauth", state], record, { expireIn: SIGN_IN_TTL_MS });
+
+    const target = new URL(as.authorization_endpoint!);
+    target.searchParams.set("response_type", "code");
+    target.searchParams.set("client_id", provider.client.client_id);
+    target.searchParams.set("redirect_uri", redirectUri);
+    target.searchParams.set("scope", provider.scope);
+    target.searchParams.set("state", state);
+    // RFC 7636 §4.2–4.3: only the S256 challenge leaves the server.
+    target.searchParams.set(
+      "code_challenge",
+      await oauth.calculatePKCECodeChallenge(codeVerifier),
+    );
+    target.searchParams.set("code_challenge_method", "S256");
+
+    const headers = new Headers({
+      Location: target.href,
+      "Cache-Control": "no-store",
+    });
+    headers.append(
+      "Set-Cookie",
+      stateCookie(request, state, SIGN_IN_TTL_MS / 1000),
+    );
+    return new Response(null, { status: 302, headers });
+  }
+
+  async function handleCallback(request: Request): Promise<CallbackResult> {
+    try {
+      return await completeSignIn(request);
+    } catch (error) {
+      const reason = error instanceof AuthError
+        ? error.code
+        : "provider_unavailable";
+      log.warn("sign-in failed: {reason}", {
+        reason,
+        provider: provider.name,
+        providerError: error instanceof AuthError
+          ? error.providerError
+          : undefined,
+      });
+      if (error instanceof AuthError) throw error;
+      throw new AuthError(
+        "provider_unavailable",
+        "the provider could not complete the sign-in",
+        { cause: error },
+      );
+    }
+  }
+
+  async function completeSignIn(request: Request): Promise<CallbackResult> {
+    const url = new URL(request.url);
+    const state = url.searchParams.get("state");
+    // RFC 6749 §4.1.2: the provider must return the `state` it was given.
+    if (!state) {
+      throw new AuthError("missing_state", "the callback carried no state");
+    }
+    const record = await takeSignIn(state);
+    // RFC 6749 §10.12: the state must belong to this browser, or anyone
+    // could sign a victim in as themselves with a callback URL of their own.
+    if (readStateCookie(request) !== state) {
+      throw new AuthError(
+        "state_mismatch",
+        "this sign-in was started in another browser",
+      );
+    }
+
+    const as = await authorizationServer();
+    let params: URLSearchParams;
+    try {
+      // RFC 9207 §2.4: `iss`, when sent (required when the provider
+      // advertises `authorization_response_iss_parameter_supported`), must be
+      // the provider's issuer; RFC 6749 §4.1.2: `state` must match;
+      // RFC 6749 §4.1.2.1: `error=` is a refusal, not a code.
+      params = oauth.validateAuthResponse(
+        as,
+        provider.client,
+        url.searchParams,
+        state,
+      );
+    } catch (error) {
+      if (error instanceof oauth.AuthorizationResponseError) {
+        throw new AuthError(
+          "provider_denied",
+          "the provider refused the sign-in",
+          {
+            providerError: plainErrorCode(error.error),
+          },
+        );
+      }
+      if (
+        error instanceof oauth.OperationProcessingError &&
+        /"iss"/.test(error.message)
+      ) {
+        throw new AuthError(
+          "issuer_mismatch",
+          "the response names another issuer, or none",
+        );
+      }
+      throw new AuthError(
+        "provider_unavailable",
+        "the authorization response is malformed",
+        { cause: error },
+      );
+    }
+
+    let tokens: oauth.TokenEndpointResponse;
+    try {
+      // RFC 7636 §4.5: the verifier proves this server started the sign-in;
+      // RFC 6749 §4.1.3: the same redirect_uri as in the request.
+      let response = await oauth.authorizationCodeGrantRequest(
+        as,
+        provider.client,
+        provider.clientAuth,
+        params,
+        record.redirectUri,
+        record.codeVerifier,
+        provider.requestOptions(),
+      );
+      if (provider.normalizeTokenResponse) {
+        response = await provider.normalizeTokenResponse(response);
+      }
+      // RFC 6749 §5.1 (and OIDC Core §3.1.3.7 for the ID token): oauth4webapi
+      // checks the response shape, token type, and the ID token's iss/aud/exp.
+      tokens = await oauth.processAuthorizationCodeResponse(
+        as,
+        provider.client,
+        response,
+        provider.openid ? { requireIdToken: true } : undefined,
+      );
+    } catch (error) {
+      // RFC 6749 §5.2: the provider refused the code or the verifier.
+      if (error instanceof oauth.ResponseBodyError) {
+        throw new AuthError("token_rejected", "the provider refused the code", {
+          providerError: plainErrorCode(error.error),
+        });
+      }
+      throw error;
+    }
+
+    const user = toUser(
+      provider.name,
+      await provider.fetchProfile(as, tokens),
+    );
+
+    // A new id at every sign-in, whatever the browser had (no fixation); the
+    // old session, if any, ends here.
+    const previous = readSessionId(request);
+    if (previous) await sessions.delete(previous);
+    const sessionId = newSessionId();
+    await sessions.create(sessionId, user);
+    log.info("signed in {userId} with {provider}", {
+      userId: user.id,
+      provider: provider.name,
+    });
+
+    const headers = new Headers({
+      Location: record.redirectTo,
+      "Cache-Control": "no-store",
+    });
+    headers.append(
+      "Set-Cookie",
+      sessionCookie(request, sessionId, sessionTtlSeconds),
+    );
+    headers.append("Set-Cookie", clearStateCookie(request));
+    return {
+      response: new Response(null, { status: 302, headers }),
+      sessionId,
+      user,
+    };
+  }
+
+  /**
+   * Reads and deletes `["oauth", state]` as one step: of two callbacks
+   * racing with the same state, the versionstamp check lets one through
+   * (RFC 6749 §10.5: a code, and so its state, is single use).
+   */
+  async function takeSignIn(state: string): Promise<SignInRecord> {
+    if (state.length > 512) {
+      throw new AuthError("invalid_state", "unknown or expired sign-in");
+    }
+    const key = ["oauth", state];
+    const entry = await kv.get<SignInRecord>(key);
+    if (entry.value === null) {
+      throw new AuthError("invalid_state", "unknown or expired sign-in");
+    }
+    const { ok } = await kv.atomic().check(entry).delete(key).commit();
+    if (!ok) {
+      throw new AuthError("invalid_state", "this sign-in was already used");
+    }
+    // KV expiry is lazy: check the record's own deadline too.
+    if (entry.value.expiresAt <= now()) {
+      throw new AuthError("invalid_state", "unknown or expired sign-in");
+    }
+    return entry.value;
+  }
+
+  async function authorizationServer(): Promise<oauth.AuthorizationServer> {
+    try {
+      return await provider.authorizationServer();
+    } catch (error) {
+      throw new AuthError(
+        "provider_unavailable",
+        "the provider's configuration could not be read",
+        { cause: error },
+      );
+    }
+  }
+
+  async function signOut(
+    request: Request,
+    signOutOptions: { redirect?: string } = {},
+  ): Promise<Response> {
+    const sessionId = readSessionId(request);
+    if (sessionId) {
+      const user = await sessions.getUser(sessionId);
+      await sessions.delete(sessionId);
+      if (user) log.info("signed out {userId}", { userId: user.id });
+    }
+    const headers = new Headers({
+      Location: safeRedirectTarget(signOutOptions.redirect),
+      "Cache-Control": "no-store",
+    });
+    headers.append("Set-Cookie", clearSessionCookie(request));
+    return new Response(null, { status: 303, headers });
+  }
+
+  function getSessionUser(request: Request): Promise<User | null> {
+    const sessionId = readSessionId(request);
+    return sessionId ? sessions.getUser(sessionId) : Promise.resolve(null);
+  }
+
+  return {
+    signIn,
+    handleCallback,
+    signOut,
+    getSessionId: readSessionId,
+    getSessionUser,
+    provider,
+    sessions,
+  };
+}
+
+/** The provider's `error` value if it is a plain token (RFC 6749 §4.1.2.1 allows only %x20-21 / %x23-5B / %x5D-7E); otherwise `undefined`. */
+function plainErrorCode(value: unknown): string | undefined {
+  return typeof value === "string" && /^[a-z_]{1,64}$/.test(value)
+    ? value
+    : undefined;
+}

@@ -1,0 +1,93 @@
+/**
+ * Sessions in Deno KV: `["sessions", id]` → `{ user, createdAt, expiresAt }`,
+ * written with `expireIn` = the session TTL.
+ *
+ * KV deletes expired keys lazily, so a read can still return a session past
+ * its time: `getUser` checks `expiresAt` itself and treats such a record as
+ * absent. One KV read per look-up, or none when the optional per-instance
+ * cache (`session_cache.ts`) remembers the id. Ids are made in `cookies.ts`.
+ */
+import { SessionCache, type SessionCacheOptions } from "./session_cache.ts";
+import { isUser, type User } from "./user.ts";
+
+/** What `["sessions", id]` holds. */
+export interface SessionRecord {
+  user: User;
+  /** Epoch ms of the sign-in. */
+  createdAt: number;
+  /** Epoch ms after which the session is not accepted, whatever KV returns. */
+  expiresAt: number;
+}
+
+export interface SessionStoreOptions {
+  kv: Deno.Kv;
+  /** How long a sign-in lasts. */
+  ttlSeconds: number;
+  /** Cache look-ups per instance (see `session_cache.ts`); `false` reads KV every time. */
+  cache?: SessionCacheOptions | false;
+  /** The clock, for tests; `Date.now` unless given. */
+  now?: () => number;
+}
+
+/** Sessions of one KV store. */
+export interface SessionStore {
+  /** Stores a new session for `user` under `id`. */
+  create(id: string, user: User): Promise<SessionRecord>;
+  /** The user of session `id`, or `null` when missing, expired or malformed. */
+  getUser(id: string): Promise<User | null>;
+  /** Ends session `id` in KV and in this instance's cache. */
+  delete(id: string): Promise<void>;
+  /** The cache, when enabled (tests and metrics look at it). */
+  readonly cache: SessionCache | undefined;
+}
+
+export function sessionKey(id: string): Deno.KvKey {
+  return ["sessions", id];
+}
+
+/** A session store over `kv`. */
+export function createSessionStore(options: SessionStoreOptions): SessionStore {
+  const { kv, ttlSeconds } = options;
+  const now = options.now ?? Date.now;
+  const cache = options.cache === false
+    ? undefined
+    : new SessionCache(options.cache);
+  const ttlMs = ttlSeconds * 1000;
+
+  return {
+    cache,
+    async create(id, user) {
+      const createdAt = now();
+      const record: SessionRecord = {
+        user,
+        createdAt,
+        expiresAt: createdAt + ttlMs,
+      };
+      await kv.set(sessionKey(id), record, { expireIn: ttlMs });
+      return record;
+    },
+    async getUser(id) {
+      const at = now();
+      const cached = cache?.get(id, at);
+      if (cached) return cached;
+      const generation = cache?.generation ?? 0;
+      const entry = await kv.get<SessionRecord>(sessionKey(id));
+      const record = entry.value;
+      if (!isRecord(record) || record.expiresAt <= at) return null;
+      cache?.set(id, record.user, record.expiresAt, at, generation);
+      return record.user;
+    },
+    async delete(id) {
+      cache?.delete(id);
+      await kv.delete(sessionKey(id));
+      cache?.delete(id);
+    },
+  };
+}
+
+function isRecord(value: unknown): value is SessionRecord {
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return isUser(record.user) && typeof record.expiresAt === "number" &&
+    typeof record.createdAt === "number";
+}

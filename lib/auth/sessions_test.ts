@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { createSessionStore, sessionKey } from "./sessions.ts";
+import type { User } from "./user.ts";
+
+const alice: User = {
+  id: "embedded:alice",
+  provider: "embedded",
+  login: "alice",
+  name: "alice",
+  avatarUrl: null,
+};
+
+Deno.test("a session past expiresAt is refused even if KV still returns it", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 1_000_000;
+    const store = createSessionStore({
+      kv,
+      ttlSeconds: 60,
+      cache: false,
+      now: () => now,
+    });
+    // Written without expireIn, as a record KV has not yet collected.
+    await kv.set(sessionKey("s1"), {
+      user: alice,
+      createdAt: now - 120_000,
+      expiresAt: now - 60_000,
+    });
+    assert.equal(await store.getUser("s1"), null);
+
+    await store.create("s2", alice);
+    assert.deepEqual(await store.getUser("s2"), alice);
+    now += 60_000;
+    assert.equal(await store.getUser("s2"), null);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("the cache never extends a session past its expiry", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 1_000_000;
+    const store = createSessionStore({
+      kv,
+      ttlSeconds: 60,
+      cache: { ttlMs: 3_600_000 },
+      now: () => now,
+    });
+    await store.create("s", alice);
+    assert.deepEqual(await store.getUser("s"), alice);
+    now += 60_000;
+    assert.equal(await store.getUser("s"), null);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("the cache answers without KV within its TTL; delete is immediate", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 1_000_000;
+    const store = createSessionStore({
+      kv,
+      ttlSeconds: 3600,
+      cache: { ttlMs: 5000 },
+      now: () => now,
+    });
+    await store.create("s", alice);
+    assert.ok(await store.getUser("s"));
+    // Removed behind the cache's back (another instance's sign-out): still
+    // served for at most ttlMs.
+    await kv.delete(sessionKey("s"));
+    assert.ok(await store.getUser("s"));
+    now += 5000;
+    assert.equal(await store.getUser("s"), null);
+
+    await store.create("t", alice);
+    assert.ok(await store.getUser("t"));
+    await store.delete("t");
+    assert.equal(await store.getUser("t"), null);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("malformed records read as no session", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = createSessionStore({ kv, ttlSeconds: 60 });
+    await kv.set(sessionKey("a"), true);
+    await kv.set(sessionKey("b"), { user: { id: 1 }, expiresAt: Infinity });
+    assert.equal(await store.getUser("a"), null);
+    assert.equal(await store.getUser("b"), null);
+    assert.equal(store.cache?.size, 0);
+  } finally {
+    kv.close();
+  }
+});

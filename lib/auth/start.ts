@@ -1,0 +1,96 @@
+/**
+ * Sign-in as configured: turns `config.oauth` into a running `Auth`.
+ *
+ * - `github`, `oidc`: the provider from its client settings; nothing to start.
+ * - `embedded`: starts the embedded OpenID Connect provider (`lib/idp`) on a
+ *   free loopback port, accepting any loopback `/auth/callback` as redirect
+ *   URI (the app's own port may be chosen after this runs), and signs in
+ *   against it as provider `embedded`.
+ *
+ * `close()` stops what was started; the KV handle stays the caller's.
+ */
+import type { AppConfig } from "../config.ts";
+import { type Idp, startIdp } from "../idp/mod.ts";
+import { type Auth, CALLBACK_PATH, createAuth } from "./flow.ts";
+import { githubProvider, oidcProvider, type Provider } from "./providers.ts";
+import type { SessionCacheOptions } from "./session_cache.ts";
+
+export interface AuthServicesOptions {
+  /** Passed to `createAuth`; its default (on, 5 s) unless given. */
+  sessionCache?: SessionCacheOptions | false;
+}
+
+export interface AuthServices {
+  auth: Auth;
+  /** The embedded provider, when `OAUTH_PROVIDER` is unset. */
+  idp: Idp | undefined;
+  /** Stops the embedded provider, if one was started. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * ```ts
+ * const { auth, close } = await startAuthServices(config, kv);
+ * ```
+ */
+export async function startAuthServices(
+  config: Pick<AppConfig, "oauth" | "sessionTtlSeconds">,
+  kv: Deno.Kv,
+  options: AuthServicesOptions = {},
+): Promise<AuthServices> {
+  let idp: Idp | undefined;
+  let provider: Provider;
+  const { oauth } = config;
+  switch (oauth.provider) {
+    case "github":
+      provider = githubProvider({
+        clientId: oauth.clientId,
+        clientSecret: oauth.clientSecret.reveal(),
+      });
+      break;
+    case "oidc":
+      provider = oidcProvider({
+        issuer: oauth.issuer,
+        clientId: oauth.clientId,
+        clientSecret: oauth.clientSecret.reveal(),
+      });
+      break;
+    case "embedded":
+      idp = await startIdp({ redirectUris: isLoopbackCallback });
+      provider = oidcProvider({
+        name: "embedded",
+        issuer: idp.issuer,
+        clientId: idp.clientId,
+        clientSecret: idp.clientSecret,
+      });
+      break;
+  }
+  const auth = createAuth({
+    kv,
+    provider,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    sessionCache: options.sessionCache,
+  });
+  return {
+    auth,
+    idp,
+    close: async () => {
+      await idp?.close();
+    },
+  };
+}
+
+/** `http://127.0.0.1:<any port>/auth/callback` (or localhost): the app on this machine. */
+export function isLoopbackCallback(uri: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return false;
+  }
+  return url.protocol === "http:" &&
+    (url.hostname === "127.0.0.1" || url.hostname === "localhost") &&
+    url.pathname === CALLBACK_PATH && !url.search && !url.hash &&
+    !url.username && !url.password;
+}
