@@ -36,7 +36,7 @@ export async function manifestText(root: string): Promise<string> {
   const used = new Set<string>();
   const nameOf = (path: string, folder: string) => {
     const base = "$" + path.slice(folder.length + 1).replace(MODULE, "")
-      .replace(/[^A-Za-z0-9_$]/g, "_");
+      .replace(/[^A-Za-z0-9_$]+/g, "_");
     let name = base;
     for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
     used.add(name);

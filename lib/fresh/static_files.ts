@@ -36,7 +36,24 @@ export async function loadStaticFiles(dir: string): Promise<StaticFiles> {
     }
   };
   await walk(dir, "");
-  const etags = new Map<string, string>();
+  // Files are fixed for the life of the process, so the ETag is computed
+  // once, and small files are kept in memory.
+  const cache = new Map<
+    string,
+    { etag: string; body?: Uint8Array<ArrayBuffer> }
+  >();
+  const read = async (file: string) => {
+    const hit = cache.get(file);
+    if (hit?.body) return { etag: hit.etag, body: hit.body };
+    const body = await Deno.readFile(file);
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
+    const etag = `"${btoa(String.fromCharCode(...digest.subarray(0, 12)))}"`;
+    cache.set(file, {
+      etag,
+      body: body.length <= 256 * 1024 ? body : undefined,
+    });
+    return { etag, body };
+  };
 
   return {
     entries: [...files.keys()].sort().map((path) => ({
@@ -45,15 +62,9 @@ export async function loadStaticFiles(dir: string): Promise<StaticFiles> {
     })),
     lookup: (pathname) => files.get(pathname),
     async serve(req, url, file) {
-      const body = await Deno.readFile(file);
-      let etag = etags.get(file);
-      if (!etag) {
-        const digest = await crypto.subtle.digest("SHA-256", body);
-        etag = `"${
-          btoa(String.fromCharCode(...new Uint8Array(digest).subarray(0, 12)))
-        }"`;
-        etags.set(file, etag);
-      }
+      let etag = cache.get(file)?.etag;
+      let body: Uint8Array<ArrayBuffer> | undefined;
+      if (!etag) ({ etag, body } = await read(file));
       const headers = new Headers({
         "content-type": contentType(file),
         etag,
@@ -66,6 +77,7 @@ export async function loadStaticFiles(dir: string): Promise<StaticFiles> {
       if (tags?.some((t) => t === etag || t === "*")) {
         return new Response(null, { status: 304, headers });
       }
+      body ??= (await read(file)).body;
       headers.set("content-length", String(body.length));
       return new Response(req.method === "HEAD" ? null : body, { headers });
     },

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { bundle } from "./bundler.ts";
+import { collectIslands } from "./islands.ts";
+import * as LiveStatus from "../../tests/fixtures/lazy/islands/LiveStatus.tsx";
+
+const ROOT = new URL("../../tests/fixtures/lazy", import.meta.url).pathname;
+
+Deno.test("an island's dynamic import of an npm package becomes its own lazy chunk", async () => {
+  const islands = collectIslands(
+    { "./islands/LiveStatus.tsx": LiveStatus },
+    ROOT,
+  );
+  const files = await bundle(ROOT, islands);
+  const decode = (name: string) => new TextDecoder().decode(files.get(name));
+  const island = decode("island-livestatus.js");
+  const lazy = island.match(/import\("\.\/(chunk-[\w-]+\.js)"\)/);
+  assert.ok(lazy, "the island loads a chunk with import()");
+  assert.match(decode(lazy[1]), /BaseRealtime|ably/i);
+  assert.doesNotMatch(decode("main.js"), /BaseRealtime/);
+  const staticImports = [...island.matchAll(/from"\.\/(chunk-[\w-]+\.js)"/g)]
+    .map((m) => m[1]);
+  assert.ok(!staticImports.includes(lazy[1]));
+});
