@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { startEmulator } from "./mod.ts";
+import {
+  closeClient,
+  rawSocket,
+  realtimeClient,
+  restClient,
+  tokenRequestCallback,
+  waitFor,
+  withTimeout,
+} from "./test_helpers.ts";
+
+const KEY = "app.full:fullsecret";
+
+Deno.test("a 3 s token is renewed through the callback; the channel stays attached", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const rest = restClient(emu);
+  const calls = { count: 0 };
+  const client = realtimeClient(emu, {
+    authCallback: tokenRequestCallback(
+      rest,
+      { clientId: "erin", ttl: 3000 },
+      calls,
+    ),
+  });
+  try {
+    const channel = client.channels.get("renew");
+    const got: unknown[] = [];
+    await channel.subscribe((m) => got.push(m.data));
+    const connectionId = client.connection.id;
+    const states: string[] = [];
+    channel.on((change) => states.push(change.current));
+    // RTN22: the emulator sends AUTH at half the remaining life (1.5 s).
+    await waitFor(() => calls.count >= 3, 6000, "two renewals");
+    assert.equal(client.connection.state, "connected");
+    assert.equal(client.connection.id, connectionId);
+    assert.equal(channel.state, "attached");
+    assert.deepEqual(
+      states.filter((s) => s !== "attached" && s !== "update"),
+      [],
+    );
+    await rest.channels.get("renew").publish("after", "renewed");
+    await waitFor(() => got.length === 1, 5000, "message after renewal");
+    assert.deepEqual(got, ["renewed"]);
+  } finally {
+    await closeClient(client);
+    await emu.close();
+  }
+});
+
+Deno.test("an unrenewed token ends in DISCONNECTED 40142 and a closed socket", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  try {
+    const details = await restClient(emu).auth.requestToken({ ttl: 600 });
+    const raw = await rawSocket(
+      emu,
+      `access_token=${details.token}&format=json&v=6`,
+    );
+    await withTimeout(raw.closed, 5000, "expiry close");
+    const actions = raw.frames.map((f) => f.action);
+    assert.deepEqual(actions, [4, 17, 6]);
+    const last = raw.frames[2].error as { code: number; statusCode: number };
+    assert.equal(last.code, 40142);
+    assert.equal(last.statusCode, 401);
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("AUTH with another clientId's token is refused with 40102", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  try {
+    const rest = restClient(emu);
+    const first = await rest.auth.requestToken({ clientId: "frank" });
+    const other = await rest.auth.requestToken({ clientId: "mallory" });
+    const raw = await rawSocket(
+      emu,
+      `access_token=${first.token}&format=json&v=6`,
+    );
+    await waitFor(() => raw.frames.length === 1);
+    raw.socket.send(
+      JSON.stringify({ action: 17, auth: { accessToken: other.token } }),
+    );
+    await withTimeout(raw.closed, 5000, "close after 40102");
+    assert.equal((raw.frames[1].error as { code: number }).code, 40102);
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("an abrupt drop keeps the connection for resume; presence leaves after the delay", async () => {
+  const emu = await startEmulator({ keys: [KEY], presenceLeaveDelay: 300 });
+  const watcher = realtimeClient(emu, { key: KEY, clientId: "watcher" });
+  try {
+    const watch = watcher.channels.get("drop");
+    await watch.attach();
+    const raw = await rawSocket(
+      emu,
+      `key=${KEY}&clientId=gina&format=json&v=6`,
+    );
+    await waitFor(() => raw.frames.length === 1);
+    const connected = raw.frames[0] as {
+      connectionId: string;
+      connectionKey: string;
+    };
+    raw.socket.send(JSON.stringify({ action: 10, channel: "drop" }));
+    raw.socket.send(
+      JSON.stringify({
+        action: 14,
+        channel: "drop",
+        msgSerial: 0,
+        presence: [{ action: 2 }],
+      }),
+    );
+    await waitFor(
+      () => raw.frames.some((f) => f.action === 1),
+      5000,
+      "presence ACK",
+    );
+    const present = async () =>
+      (await watch.presence.get()).map((m) => m.clientId);
+    assert.deepEqual(await present(), ["gina"]);
+
+    // Resume inside connectionStateTtl: same connectionId, no error (RTN15c6).
+    raw.socket.close();
+    await raw.closed;
+    const back = await rawSocket(
+      emu,
+      `key=${KEY}&clientId=gina&format=json&v=6&resume=${
+        encodeURIComponent(connected.connectionKey)
+      }`,
+    );
+    await waitFor(() => back.frames.length === 1);
+    assert.equal(back.frames[0].connectionId, connected.connectionId);
+    assert.equal(back.frames[0].error, undefined);
+
+    // Dropped again and left alone: presence leaves after 300 ms.
+    const left: string[] = [];
+    await watch.presence.subscribe("leave", (m) => left.push(m.clientId ?? ""));
+    back.socket.close();
+    await back.closed;
+    await waitFor(() => left.length === 1, 3000, "leave after drop");
+    assert.deepEqual(left, ["gina"]);
+
+    // An unknown connectionKey: new connectionId and 80008 (RTN15c7).
+    const stale = await rawSocket(
+      emu,
+      `key=${KEY}&format=json&v=6&resume=nope`,
+    );
+    await waitFor(() => stale.frames.length === 1);
+    assert.notEqual(stale.frames[0].connectionId, connected.connectionId);
+    assert.equal((stale.frames[0].error as { code: number }).code, 80008);
+    stale.socket.close();
+    await stale.closed;
+  } finally {
+    await closeClient(watcher);
+    await emu.close();
+  }
+});
+
+Deno.test("after an emulator restart on the same port the SDK reconnects and re-attaches", async () => {
+  let emu = await startEmulator({ keys: [KEY] });
+  const port = emu.port;
+  const calls = { count: 0 };
+  const client = realtimeClient(emu, {
+    authCallback: tokenRequestCallback(
+      restClient(emu),
+      { clientId: "hal" },
+      calls,
+    ),
+  });
+  try {
+    const channel = client.channels.get("restart");
+    const got: unknown[] = [];
+    await channel.subscribe((m) => got.push(m.data));
+    const firstId = client.connection.id;
+    await emu.close();
+    emu = await startEmulator({ keys: [KEY], port });
+    await waitFor(
+      () =>
+        client.connection.state === "connected" &&
+        client.connection.id !== firstId,
+      10_000,
+      "reconnect",
+    );
+    await waitFor(() => channel.state === "attached", 5000, "re-attach");
+    // The old token is unknown to the new run: the SDK fetched another.
+    assert.ok(calls.count >= 2);
+    await restClient(emu).channels.get("restart").publish("x", "again");
+    await waitFor(() => got.length === 1, 5000, "message after restart");
+    assert.deepEqual(got, ["again"]);
+  } finally {
+    await closeClient(client);
+    await emu.close();
+  }
+});
