@@ -1,0 +1,56 @@
+/**
+ * The app's process-wide services, reachable from routes.
+ *
+ * Routes are modules the runtime imports; they cannot take constructor
+ * arguments. `main.ts` (or a test) builds the services once, calls
+ * `installServices()` before the handler serves its first request, and
+ * routes call `services()`. Tests call `uninstallServices()` in `finally` so
+ * the next test installs its own.
+ *
+ * Holds handles only; building them is the job of their own modules
+ * (`lib/kv.ts`, `lib/auth/start.ts`).
+ */
+import type { Auth } from "./auth/mod.ts";
+import type { AppConfig } from "./config.ts";
+
+/** What routes may use. */
+export interface Services {
+  /** The configuration, read once at start-up. */
+  config: AppConfig;
+  /** The app's KV store. */
+  kv: Deno.Kv;
+  /** Sign-in and session look-up. */
+  auth: Auth;
+}
+
+let installed: Services | undefined;
+
+/** Makes `services` available to routes; once per process (or per test). */
+export function installServices(services: Services): void {
+  if (installed) {
+    throw new Error(
+      "services are already installed; call uninstallServices() first",
+    );
+  }
+  installed = services;
+}
+
+/**
+ * The installed services.
+ *
+ * @throws {Error} when nothing is installed: a wiring mistake in `main.ts`
+ * or a test, reported as such rather than as an undefined property.
+ */
+export function services(): Services {
+  if (!installed) {
+    throw new Error(
+      "services are not installed: main.ts (or the test) must call installServices() before serving requests",
+    );
+  }
+  return installed;
+}
+
+/** Forgets the installed services (tests). */
+export function uninstallServices(): void {
+  installed = undefined;
+}

@@ -1,0 +1,88 @@
+/**
+ * `GET /auth/callback`: where the provider sends the browser back. Success is
+ * `handleCallback`'s redirect with the session cookie; a failure renders the
+ * page below with a status from the failure's code: 400 when the browser
+ * brought something stale or refused (start again), 502 when the provider
+ * misbehaved. Never a 500: `lib/auth` turns every provider failure into an
+ * `AuthError`.
+ *
+ * The page is also `signin.ts`'s, for a provider that cannot be reached.
+ */
+import type { Handlers, PageProps } from "$fresh/server.ts";
+import { AuthError, type AuthErrorCode } from "../../lib/auth/mod.ts";
+import { services } from "../../lib/services.ts";
+import type { State } from "../_middleware.ts";
+
+/** What the failure page shows. */
+export interface SignInFailure {
+  code: AuthErrorCode;
+  /** The provider's own error code (`access_denied`, …), when it sent one. */
+  providerError?: string;
+}
+
+const STATUS: Record<AuthErrorCode, 400 | 502> = {
+  missing_state: 400,
+  invalid_state: 400,
+  state_mismatch: 400,
+  issuer_mismatch: 400,
+  provider_denied: 400,
+  token_rejected: 400,
+  provider_unavailable: 502,
+  invalid_user: 502,
+};
+
+const MESSAGE: Record<AuthErrorCode, string> = {
+  missing_state:
+    "This page only works as the end of a sign-in, and the sign-in details are missing.",
+  invalid_state:
+    "This sign-in has expired or was already completed. Sign-ins must finish within 10 minutes.",
+  state_mismatch:
+    "This sign-in was started in another browser or tab that no longer matches.",
+  issuer_mismatch: "The sign-in response came from an unexpected provider.",
+  provider_denied: "The sign-in was cancelled or refused at the provider.",
+  token_rejected: "The provider did not accept this sign-in.",
+  provider_unavailable:
+    "The sign-in provider could not be reached or answered unexpectedly.",
+  invalid_user: "The sign-in provider sent an account we cannot use.",
+};
+
+/** Renders a failed sign-in with its status. */
+export function renderFailure(
+  error: AuthError,
+  ctx: {
+    render(data: SignInFailure, init: { status: number }): Promise<Response>;
+  },
+): Promise<Response> {
+  return ctx.render(
+    { code: error.code, providerError: error.providerError },
+    { status: STATUS[error.code] },
+  );
+}
+
+export const handler: Handlers<SignInFailure, State> = {
+  async GET(req, ctx) {
+    try {
+      return (await services().auth.handleCallback(req)).response;
+    } catch (error) {
+      if (error instanceof AuthError) return renderFailure(error, ctx);
+      throw error;
+    }
+  },
+};
+
+export default function SignInFailed({ data }: PageProps<SignInFailure>) {
+  return (
+    <main>
+      <h1>Sign-in failed</h1>
+      <p>{MESSAGE[data.code]}</p>
+      {data.providerError && (
+        <p>
+          The provider said: <code>{data.providerError}</code>
+        </p>
+      )}
+      <p>
+        <a href="/auth/signin">Try again</a> · <a href="/">Home</a>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * `/auth/signout`: GET shows who is signed in and a sign-out button; POST
+ * signs out and answers 303 to `/`. Other methods get 405 from the runtime.
+ *
+ * POST must come from this site (`Origin` equal to ours): the session cookie
+ * is SameSite=Lax, so a cross-site form could not carry it anyway, but a
+ * sign-out is a state change and is refused outright when its origin is
+ * foreign or unknown.
+ */
+import type { Handlers, PageProps } from "$fresh/server.ts";
+import { services } from "../../lib/services.ts";
+import type { State } from "../_middleware.ts";
+
+export const handler: Handlers<{ refused?: boolean }, State> = {
+  GET(_req, ctx) {
+    return ctx.render({});
+  },
+  POST(req, ctx) {
+    if (req.headers.get("origin") !== new URL(req.url).origin) {
+      return ctx.render({ refused: true }, { status: 403 });
+    }
+    return services().auth.signOut(req);
+  },
+};
+
+export default function SignOut(
+  { data, state }: PageProps<{ refused?: boolean }, State>,
+) {
+  const { user } = state;
+  return (
+    <main>
+      <h1>Sign out</h1>
+      {data?.refused && (
+        <p role="alert">
+          That sign-out request did not come from this site. Use the button
+          below.
+        </p>
+      )}
+      {user
+        ? (
+          <>
+            <p>
+              Signed in as <strong class="user-login">{user.login}</strong>
+              {user.name !== user.login && ` (${user.name})`}.
+            </p>
+            <form method="post" action="/auth/signout">
+              <button type="submit">Sign out</button>
+            </form>
+          </>
+        )
+        : (
+          <p>
+            You are not signed in. <a href="/auth/signin">Sign in</a>
+          </p>
+        )}
+      <p>
+        <a href="/">Home</a>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,364 @@
+/**
+ * The sign-in routes through the runtime (`createHandler`), against the
+ * embedded provider on loopback: the app runs in process, the provider over
+ * real HTTP, cookies in a jar shared by host as a browser's are.
+ */
+import assert from "node:assert/strict";
+import type { LogRecord } from "@logtape/logtape";
+import { createHandler, type Manifest } from "$fresh/server.ts";
+import { startAuthServices } from "../lib/auth/mod.ts";
+import { loadConfig } from "../lib/config.ts";
+import { resetLogging, setupLogging } from "../lib/log.ts";
+import { installServices, uninstallServices } from "../lib/services.ts";
+import * as $app from "../routes/_app.tsx";
+import * as $middleware from "../routes/_middleware.ts";
+import type { State } from "../routes/_middleware.ts";
+import * as $callback from "../routes/auth/callback.tsx";
+import * as $signin from "../routes/auth/signin.ts";
+import * as $signout from "../routes/auth/signout.tsx";
+import { CookieJar, request, type Send, walkSignIn } from "./auth_helpers.ts";
+import type { FreshContext } from "$fresh/server.ts";
+
+const APP = "http://127.0.0.1:8000";
+const isApp = (url: URL) => url.origin === APP;
+
+/** The app's auth routes plus a page that shows `ctx.state.user` as JSON. */
+const authManifest: Manifest = {
+  routes: {
+    "./routes/_app.tsx": $app,
+    "./routes/_middleware.ts": $middleware,
+    "./routes/auth/callback.tsx": $callback,
+    "./routes/auth/signin.ts": $signin,
+    "./routes/auth/signout.tsx": $signout,
+    "./routes/whoami.ts": {
+      handler: (_req: Request, ctx: FreshContext<State>) =>
+        Response.json({ user: ctx.state.user }),
+    },
+    "./routes/index.tsx": {
+      default: () => "home",
+    },
+  },
+  islands: {},
+  baseUrl: import.meta.url,
+};
+
+interface Fixture {
+  send: Send;
+  jar: CookieJar;
+  kv: Deno.Kv;
+  logs: LogRecord[];
+  bodies: string[];
+  clientSecret: string;
+  signIn(login?: string, redirect?: string): Promise<Response>;
+  whoami(headers?: HeadersInit): Promise<unknown>;
+}
+
+async function withApp(fn: (f: Fixture) => Promise<void>) {
+  const logs: LogRecord[] = [];
+  const bodies: string[] = [];
+  await setupLogging({ level: "debug", sink: (r) => logs.push(r) });
+  const config = loadConfig({ SESSION_TTL_SECONDS: "3600" });
+  const kv = await Deno.openKv(":memory:");
+  const started = await startAuthServices(config, kv);
+  installServices({ config, kv, auth: started.auth });
+  try {
+    const handler = await createHandler(authManifest, {
+      build: { outDir: "tests/fixtures/no-build" },
+    });
+    const send: Send = async (req) => {
+      const response = await handler(req);
+      bodies.push(await response.clone().text());
+      return response;
+    };
+    const jar = new CookieJar();
+    const f: Fixture = {
+      send,
+      jar,
+      kv,
+      logs,
+      bodies,
+      clientSecret: started.idp!.clientSecret,
+      async signIn(login = "alice", redirect = "/whoami") {
+        const { hops } = await walkSignIn(
+          jar,
+          `${APP}/auth/signin?redirect=${encodeURIComponent(redirect)}`,
+          {
+            login,
+            isApp,
+            sendApp: send,
+            stopAt: (url) => isApp(url) && !url.pathname.startsWith("/auth/"),
+          },
+        );
+        for (const hop of hops) bodies.push(hop.text);
+        const last = hops.at(-1)!;
+        return new Response(null, {
+          status: last.status,
+          headers: last.headers,
+        });
+      },
+      async whoami(headers) {
+        const { text } = await request(jar, `${APP}/whoami`, { headers }, send);
+        return JSON.parse(text).user;
+      },
+    };
+    await fn(f);
+
+    // Canaries: neither the client secret nor a session id reaches a body
+    // or a log line.
+    const canaries = [started.idp!.clientSecret];
+    for await (const entry of kv.list({ prefix: ["sessions"] })) {
+      canaries.push(String(entry.key[1]));
+    }
+    for (const line of jar.setCookieLines) {
+      const m = /^session=([A-Za-z0-9_-]{43})/.exec(line);
+      if (m) canaries.push(m[1]);
+    }
+    const logText = logs.map((r) => JSON.stringify([r.message, r.properties]))
+      .join("\n");
+    for (const canary of canaries) {
+      assert.ok(!logText.includes(canary), "a secret reached the log");
+      assert.ok(
+        !bodies.some((b) => b.includes(canary)),
+        "a secret reached a body",
+      );
+    }
+  } finally {
+    uninstallServices();
+    await started.close();
+    kv.close();
+    await resetLogging();
+  }
+}
+
+async function count(kv: Deno.Kv, prefix: string): Promise<number> {
+  let n = 0;
+  for await (const _ of kv.list({ prefix: [prefix] })) n++;
+  return n;
+}
+
+Deno.test("routes: sign in, see the user in ctx.state, sign out", async () => {
+  await withApp(async (f) => {
+    assert.equal(await f.whoami(), null);
+    const t0 = performance.now();
+    const callback = await f.signIn("alice", "/whoami");
+    console.log(
+      `sign-in through the routes: ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    assert.equal(callback.status, 302);
+    assert.equal(callback.headers.get("location"), "/whoami");
+
+    const cookie = f.jar.get("127.0.0.1", "session")!;
+    assert.match(
+      cookie.raw,
+      /^session=[A-Za-z0-9_-]{43}; Max-Age=3600; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
+    assert.equal(await count(f.kv, "sessions"), 1);
+    assert.deepEqual(await f.whoami(), {
+      id: "embedded:alice",
+      provider: "embedded",
+      login: "alice",
+      name: "alice",
+      avatarUrl: null,
+    });
+
+    const page = await request(f.jar, `${APP}/auth/signout`, {}, f.send);
+    assert.equal(page.response.status, 200);
+    assert.match(
+      page.text,
+      /Signed in as <strong class="user-login">alice<\/strong>/,
+    );
+    assert.match(page.text, /<form method="post" action="\/auth\/signout">/);
+
+    const out = await request(f.jar, `${APP}/auth/signout`, {
+      method: "POST",
+      headers: { origin: APP },
+    }, f.send);
+    assert.equal(out.response.status, 303);
+    assert.equal(out.response.headers.get("location"), "/");
+    assert.match(
+      out.response.headers.get("set-cookie")!,
+      /^session=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
+    assert.equal(await count(f.kv, "sessions"), 0);
+    assert.equal(f.jar.get("127.0.0.1", "session"), undefined);
+    assert.equal(await f.whoami(), null);
+
+    const levels = f.logs.filter((r) => r.category.join(".") === "live.auth")
+      .map((r) => `${r.level}:${r.message.join("")}`);
+    assert.deepEqual(levels, [
+      "info:signed in embedded:alice with embedded",
+      "info:signed out embedded:alice",
+    ]);
+  });
+});
+
+Deno.test("routes: sign-out needs POST from this origin; other methods are 405", async () => {
+  await withApp(async (f) => {
+    await f.signIn();
+    for (const origin of [undefined, "https://evil.example", "null"]) {
+      const res = await request(f.jar, `${APP}/auth/signout`, {
+        method: "POST",
+        headers: origin ? { origin } : {},
+      }, f.send);
+      assert.equal(res.response.status, 403);
+      assert.equal(res.response.headers.get("set-cookie"), null);
+      assert.equal(await count(f.kv, "sessions"), 1);
+    }
+    const put = await request(
+      f.jar,
+      `${APP}/auth/signout`,
+      { method: "PUT" },
+      f.send,
+    );
+    assert.equal(put.response.status, 405);
+    assert.equal(put.response.headers.get("allow"), "GET, HEAD, POST");
+    assert.ok(await f.whoami());
+  });
+});
+
+Deno.test("routes: bad callbacks get a readable 400 page with a try-again link and store nothing", async () => {
+  await withApp(async (f) => {
+    const cases = [
+      "/auth/callback",
+      "/auth/callback?code=abc",
+      `/auth/callback?code=abc&state=${"x".repeat(43)}`,
+      "/auth/callback?error=access_denied&state=zzz",
+    ];
+    for (const path of cases) {
+      const { response, text } = await request(f.jar, APP + path, {}, f.send);
+      assert.equal(response.status, 400, path);
+      assert.match(response.headers.get("content-type")!, /text\/html/);
+      assert.match(text, /Sign-in failed/);
+      assert.match(text, /<a href="\/auth\/signin">Try again<\/a>/);
+      assert.doesNotMatch(text, /AuthError|at file:|\.ts:\d/);
+      assert.equal(response.headers.get("set-cookie"), null);
+    }
+    assert.equal(await count(f.kv, "sessions"), 0);
+  });
+});
+
+Deno.test("routes: access_denied, a wrong iss and a rejected code, each after a real start", async () => {
+  await withApp(async (f) => {
+    const callbackUrl = async (cancel = false) => {
+      const { stoppedAt } = await walkSignIn(f.jar, `${APP}/auth/signin`, {
+        isApp,
+        sendApp: f.send,
+        cancel,
+        stopAt: (url) => isApp(url) && url.pathname === "/auth/callback",
+      });
+      return stoppedAt!;
+    };
+    const denied = await callbackUrl(true);
+    let res = await request(f.jar, denied, {}, f.send);
+    assert.equal(res.response.status, 400);
+    assert.match(res.text, /cancelled or refused/);
+    assert.match(res.text, /<code>access_denied<\/code>/);
+
+    const wrongIss = await callbackUrl();
+    wrongIss.searchParams.set("iss", "https://evil.example");
+    res = await request(f.jar, wrongIss, {}, f.send);
+    assert.equal(res.response.status, 400);
+    assert.match(res.text, /unexpected provider/);
+
+    const badCode = await callbackUrl();
+    badCode.searchParams.set("code", "forged");
+    res = await request(f.jar, badCode, {}, f.send);
+    assert.equal(res.response.status, 400);
+    assert.match(res.text, /did not accept/);
+
+    assert.equal(await count(f.kv, "sessions"), 0);
+    assert.equal(await count(f.kv, "oauth"), 0);
+    const reasons = f.logs.filter((r) => r.level === "warning")
+      .map((r) => r.properties.reason);
+    assert.deepEqual(reasons, [
+      "provider_denied",
+      "issuer_mismatch",
+      "token_rejected",
+    ]);
+  });
+});
+
+Deno.test("routes: forged, truncated, oversized and duplicated cookies are anonymous, not errors", async () => {
+  await withApp(async (f) => {
+    await f.signIn();
+    const id = f.jar.get("127.0.0.1", "session")!.value;
+    for (
+      const cookie of [
+        `session=${id.slice(0, 20)}`,
+        `session=${"A".repeat(43)}`,
+        `session=${id}; session=${id}`,
+        `session=${id}; x=${"y".repeat(10_000)}`,
+        `session=${id}%00`,
+        "session=../../etc/passwd",
+      ]
+    ) {
+      const { response, text } = await request(f.jar, `${APP}/auth/signout`, {
+        headers: { cookie },
+      }, f.send);
+      assert.equal(response.status, 200);
+      assert.match(text, /You are not signed in/);
+    }
+  });
+});
+
+Deno.test("routes: redirect targets off this site are replaced by /", async () => {
+  await withApp(async (f) => {
+    for (
+      const evil of [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil",
+        "javascript:alert(1)",
+        "/%2F%2Fevil.example",
+        "/%5Cevil",
+        "/\tevil",
+      ]
+    ) {
+      const { response } = await request(
+        f.jar,
+        `${APP}/auth/signin?redirect=${encodeURIComponent(evil)}`,
+        {},
+        f.send,
+      );
+      assert.equal(response.status, 302);
+      const state = new URL(response.headers.get("location")!).searchParams.get(
+        "state",
+      )!;
+      const record = await f.kv.get<{ redirectTo: string }>(["oauth", state]);
+      assert.equal(record.value?.redirectTo, "/", evil);
+      await f.kv.delete(["oauth", state]);
+    }
+    const landed = await f.signIn("alice", "//evil.example");
+    assert.equal(landed.headers.get("location"), "/");
+  });
+});
+
+Deno.test("routes: an unreachable provider is a 502 page, not a 500", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const config = loadConfig({
+    OAUTH_PROVIDER: "oidc",
+    OIDC_ISSUER: `http://127.0.0.1:${port}`,
+    OIDC_CLIENT_ID: "live",
+    OIDC_CLIENT_SECRET: "secret-canary-value",
+  });
+  const kv = await Deno.openKv(":memory:");
+  const started = await startAuthServices(config, kv);
+  installServices({ config, kv, auth: started.auth });
+  try {
+    const handler = await createHandler(authManifest, {
+      build: { outDir: "tests/fixtures/no-build" },
+    });
+    const res = await handler(new Request(`${APP}/auth/signin`));
+    const text = await res.text();
+    assert.equal(res.status, 502);
+    assert.match(text, /could not be reached/);
+    assert.match(text, /Try again/);
+    assert.doesNotMatch(text, /secret-canary-value/);
+  } finally {
+    uninstallServices();
+    await started.close();
+    kv.close();
+  }
+});
