@@ -78,11 +78,21 @@ function importMapPlugin(
   };
 }
 
+// esbuild runs one shared service process and `stop()` ends it for every
+// caller, so builds take turns.
+let queue: Promise<unknown> = Promise.resolve();
+
 /**
  * Bundles the client entry and the island modules; `root` is the project
  * folder (where `deno.json` and `node_modules` are).
  */
-export async function bundle(
+export function bundle(root: string, islands: Island[]): Promise<BundleFiles> {
+  const run = queue.then(() => bundleNow(root, islands));
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function bundleNow(
   root: string,
   islands: Island[],
 ): Promise<BundleFiles> {

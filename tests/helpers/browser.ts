@@ -76,7 +76,9 @@ export async function withBrowser<T>(
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
+      if (msg.type() !== "error") return;
+      const where = msg.location().url;
+      errors.push(where ? `${msg.text()} (${where})` : msg.text());
     });
     page.on("pageerror", (err) => errors.push(String(err)));
     return await fn({ browser, page, errors });
