@@ -9,7 +9,8 @@
  * `token` (`tokens.ts`).
  */
 import type { AblyKey } from "../config.ts";
-import { importHmacKey } from "./token_request.ts";
+import { hmacSha256 } from "./hmac_sha256.ts";
+import { importKeySecret } from "./token_request.ts";
 
 /** What a JWT grants. */
 export interface JwtParams {
@@ -25,7 +26,7 @@ export interface JwtParams {
 /** Signs Ably JWTs with one key. */
 export interface JwtSigner {
   readonly keyName: string;
-  sign(params: JwtParams): Promise<string>;
+  sign(params: JwtParams): string;
 }
 
 const encoder = new TextEncoder();
@@ -36,13 +37,12 @@ function base64url(text: string): string {
 }
 
 /**
- * A signer for `key`. The header is fixed per key and encoded once; the HMAC
- * key is imported on first use and kept.
+ * A signer for `key`. The header is fixed per key and encoded once.
  *
  * @example
  * ```ts
  * const signer = createJwtSigner(config.ably.key!);
- * const jwt = await signer.sign({ clientId, capability, ttlMs: 3_600_000 });
+ * const jwt = signer.sign({ clientId, capability, ttlMs: 3_600_000 });
  * ```
  */
 export function createJwtSigner(key: AblyKey): JwtSigner {
@@ -51,11 +51,10 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
   const header = base64url(
     JSON.stringify({ typ: "JWT", alg: "HS256", kid: keyName }),
   );
-  let hmacKey: Promise<CryptoKey> | undefined;
+  const hmacKey = importKeySecret(key);
   return {
     keyName,
-    async sign({ clientId, capability, ttlMs, now }) {
-      hmacKey ??= importHmacKey(key);
+    sign({ clientId, capability, ttlMs, now }) {
       const iat = Math.floor((now ?? Date.now()) / 1000);
       // Claims in seconds (RFC 7519 §4.1.4, §4.1.6); the capability travels
       // as a JSON string, not an object, as Ably requires.
@@ -66,13 +65,9 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
         "x-ably-clientId": clientId,
       }));
       const signingInput = header + "." + payload;
-      const signature = await crypto.subtle.sign(
-        "HMAC",
-        await hmacKey,
-        encoder.encode(signingInput),
-      );
+      // HS256 (RFC 7518 §3.2) over `header.payload`.
       return signingInput + "." +
-        new Uint8Array(signature).toBase64(BASE64URL);
+        hmacSha256(hmacKey, signingInput).toBase64(BASE64URL);
     },
   };
 }

@@ -15,7 +15,7 @@ Deno.test("JWT header, claims and HS256 signature check out independently", asyn
   const clientId = "oidc:ünï:x";
   const capability = canonicalCapabilityFor({ id: clientId });
   const now = 1_790_000_000_123;
-  const jwt = await signer.sign({ clientId, capability, ttlMs: 90_000, now });
+  const jwt = signer.sign({ clientId, capability, ttlMs: 90_000, now });
   const [header, payload, signature] = jwt.split(".");
   assert.ok(!/[=+/]/.test(jwt), "base64url without padding");
   assert.deepEqual(decodePart(header), {
@@ -46,10 +46,10 @@ Deno.test("JWT header, claims and HS256 signature check out independently", asyn
   );
 });
 
-Deno.test("JWT iat is the current time and exp = iat + ttl", async () => {
+Deno.test("JWT iat is the current time and exp = iat + ttl", () => {
   const signer = createJwtSigner(key);
   const before = Math.floor(Date.now() / 1000);
-  const jwt = await signer.sign({
+  const jwt = signer.sign({
     clientId: "github:1",
     capability: "{}",
     ttlMs: 3_600_000,

@@ -138,23 +138,36 @@ function issuerFor(
     case "request": {
       const signer = createTokenRequestSigner(key);
       return (user) =>
-        signer.sign({
-          clientId: user.id,
-          capability: canonicalCapabilityFor(user),
-          ttl: ttlMs,
-        });
+        settle(() =>
+          signer.sign({
+            clientId: user.id,
+            capability: canonicalCapabilityFor(user),
+            ttl: ttlMs,
+          })
+        );
     }
     case "jwt": {
       const signer = createJwtSigner(key);
       return (user) =>
-        signer.sign({
-          clientId: user.id,
-          capability: canonicalCapabilityFor(user),
-          ttlMs,
-        });
+        settle(() =>
+          signer.sign({
+            clientId: user.id,
+            capability: canonicalCapabilityFor(user),
+            ttlMs,
+          })
+        );
     }
     case "token":
       return (user) => requestToken(rest, user, ttlMs, timeoutMs);
+  }
+}
+
+/** A synchronous result as a promise, a throw (e.g. a refused user id) as a rejection. */
+function settle<T>(sign: () => T): Promise<T> {
+  try {
+    return Promise.resolve(sign());
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
