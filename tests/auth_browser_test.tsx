@@ -4,15 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { createHandler, type Manifest, type PageProps } from "$fresh/server.ts";
-import { startAuthServices } from "../lib/auth/mod.ts";
-import { loadConfig } from "../lib/config.ts";
-import { installServices, uninstallServices } from "../lib/services.ts";
 import * as $app from "../routes/_app.tsx";
 import * as $middleware from "../routes/_middleware.ts";
 import type { State } from "../routes/_middleware.ts";
 import * as $callback from "../routes/auth/callback.tsx";
 import * as $signin from "../routes/auth/signin.ts";
 import * as $signout from "../routes/auth/signout.tsx";
+import { useTestServices } from "./auth_helpers.ts";
 import { browserTest, serveApp, withBrowser } from "./helpers/browser.ts";
 
 const manifest: Manifest = {
@@ -36,11 +34,9 @@ const manifest: Manifest = {
 browserTest(
   "a browser signs in as alice through the provider's form and signs out",
   async () => {
-    const config = loadConfig({});
-    const kv = await Deno.openKv(":memory:");
-    const started = await startAuthServices(config, kv);
-    installServices({ config, kv, auth: started.auth });
-    try {
+    await using test = await useTestServices();
+    const { kv } = test.services;
+    {
       await using app = serveApp(
         await createHandler(manifest, {
           build: { outDir: "tests/fixtures/no-build" },
@@ -49,7 +45,7 @@ browserTest(
       await withBrowser(async ({ page, errors }) => {
         const t0 = performance.now();
         await page.goto(`${app.url}/auth/signin?redirect=/auth/signout`);
-        assert.equal(new URL(page.url()).origin, started.idp!.issuer.origin);
+        assert.equal(new URL(page.url()).origin, test.idp.issuer.origin);
         await page.fill('input[name="login"]', "alice");
         await page.click('button[type="submit"]');
         await page.waitForURL(`${app.url}/auth/signout`);
@@ -75,10 +71,6 @@ browserTest(
         assert.equal(sessions, 0);
         assert.deepEqual(errors, []);
       });
-    } finally {
-      uninstallServices();
-      await started.close();
-      kv.close();
     }
   },
 );

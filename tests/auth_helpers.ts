@@ -4,8 +4,18 @@
  * provider on 127.0.0.1 share it, as they would in Chromium) and a driver
  * that walks the embedded provider's login form.
  *
+ * `useTestServices()` installs the app's services (KV, sign-in) for a test.
+ *
  * Used by `lib/auth/flow_test.ts` and the route tests in `tests/`.
  */
+import { startAuthServices } from "../lib/auth/mod.ts";
+import { loadConfig } from "../lib/config.ts";
+import type { Idp } from "../lib/idp/mod.ts";
+import {
+  installServices,
+  type Services,
+  uninstallServices,
+} from "../lib/services.ts";
 
 interface StoredCookie {
   value: string;
@@ -155,4 +165,42 @@ export async function walkSignIn(
     return { hops };
   }
   throw new Error("too many redirects during sign-in");
+}
+
+/** Services for a test: `:memory:` KV and sign-in against a fresh embedded provider. */
+export interface TestServices extends AsyncDisposable {
+  services: Services;
+  /** The embedded provider's credentials (the client secret is a canary). */
+  idp: Idp;
+}
+
+/**
+ * Installs `lib/services.ts` for one test, with `env` read as the
+ * environment (the embedded provider unless `env` names another);
+ * `await using` uninstalls and closes everything. Any test that serves a
+ * manifest with `routes/_middleware.ts` needs this (or its own install).
+ *
+ * @example
+ * ```ts
+ * await using test = await useTestServices();
+ * const handler = await createHandler(manifest);
+ * ```
+ */
+export async function useTestServices(
+  env: Record<string, string> = {},
+): Promise<TestServices> {
+  const config = loadConfig(env);
+  const kv = await Deno.openKv(":memory:");
+  const started = await startAuthServices(config, kv);
+  const services: Services = { config, kv, auth: started.auth };
+  installServices(services);
+  return {
+    services,
+    idp: started.idp!,
+    async [Symbol.asyncDispose]() {
+      uninstallServices();
+      await started.close();
+      kv.close();
+    },
+  };
 }
