@@ -11,6 +11,7 @@
  * credentials from the token route through `authCallback`. They are plain
  * JSON, so they pass through island props unchanged.
  */
+import type { Transport } from "ably";
 
 /** What the island passes to `new Ably.Realtime({ ...options, authCallback })`. */
 export interface BrowserClientOptions {
@@ -22,7 +23,7 @@ export interface BrowserClientOptions {
   tlsPort?: number;
   tls?: boolean;
   /** WebSocket only: no long-polling fallback to hosts we do not run. */
-  transports?: string[];
+  transports?: Transport[];
   /** The default check fetches an Ably internet host. */
   disableConnectivityCheck?: boolean;
   /** The emulator speaks JSON only. */

@@ -178,6 +178,8 @@ async function requestToken(
   ttlMs: number,
   timeoutMs: number,
 ): Promise<Ably.TokenDetails> {
+  // Outside the try: a refused user id is the caller's error, not Ably's.
+  const capability = canonicalCapabilityFor(user);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -192,7 +194,7 @@ async function requestToken(
     return await Promise.race([
       rest.auth.requestToken({
         clientId: user.id,
-        capability: canonicalCapabilityFor(user),
+        capability,
         ttl: ttlMs,
       }),
       timeout,

@@ -3,7 +3,7 @@ import type { LogRecord } from "@logtape/logtape";
 import type * as Ably from "ably";
 import { resetLogging, setupLogging } from "../log.ts";
 import { Secret } from "../secret.ts";
-import { canonicalCapabilityFor } from "./capability.ts";
+import { canonicalCapabilityFor, InvalidUserIdError } from "./capability.ts";
 import { serverClientOptions } from "./client_options.ts";
 import type { TokenRequest } from "./token_request.ts";
 import {
@@ -202,5 +202,21 @@ Deno.test("the clientId is the user's id in every mode, and a closed service ref
     assert.match(text, /"(x-ably-)?clientId":"github:7"/);
     tokens.close();
     await assert.rejects(tokens.issue({ id: "github:7" }), /closed/);
+  }
+});
+
+Deno.test("a user id the policy refuses is a rejection, not a throw", async () => {
+  for (const mode of ["request", "jwt", "token"] as const) {
+    const tokens = service(mode, {
+      clientOptions: serverClientOptions({
+        endpoint: new URL("http://127.0.0.1:9"),
+      }),
+    });
+    try {
+      const issued = tokens.issue({ id: "github:*" });
+      await assert.rejects(issued, InvalidUserIdError, mode);
+    } finally {
+      tokens.close();
+    }
   }
 });
