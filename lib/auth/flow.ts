@@ -126,7 +126,16 @@ export function createAuth(options: AuthOptions): Auth {
     signInOptions: { redirect?: string } = {},
   ): Promise<Response> {
     const url = new URL(request.url);
-    const as = await authorizationServer();
+    let as: oauth.AuthorizationServer;
+    try {
+      as = await authorizationServer();
+    } catch (error) {
+      log.warn("sign-in could not start: {reason}", {
+        reason: error instanceof AuthError ? error.code : "unknown",
+        provider: provider.name,
+      });
+      throw error;
+    }
     const state = oauth.generateRandomState();
     const codeVerifier = oauth.generateRandomCodeVerifier();
     const redirectUri = new URL(CALLBACK_PATH, url.origin).href;
@@ -140,7 +149,13 @@ export function createAuth(options: AuthOptions): Auth {
     };
     await kv.set(["oauth", state], record, { expireIn: SIGN_IN_TTL_MS });
 
-    const target = new URL(as.authorization_endpoint!);
+    if (!as.authorization_endpoint) {
+      throw new AuthError(
+        "provider_unavailable",
+        "the provider has no authorization endpoint",
+      );
+    }
+    const target = new URL(as.authorization_endpoint);
     target.searchParams.set("response_type", "code");
     target.searchParams.set("client_id", provider.client.client_id);
     target.searchParams.set("redirect_uri", redirectUri);
@@ -168,22 +183,16 @@ export function createAuth(options: AuthOptions): Auth {
     try {
       return await completeSignIn(request);
     } catch (error) {
-      const reason = error instanceof AuthError
-        ? error.code
-        : "provider_unavailable";
-      log.warn("sign-in failed: {reason}", {
-        reason,
-        provider: provider.name,
-        providerError: error instanceof AuthError
-          ? error.providerError
-          : undefined,
-      });
-      if (error instanceof AuthError) throw error;
-      throw new AuthError(
-        "provider_unavailable",
-        "the provider could not complete the sign-in",
-        { cause: error },
-      );
+      // Failures of the sign-in are warnings with a reason; anything else
+      // (KV down) is the app's own error and goes up as it is.
+      if (error instanceof AuthError) {
+        log.warn("sign-in failed: {reason}", {
+          reason: error.code,
+          provider: provider.name,
+          providerError: error.providerError,
+        });
+      }
+      throw error;
     }
   }
 
@@ -204,6 +213,62 @@ export function createAuth(options: AuthOptions): Auth {
       );
     }
 
+    const user = await identify(url, state, record);
+
+    // A new id at every sign-in, whatever the browser had (no fixation); the
+    // old session, if any, ends here.
+    const previous = readSessionId(request);
+    if (previous) await sessions.delete(previous);
+    const sessionId = newSessionId();
+    await sessions.create(sessionId, user);
+    log.info("signed in {userId} with {provider}", {
+      userId: user.id,
+      provider: provider.name,
+    });
+
+    const headers = new Headers({
+      Location: record.redirectTo,
+      "Cache-Control": "no-store",
+    });
+    headers.append(
+      "Set-Cookie",
+      sessionCookie(request, sessionId, sessionTtlSeconds),
+    );
+    headers.append("Set-Cookie", clearStateCookie(request));
+    return {
+      response: new Response(null, { status: 302, headers }),
+      sessionId,
+      user,
+    };
+  }
+
+  /**
+   * The provider's half of the callback: check the response, exchange the
+   * code, learn the user. Whatever else breaks on the way (network, a
+   * malformed answer) is the provider's failure: `provider_unavailable`.
+   */
+  async function identify(
+    url: URL,
+    state: string,
+    record: SignInRecord,
+  ): Promise<User> {
+    try {
+      return await exchange(url, state, record);
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      throw new AuthError(
+        "provider_unavailable",
+        "the provider could not complete the sign-in",
+        { cause: error },
+      );
+    }
+  }
+
+  async function exchange(
+    url: URL,
+    state: string,
+    record: SignInRecord,
+  ): Promise<User> {
     const as = await authorizationServer();
     let params: URLSearchParams;
     try {
@@ -277,36 +342,7 @@ export function createAuth(options: AuthOptions): Auth {
       throw error;
     }
 
-    const user = toUser(
-      provider.name,
-      await provider.fetchProfile(as, tokens),
-    );
-
-    // A new id at every sign-in, whatever the browser had (no fixation); the
-    // old session, if any, ends here.
-    const previous = readSessionId(request);
-    if (previous) await sessions.delete(previous);
-    const sessionId = newSessionId();
-    await sessions.create(sessionId, user);
-    log.info("signed in {userId} with {provider}", {
-      userId: user.id,
-      provider: provider.name,
-    });
-
-    const headers = new Headers({
-      Location: record.redirectTo,
-      "Cache-Control": "no-store",
-    });
-    headers.append(
-      "Set-Cookie",
-      sessionCookie(request, sessionId, sessionTtlSeconds),
-    );
-    headers.append("Set-Cookie", clearStateCookie(request));
-    return {
-      response: new Response(null, { status: 302, headers }),
-      sessionId,
-      user,
-    };
+    return toUser(provider.name, await provider.fetchProfile(as, tokens));
   }
 
   /**
