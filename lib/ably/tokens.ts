@@ -114,10 +114,9 @@ export function createTokenService(
   });
   const issue = issuerFor(mode, key, ttlMs, rest, timeoutMs);
   let closed = false;
-  return {
+  const service = {
     mode,
-    rest,
-    issue(user) {
+    issue(user: LiveUser) {
       if (closed) return Promise.reject(new Error("token service closed"));
       return issue(user);
     },
@@ -125,6 +124,12 @@ export function createTokenService(
       closed = true;
     },
   };
+  // The REST client holds the whole key: kept out of JSON and inspection, so
+  // logging the service by mistake prints no secret.
+  return Object.defineProperty(service, "rest", {
+    value: rest,
+    enumerable: false,
+  }) as TokenService;
 }
 
 function issuerFor(

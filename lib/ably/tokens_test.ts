@@ -220,3 +220,14 @@ Deno.test("a user id the policy refuses is a rejection, not a throw", async () =
     }
   }
 });
+
+Deno.test("the service itself serialises and prints without the key", () => {
+  const tokens = service("request");
+  try {
+    assert.ok(tokens.rest, "the REST client is reachable");
+    assert.ok(!JSON.stringify(tokens).includes(SECRET));
+    assert.ok(!Deno.inspect(tokens, { depth: 10 }).includes(SECRET));
+  } finally {
+    tokens.close();
+  }
+});
