@@ -134,6 +134,17 @@ Deno.test("JWTs: valid accepted on REST, bad signature 40144, expired 40142", as
       signAblyJwt(KEY, { ...claims, iat: now - 120, exp: now - 60 }),
     );
     assert.equal((await expired.json()).error.code, 40142);
+    // A JWT wrapping an Ably token takes that token's rights and identity.
+    const inner = await restClient(emu).auth.requestToken({ clientId: "dave" });
+    const wrapped = await call(
+      signAblyJwt(KEY, {
+        iat: now,
+        exp: now + 60,
+        "x-ably-token": inner.token,
+      }),
+    );
+    assert.equal(wrapped.status, 200);
+    await wrapped.body?.cancel();
     const garbage = await call("a.b.c");
     assert.equal((await garbage.json()).error.code, 40144);
     const unknown = await call("opaque-but-unknown");

@@ -77,8 +77,6 @@ export const Errors = {
       401,
       `Connection limit exceeded (at most ${max} connections)`,
     ),
-  tokenError: (msg: string) => new AblyError(40140, 401, msg),
-  tokenRevoked: () => new AblyError(40141, 401, "Token revoked"),
   tokenExpired: () => new AblyError(40142, 401, "Token expired"),
   tokenUnrecognised: () => new AblyError(40143, 401, "Token unrecognised"),
   invalidJwt: (msg: string) =>

@@ -11,7 +11,7 @@ import {
   parseCapability,
 } from "./capability.ts";
 import { constantTimeEqual, randomAlnum, randomId } from "./crypto.ts";
-import { AblyError, Errors } from "./errors.ts";
+import { Errors } from "./errors.ts";
 
 /** One API key as the emulator holds it. */
 export interface ApiKey {
@@ -90,9 +90,4 @@ export class KeyRing {
     }
     return key;
   }
-}
-
-/** Whether an error came from key parsing, for the CLI's message. */
-export function isKeyError(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof AblyError;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type * as Ably from "ably";
 import { startEmulator } from "./mod.ts";
 import {
   closeClient,
@@ -63,6 +64,53 @@ Deno.test("an unrenewed token ends in DISCONNECTED 40142 and a closed socket", a
     assert.equal(last.code, 40142);
     assert.equal(last.statusCode, 401);
   } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("at expiry the SDK is disconnected with 40142, re-authenticates and resumes", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const rest = restClient(emu);
+  let calls = 0;
+  let current: Ably.TokenDetails | undefined;
+  const client = realtimeClient(emu, {
+    // The renewal the emulator asks for gets the same token back, so the
+    // token really runs out; the call after expiry gets a fresh one.
+    authCallback: (_params, callback) => {
+      calls++;
+      const reuse = calls === 2 && current !== undefined;
+      (reuse
+        ? Promise.resolve(current!)
+        : rest.auth.requestToken({ clientId: "ida", ttl: 1500 }))
+        .then((details) => {
+          current = details;
+          callback(null, details);
+        }, (err) => callback(err, null));
+    },
+  });
+  try {
+    const reasons: number[] = [];
+    client.connection.on(
+      "disconnected",
+      (change) => reasons.push(change.reason?.code ?? 0),
+    );
+    const channel = client.channels.get("expiry");
+    const got: unknown[] = [];
+    await channel.subscribe((m) => got.push(m.data));
+    const connectionId = client.connection.id;
+    await waitFor(
+      () => calls >= 3 && client.connection.state === "connected",
+      6000,
+      "re-auth",
+    );
+    assert.deepEqual(reasons, [40142]);
+    // RTN15c6: the resume kept the connection.
+    assert.equal(client.connection.id, connectionId);
+    await waitFor(() => channel.state === "attached", 5000, "attached");
+    await rest.channels.get("expiry").publish("x", "after expiry");
+    await waitFor(() => got.length === 1, 5000, "message after expiry");
+  } finally {
+    await closeClient(client);
     await emu.close();
   }
 });

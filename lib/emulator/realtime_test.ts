@@ -102,6 +102,12 @@ Deno.test("presence: both members seen by both; a closed client leaves", async (
       m.clientId === "alice"
     );
     assert.deepEqual(aliceSeen?.data, { mood: "fine" });
+    // RSP3: the REST view of the same set.
+    const viaRest = await restClient(emu).channels.get("lobby").presence.get();
+    assert.deepEqual(viaRest.items.map((m) => m.clientId).sort(), [
+      "alice",
+      "bob",
+    ]);
 
     const left: string[] = [];
     await a.presence.subscribe("leave", (m) => left.push(m.clientId ?? ""));

@@ -2,7 +2,8 @@
  * The REST side of the emulator (ABLY.md section 2; spec RSC16 time, RSA8
  * requestToken, RSL1 publish, RSL2 history): `GET /time`,
  * `POST /keys/{keyName}/requestToken`, `POST|GET /channels/{name}/messages`,
- * and `GET /is-the-internet-up.txt` for a connectivity check pointed here.
+ * `GET /channels/{name}/presence` (RSP3), and `GET /is-the-internet-up.txt`
+ * for a connectivity check pointed here.
  * Every answer carries Ably's CORS headers; errors are Ably JSON with
  * `content-type: application/json` exactly (ably-js's Node client matches
  * that literal) and `X-Ably-ErrorCode` / `X-Ably-ErrorMessage`. The
@@ -73,6 +74,12 @@ export async function handleRest(
       }
       if (req.method === "GET") return history(url, ctx, grant, name, origin);
       throw Errors.methodNotAllowed();
+    }
+    const presenceMatch = /^\/channels\/([^/]+)\/presence$/.exec(path);
+    if (presenceMatch) {
+      if (req.method !== "GET") throw Errors.methodNotAllowed();
+      const name = decodeSegment(presenceMatch[1]);
+      return presence(url, ctx, authenticate(req, ctx.auth), name, origin);
     }
     throw Errors.notFound(`No such endpoint: ${req.method} ${path}`);
   } catch (err) {
@@ -164,6 +171,32 @@ function history(
   const items =
     ctx.channels.find(name)?.history({ limit, direction, start, end }) ?? [];
   return json(items, 200, origin);
+}
+
+/** RSP3: current members, filtered by `clientId` / `connectionId`. */
+function presence(
+  url: URL,
+  ctx: RestContext,
+  grant: Grant,
+  name: string,
+  origin: string | null,
+): Response {
+  if (!operationsFor(grant.capability, name).has("subscribe")) {
+    throw Errors.notPermitted("Unable to read presence: permission denied");
+  }
+  const q = url.searchParams;
+  const limit = q.has("limit") ? Number(q.get("limit")) : 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw Errors.invalidParam("limit must be 1 to 1000");
+  }
+  const clientId = q.get("clientId");
+  const connectionId = q.get("connectionId");
+  const members = (ctx.channels.find(name)?.presence.snapshot() ?? []).filter(
+    (m) =>
+      (clientId === null || m.clientId === clientId) &&
+      (connectionId === null || m.connectionId === connectionId),
+  );
+  return json(members.slice(0, limit), 200, origin);
 }
 
 /** RSA11 (Basic) or RSA3 (Bearer, base64 of the token) credentials. */

@@ -33,6 +33,12 @@ Deno.test("REST publish through the SDK fans out to realtime and shows in histor
     assert.ok(
       oldest.items.every((m) => typeof m.id === "string" && m.timestamp),
     );
+    // RSL1k: a retry with the same message id is delivered and stored once.
+    await channel.publish([{ id: "fixed-id:0", name: "d", data: "once" }]);
+    await channel.publish([{ id: "fixed-id:0", name: "d", data: "once" }]);
+    await waitFor(() => got.length === 4, 5000, "idempotent publish");
+    const all = await channel.history({ limit: 10 });
+    assert.deepEqual(all.items.map((m) => m.name), ["d", "c", "b", "a"]);
     const time = await rest.time();
     assert.ok(Math.abs(time - Date.now()) < 5000);
   } finally {

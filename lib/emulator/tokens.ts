@@ -41,6 +41,7 @@ export interface TokenDetails {
 export class TokenStore {
   readonly #tokens = new Map<string, Grant>();
   readonly #max: number;
+  #lastPurge = 0;
 
   constructor(maxTokens: number) {
     this.#max = maxTokens;
@@ -53,7 +54,11 @@ export class TokenStore {
 
   /** Issues a new opaque token for the grant. */
   issue(grant: Omit<Grant, "kind">): TokenDetails {
-    if (this.#tokens.size >= this.#max) this.purge(Date.now());
+    const now = Date.now();
+    // Expired tokens go at least once a minute, and whenever the store fills.
+    if (this.#tokens.size >= this.#max || now - this.#lastPurge > 60_000) {
+      this.purge(now);
+    }
     // Still full of live tokens: forget the oldest; its holder gets 40143 and
     // renews through its auth callback, which keeps memory bounded.
     while (this.#tokens.size >= this.#max) {
@@ -87,6 +92,7 @@ export class TokenStore {
 
   /** Drops every token expired at `now`. */
   purge(now: number): void {
+    this.#lastPurge = now;
     for (const [token, grant] of this.#tokens) {
       if (grant.expires <= now) this.#tokens.delete(token);
     }

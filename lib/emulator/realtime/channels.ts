@@ -44,6 +44,8 @@ export class Channel {
   readonly subscribers = new Map<Subscriber, number>();
   readonly presence = new PresenceSet();
   readonly #history: StoredPublish[] = [];
+  /** Retained publishes by the client-chosen id of their first message. */
+  readonly #byClientId = new Map<string, StoredPublish>();
   readonly #historyLimit: number;
   readonly #epoch: string;
   #counter = 0;
@@ -75,6 +77,13 @@ export class Channel {
     origin: { protocolId: string; connectionId?: string; from?: Subscriber },
     now: number,
   ): StoredPublish {
+    // RSL1k / RTL6a1: a publish retried with the same client-chosen ids is
+    // accepted again but delivered once.
+    const clientChosenId = input[0]?.id;
+    const earlier = clientChosenId !== undefined
+      ? this.#byClientId.get(clientChosenId)
+      : undefined;
+    if (earlier) return earlier;
     const counter = ++this.#counter;
     const channelSerial = serialOf(this.#epoch, counter);
     const messages = input.map((m, i) => {
@@ -107,7 +116,18 @@ export class Channel {
       text,
     };
     this.#history.push(stored);
-    if (this.#history.length > this.#historyLimit) this.#history.shift();
+    if (clientChosenId !== undefined) {
+      this.#byClientId.set(clientChosenId, stored);
+    }
+    if (this.#history.length > this.#historyLimit) {
+      const dropped = this.#history.shift();
+      const droppedId = dropped?.messages[0]?.id;
+      if (
+        droppedId !== undefined && this.#byClientId.get(droppedId) === dropped
+      ) {
+        this.#byClientId.delete(droppedId);
+      }
+    }
     for (const [sub, modes] of this.subscribers) {
       if ((modes & Flag.SUBSCRIBE) === 0) continue;
       if (sub === origin.from && !sub.echo) continue;

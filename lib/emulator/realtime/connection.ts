@@ -81,7 +81,10 @@ export class Connection implements Subscriber {
   #lastMsgSerial = -1;
   #badFrames = 0;
   #closed = false;
-  #presenceDropped = false;
+  /** Channels whose presence left after a drop: no RESUMED on re-attach. */
+  readonly #presenceDropped = new Set<string>();
+  /** Expiry the client was already asked to renew ahead of (RTN22). */
+  #renewAskedFor = 0;
   #renewTimer: Timer | undefined;
   #expireTimer: Timer | undefined;
   #leaveTimer: Timer | undefined;
@@ -131,7 +134,7 @@ export class Connection implements Subscriber {
     this.#scheduleAuth();
   }
 
-  /** Sends heartbeat (RTN23b): keeps the client's idle timer from firing. */
+  /** Sends a heartbeat (RTN23a): keeps the client's idle timer from firing. */
   heartbeat(): void {
     this.sendText(HEARTBEAT_TEXT);
   }
@@ -209,7 +212,7 @@ export class Connection implements Subscriber {
     // Ably does 15 s after an abrupt drop.
     this.#leaveTimer = setTimeout(() => {
       this.#leaveTimer = undefined;
-      this.#presenceDropped = true;
+      for (const name of this.#attached.keys()) this.#presenceDropped.add(name);
       this.#leavePresenceEverywhere();
     }, Math.min(limits.presenceLeaveDelay, limits.connectionStateTtl));
     this.#ttlTimer = setTimeout(() => {
@@ -339,7 +342,7 @@ export class Connection implements Subscriber {
       const missed = channel.since(frame.channelSerial);
       if (missed) {
         replay = missed;
-        resumed = wasAttached && !this.#presenceDropped;
+        resumed = wasAttached && !this.#presenceDropped.has(name);
       }
     } else if (params.rewind !== undefined) {
       replay = channel.rewind(params.rewind, now);
@@ -357,6 +360,7 @@ export class Connection implements Subscriber {
       channelSerial: channel.channelSerial,
     };
     if (Object.keys(params).length > 0) attached.params = params;
+    this.#presenceDropped.delete(name);
     this.#send(attached);
     // RTP1 / RTP18: with HAS_PRESENCE the client expects a SYNC; without it,
     // it clears its member set.
@@ -592,10 +596,15 @@ export class Connection implements Subscriber {
     if (!Number.isFinite(this.grant.expires) || !this.#socket) return;
     const remaining = Math.max(0, this.grant.expires - this.#host.now());
     const lead = Math.min(30_000, remaining / 2);
-    this.#renewTimer = setTimeout(() => {
-      this.#renewTimer = undefined;
-      this.#send({ action: Action.AUTH });
-    }, clampDelay(remaining - lead));
+    // One AUTH per token: a client that renews with the same token is not
+    // asked again and again as expiry nears; expiry then disconnects it.
+    if (this.grant.expires > this.#renewAskedFor) {
+      this.#renewTimer = setTimeout(() => {
+        this.#renewTimer = undefined;
+        this.#renewAskedFor = this.grant.expires;
+        this.#send({ action: Action.AUTH });
+      }, clampDelay(remaining - lead));
+    }
     this.#expireTimer = setTimeout(() => {
       this.#expireTimer = undefined;
       const socket = this.#socket;

@@ -118,7 +118,7 @@ export function readMsgSerial(frame: InboundFrame): number {
   return serial;
 }
 
-/** A channel name (RTS3): a non-empty string of sane length. */
+/** A channel name: a non-empty string of sane length (40010 otherwise). */
 export function readChannelName(frame: Record<string, unknown>): string {
   const name = frame.channel;
   if (typeof name !== "string" || name.length === 0 || name.length > 2048) {
