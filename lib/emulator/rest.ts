@@ -168,9 +168,27 @@ function history(
   ) {
     throw Errors.invalidParam("start and end must be ms timestamps");
   }
-  const items =
-    ctx.channels.find(name)?.history({ limit, direction, start, end }) ?? [];
-  return json(items, 200, origin);
+  const cursor = q.get("cursor") ?? undefined;
+  const page = ctx.channels.find(name)?.history({
+    limit,
+    direction,
+    start,
+    end,
+    cursor,
+  }) ?? { items: [] };
+  const res = json(page.items, 200, origin);
+  // RSL2a: ably-js pages by the relative URLs of the `Link` header.
+  const base = new URLSearchParams({ limit: String(limit), direction });
+  if (start !== undefined) base.set("start", String(start));
+  if (end !== undefined) base.set("end", String(end));
+  const links = [`<./messages?${base}>; rel="first"`];
+  if (page.next !== undefined) {
+    const next = new URLSearchParams(base);
+    next.set("cursor", page.next);
+    links.push(`<./messages?${next}>; rel="next"`);
+  }
+  res.headers.set("link", links.join(", "));
+  return res;
 }
 
 /** RSP3: current members, filtered by `clientId` / `connectionId`. */
@@ -324,7 +342,7 @@ function withCors(res: Response, origin: string | null): Response {
   }
   res.headers.set(
     "access-control-expose-headers",
-    "X-Ably-Errorcode, X-Ably-Errormessage",
+    "X-Ably-Errorcode, X-Ably-Errormessage, Link",
   );
   return res;
 }

@@ -39,6 +39,13 @@ Deno.test("REST publish through the SDK fans out to realtime and shows in histor
     await waitFor(() => got.length === 4, 5000, "idempotent publish");
     const all = await channel.history({ limit: 10 });
     assert.deepEqual(all.items.map((m) => m.name), ["d", "c", "b", "a"]);
+    // RSL2a: pages follow the Link header.
+    const page1 = await channel.history({ limit: 3 });
+    assert.deepEqual(page1.items.map((m) => m.name), ["d", "c", "b"]);
+    assert.ok(page1.hasNext());
+    const page2 = await page1.next();
+    assert.deepEqual(page2?.items.map((m) => m.name), ["a"]);
+    assert.ok(!page2?.hasNext());
     const time = await rest.time();
     assert.ok(Math.abs(time - Date.now()) < 5000);
   } finally {

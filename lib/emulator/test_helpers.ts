@@ -135,3 +135,21 @@ export async function rawSocket(
   );
   return { socket, frames, closed };
 }
+
+/** Splits a text stream into lines (std's TextLineStream is not reachable). */
+export class TextLineStream extends TransformStream<string, string> {
+  constructor() {
+    let buffer = "";
+    super({
+      transform(chunk, controller) {
+        buffer += chunk;
+        const lines = buffer.split("\n");
+        buffer = lines.pop() ?? "";
+        for (const line of lines) controller.enqueue(line.replace(/\r$/, ""));
+      },
+      flush(controller) {
+        if (buffer) controller.enqueue(buffer);
+      },
+    });
+  }
+}

@@ -191,8 +191,9 @@ export class Channel {
   }
 
   /**
-   * History, flattened to messages (RSL2): backwards = newest first
-   * (the default), forwards = oldest first; `limit` at most 1000.
+   * One page of history, flattened to messages (RSL2): backwards = newest
+   * first (the default), forwards = oldest first. `cursor` is the serial of
+   * the first message of the page; `next` that of the following page.
    */
   history(
     opts: {
@@ -200,16 +201,31 @@ export class Channel {
       direction: "backwards" | "forwards";
       start?: number;
       end?: number;
+      cursor?: string;
     },
-  ): WireMessage[] {
+  ): { items: WireMessage[]; next?: string } {
     const all: WireMessage[] = [];
     for (const p of this.#history) {
       if (opts.start !== undefined && p.timestamp < opts.start) continue;
       if (opts.end !== undefined && p.timestamp > opts.end) continue;
       for (const m of p.messages) all.push(m);
     }
-    if (opts.direction === "backwards") all.reverse();
-    return all.slice(0, opts.limit);
+    const backwards = opts.direction === "backwards";
+    if (backwards) all.reverse();
+    const cursor = opts.cursor;
+    // Serials sort as strings, so a cursor still works after the message it
+    // names has left the retained history.
+    const from = cursor === undefined
+      ? 0
+      : all.findIndex((m) =>
+        backwards
+          ? (m.serial as string) <= cursor
+          : (m.serial as string) >= cursor
+      );
+    if (from < 0) return { items: [] };
+    const items = all.slice(from, from + opts.limit);
+    const next = all[from + opts.limit]?.serial;
+    return next === undefined ? { items } : { items, next };
   }
 }
 

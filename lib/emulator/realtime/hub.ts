@@ -77,7 +77,13 @@ export class RealtimeHub implements ConnectionHost {
       return new Response("shutting down", { status: 503 });
     }
     const params = new URL(req.url).searchParams;
-    const { socket, response } = Deno.upgradeWebSocket(req);
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(req);
+    } catch {
+      return new Response("malformed WebSocket upgrade", { status: 400 });
+    }
+    const { socket, response } = upgraded;
     this.#pending.add(socket);
     socket.onopen = () => {
       this.#pending.delete(socket);
