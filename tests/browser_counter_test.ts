@@ -1,7 +1,24 @@
 import assert from "node:assert/strict";
 import { createHandler } from "$fresh/server.ts";
-import manifest from "../fresh.gen.ts";
+import * as $_404 from "../routes/_404.tsx";
+import * as $_app from "../routes/_app.tsx";
+import * as $about from "../routes/about.tsx";
+import * as $index from "../routes/index.tsx";
+import * as $Counter from "../islands/Counter.tsx";
 import { browserTest, serveApp, withBrowser } from "./helpers/browser.ts";
+
+// The pages under test, without the app's middleware and services, which
+// have tests of their own.
+const manifest = {
+  routes: {
+    "./routes/_404.tsx": $_404,
+    "./routes/_app.tsx": $_app,
+    "./routes/about.tsx": $about,
+    "./routes/index.tsx": $index,
+  },
+  islands: { "./islands/Counter.tsx": $Counter },
+  baseUrl: new URL("../fresh.gen.ts", import.meta.url).href,
+};
 
 // Bundle in memory, as `start` does without `deno task build`, so a stale
 // `_fresh/` in a working tree cannot hide a change to an island.

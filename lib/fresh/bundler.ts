@@ -12,6 +12,7 @@
  * small plugin maps the `deno.json` import map first (`$fresh/` to this
  * folder, `npm:` aliases to their package names).
  */
+import childProcess, { type ChildProcess } from "node:child_process";
 import * as esbuild from "esbuild";
 import type { Island } from "./islands.ts";
 
@@ -101,8 +102,19 @@ async function bundleNow(
     main: new URL("./client.ts", import.meta.url).pathname,
   };
   for (const island of islands) entryPoints[island.entry] = island.path;
+  let service: ChildProcess | undefined;
+  const spawn = childProcess.spawn;
+  // esbuild's stop() kills its service process without waiting for it to
+  // exit, which would leave a live child process behind every build (and
+  // fail tests run with --sanitize-resources). The process is spawned
+  // synchronously inside build(), so borrowing spawn() for exactly that call
+  // gives us the handle to wait on.
+  childProcess.spawn =
+    ((...args: Parameters<typeof spawn>) =>
+      service = spawn(...args)) as typeof spawn;
+  let building: Promise<esbuild.BuildResult<{ write: false }>>;
   try {
-    const result = await esbuild.build({
+    building = esbuild.build({
       entryPoints,
       bundle: true,
       platform: "browser",
@@ -122,12 +134,24 @@ async function bundleNow(
       logLevel: "silent",
       plugins: [importMapPlugin(base, imports)],
     });
+  } finally {
+    childProcess.spawn = spawn;
+  }
+  try {
+    const result = await building;
     const files: BundleFiles = new Map();
     for (const file of result.outputFiles) {
       files.set(file.path.slice("/_frsh_out/".length), file.contents);
     }
     return files;
   } finally {
+    const exited = service && service.exitCode === null &&
+        service.signalCode === null
+      ? new Promise((resolve) => service!.once("exit", resolve))
+      : undefined;
+    // esbuild unrefs its process; ref it so the wait keeps the loop alive.
+    service?.ref();
     await esbuild.stop();
+    await exited;
   }
 }

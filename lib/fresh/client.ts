@@ -3,8 +3,9 @@
  * the props from `#__FRSH_STATE` (see `deserializer.ts`), finds each island's
  * `<!--frsh-<id>:<n>-->` … `<!--/frsh-<id>:<n>-->` markers, and hydrates the
  * island's component in place, on exactly the nodes between its markers.
- * The page's module script imports this and the island bundles and calls
- * `revive()`.
+ * The page loads this as `<script type="module" data-frsh-islands=…>`; on
+ * load it imports the island bundles that attribute names (id to
+ * `[bundle, export]`, relative to this module) and calls `revive()`.
  */
 import { type ComponentType, h, hydrate } from "preact";
 import { setBuildId } from "./build_id.ts";
@@ -72,4 +73,27 @@ export function revive(
   for (const [start, end, component, islandProps] of found) {
     hydrate(h(component, islandProps), markerRoot(start, end));
   }
+}
+
+const script = typeof document === "undefined"
+  ? null
+  : document.querySelector<HTMLScriptElement>("script[data-frsh-islands]");
+if (script) {
+  const table: Record<string, [string, string]> = JSON.parse(
+    script.dataset.frshIslands!,
+  );
+  const entries = [...new Set(Object.values(table).map(([entry]) => entry))];
+  const modules = new Map(
+    await Promise.all(entries.map(async (entry) =>
+      [
+        entry,
+        await import(new URL(`./${entry}.js`, import.meta.url).href),
+      ] as const
+    )),
+  );
+  const islands: Record<string, ComponentType> = {};
+  for (const [id, [entry, name]] of Object.entries(table)) {
+    islands[id] = modules.get(entry)[name];
+  }
+  revive(islands, script.dataset.frshBuild ?? "");
 }

@@ -3,8 +3,8 @@
  * app wrapper, awaiting async ones (which take `(req, ctx)` and may return a
  * `Response` to short-circuit), renders the tree to HTML with Preact, puts
  * `<Head>` children into `<head>`, and, only when islands were rendered,
- * adds the props script and one module script that loads the client entry
- * and the island bundles. A page without islands ships no script at all.
+ * adds the props script and one external module script: the client entry,
+ * which imports the island bundles the page names and hydrates them. A page without islands ships no script at all.
  */
 import {
   type ComponentChildren,
@@ -75,28 +75,23 @@ export async function renderPage(input: RenderInput): Promise<Response> {
   let scripts = "";
   if (state.islands.length) {
     const json = serializeIslandProps(state.islands);
-    const modules = new Map<string, string>();
-    const entries: string[] = [];
-    let imports = `import{revive}from"${input.bundlePath}/main.js";`;
+    const table: Record<string, [string, string]> = {};
+    const preloads = new Set<string>();
     for (const { island } of state.islands) {
-      let name = modules.get(island.entry);
-      if (!name) {
-        name = `i${modules.size}`;
-        modules.set(island.entry, name);
-        imports +=
-          `import*as ${name} from"${input.bundlePath}/${island.entry}.js";`;
-      }
-      entries.push(
-        `${JSON.stringify(island.id)}:${name}[${
-          JSON.stringify(island.exportName)
-        }]`,
-      );
+      table[island.id] = [island.entry, island.exportName];
+      preloads.add(island.entry);
     }
+    // An external module script (no inline code) keeps the page working
+    // under a `script-src 'self'` Content-Security-Policy; modulepreload
+    // fetches the island bundles alongside the runtime instead of after it.
     scripts =
       `<script type="application/json" id="__FRSH_STATE">${json}</script>` +
-      `<script type="module">${imports}revive({${
-        [...new Set(entries)].join(",")
-      }},${JSON.stringify(input.buildId)});</script>`;
+      [...preloads].map((entry) =>
+        `<link rel="modulepreload" href="${input.bundlePath}/${entry}.js">`
+      ).join("") +
+      `<script type="module" src="${input.bundlePath}/main.js" data-frsh-build="${input.buildId}" data-frsh-islands="${
+        escapeAttr(JSON.stringify(table))
+      }"></script>`;
   }
 
   if (/^\s*<html[\s>]/i.test(body)) {
@@ -122,6 +117,13 @@ export async function renderPage(input: RenderInput): Promise<Response> {
     statusText: input.options?.statusText,
     headers,
   });
+}
+
+function escapeAttr(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(
+    /</g,
+    "&lt;",
+  );
 }
 
 function insertBefore(html: string, at: number, text: string): string {
