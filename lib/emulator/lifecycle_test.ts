@@ -13,6 +13,40 @@ import {
 
 const KEY = "app.full:fullsecret";
 
+Deno.test("CONNECTED carries connectionDetails; heartbeats come every maxIdleInterval", async () => {
+  const emu = await startEmulator({
+    keys: [KEY],
+    maxIdleInterval: 100,
+    connectionStateTtl: 5000,
+    maxMessageSize: 2048,
+  });
+  try {
+    const raw = await rawSocket(emu, `key=${KEY}&clientId=kim&format=json&v=6`);
+    await waitFor(
+      () => raw.frames.filter((f) => f.action === 0).length >= 2,
+      3000,
+      "heartbeats",
+    );
+    const connected = raw.frames[0] as {
+      action: number;
+      connectionId: string;
+      connectionDetails: Record<string, unknown>;
+    };
+    assert.equal(connected.action, 4);
+    assert.ok(!connected.connectionId.includes(":"));
+    assert.equal(connected.connectionDetails.clientId, "kim");
+    assert.equal(connected.connectionDetails.maxIdleInterval, 100);
+    assert.equal(connected.connectionDetails.connectionStateTtl, 5000);
+    assert.equal(connected.connectionDetails.maxMessageSize, 2048);
+    assert.equal(typeof connected.connectionDetails.connectionKey, "string");
+    raw.socket.send(JSON.stringify({ action: 7 }));
+    await withTimeout(raw.closed, 5000, "close");
+    assert.equal(raw.frames.at(-1)?.action, 8);
+  } finally {
+    await emu.close();
+  }
+});
+
 Deno.test("a 3 s token is renewed through the callback; the channel stays attached", async () => {
   const emu = await startEmulator({ keys: [KEY] });
   const rest = restClient(emu);
