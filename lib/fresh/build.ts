@@ -71,7 +71,19 @@ export async function buildInMemory(
   islands: Island[],
   staticFiles: { path: string; file: string }[],
 ): Promise<{ buildId: string; files: BundleFiles }> {
-  const files = islands.length ? await bundleOnce(root, islands) : new Map();
+  let files: BundleFiles = new Map();
+  try {
+    if (islands.length) files = await bundleOnce(root, islands);
+  } catch (err) {
+    // Hosts without subprocesses (Deno Deploy) cannot run esbuild at boot;
+    // say what to do instead of leaving esbuild's own message alone.
+    throw new Error(
+      `Bundling the islands failed (${
+        err instanceof Error ? err.message : err
+      }). esbuild runs as a subprocess: where the host does not allow that, run \`deno task build\` and deploy _fresh/ with the app.`,
+      { cause: err },
+    );
+  }
   return { buildId: await computeBuildId(files, staticFiles), files };
 }
 

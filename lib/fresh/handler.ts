@@ -9,6 +9,7 @@
 import { setBuildId } from "./build_id.ts";
 import { type Build, loadBuild } from "./build.ts";
 import { contentType } from "./content_type.ts";
+import { acceptsGzip, gzip } from "./gzip.ts";
 import { collectIslands } from "./islands.ts";
 import { renderPage } from "./render.ts";
 import { splitPath } from "./router.ts";
@@ -345,6 +346,8 @@ async function errorResponse(
   return new Response("Internal Server Error", { status: 500 });
 }
 
+const gzipped = new WeakMap<Uint8Array, Promise<Uint8Array<ArrayBuffer>>>();
+
 async function serveBundle(
   req: Request,
   url: URL,
@@ -360,10 +363,17 @@ async function serveBundle(
   if (!content || !(req.method === "GET" || req.method === "HEAD")) {
     return new Response("Not Found", { status: 404 });
   }
-  return new Response(content as Uint8Array<ArrayBuffer>, {
-    headers: {
-      "content-type": contentType(name),
-      "cache-control": "public, max-age=31536000, immutable",
-    },
+  const headers = new Headers({
+    "content-type": contentType(name),
+    "cache-control": "public, max-age=31536000, immutable",
+    vary: "accept-encoding",
   });
+  let body = content as Uint8Array<ArrayBuffer>;
+  if (acceptsGzip(req)) {
+    let zipped = gzipped.get(content);
+    if (!zipped) gzipped.set(content, zipped = gzip(body));
+    body = await zipped;
+    headers.set("content-encoding", "gzip");
+  }
+  return new Response(body, { headers });
 }

@@ -537,7 +537,7 @@ Deno.test("a function prop on an island gives the 500 page naming it", async () 
   );
 });
 
-Deno.test("island bundles are served immutable under the build id", async () => {
+Deno.test("island bundles are served immutable under the build id, gzipped when accepted", async () => {
   const get = await app({}, { "./islands/Greeter.tsx": Greeter });
   const res = await get(`/_frsh/js/${BUILD_ID}/main.js`);
   assert.equal(res.status, 200);
@@ -549,7 +549,23 @@ Deno.test("island bundles are served immutable under the build id", async () => 
     res.headers.get("cache-control"),
     "public, max-age=31536000, immutable",
   );
-  assert.match(await text(res), /__FRSH_STATE/);
+  const plain = await res.bytes();
+  assert.match(new TextDecoder().decode(plain), /__FRSH_STATE/);
+  const zipped = await get(`/_frsh/js/${BUILD_ID}/main.js`, {
+    headers: { "accept-encoding": "gzip, deflate, br" },
+  });
+  assert.equal(zipped.headers.get("content-encoding"), "gzip");
+  assert.equal(zipped.headers.get("vary"), "accept-encoding");
+  const unzipped = await new Response(
+    zipped.body!.pipeThrough(new DecompressionStream("gzip")),
+  ).bytes();
+  assert.deepEqual(unzipped, plain);
+  assert.ok(
+    plain.length > 2 * (await (await get(
+          `/_frsh/js/${BUILD_ID}/main.js`,
+          { headers: { "accept-encoding": "gzip" } },
+        )).bytes()).length,
+  );
   const island = await get(`/_frsh/js/${BUILD_ID}/island-greeter.js`);
   assert.equal(island.status, 200);
   await island.body?.cancel();
