@@ -32,6 +32,11 @@ export function setDevMode(on: boolean): void {
   devMode = on;
 }
 
+/** True under `dev()`: live reload on, snapshot ignored. */
+export function isDevMode(): boolean {
+  return devMode;
+}
+
 const bundles = new Map<string, Promise<BundleFiles>>();
 
 /**

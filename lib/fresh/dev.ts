@@ -1,9 +1,10 @@
 /**
  * `$fresh/dev.ts`: the development entry. `dev()` regenerates
  * `fresh.gen.ts`, then either builds `_fresh/` and exits (argument `build`,
- * for `deno task build`) or imports the app's entry point with the prebuilt
- * snapshot ignored, so bundles always follow the source while
- * `deno task dev` restarts on changes.
+ * for `deno task build`) or imports the app's entry point in development
+ * mode: the prebuilt snapshot is ignored, so bundles always follow the
+ * source while `deno task dev` restarts on changes, and open pages reload
+ * after each restart (`alive.ts`).
  */
 import { buildInMemory, setDevMode, writeBuild } from "./build.ts";
 import { resolveConfig } from "./handler.ts";

@@ -7,7 +7,13 @@
  * renders `_500` with `ctx.error`, and the server keeps serving.
  */
 import { setBuildId } from "./build_id.ts";
-import { type Build, loadBuild } from "./build.ts";
+import {
+  ALIVE_SCRIPT_PATH,
+  ALIVE_SOCKET_PATH,
+  aliveScript,
+  aliveSocket,
+} from "./alive.ts";
+import { type Build, isDevMode, loadBuild } from "./build.ts";
 import { contentType } from "./content_type.ts";
 import { acceptsGzip, gzip } from "./gzip.ts";
 import { collectIslands } from "./islands.ts";
@@ -166,6 +172,12 @@ async function handle(
   const final = (): Promise<Response> => {
     switch (destination) {
       case "internal":
+        if (isDevMode() && url.pathname === ALIVE_SCRIPT_PATH) {
+          return Promise.resolve(aliveScript());
+        }
+        if (isDevMode() && url.pathname === ALIVE_SOCKET_PATH) {
+          return Promise.resolve(aliveSocket(req));
+        }
         return serveBundle(req, url, app.build, bundlePath);
       case "static":
         return app.staticFiles.serve(req, url, staticFile!);
@@ -271,6 +283,7 @@ function renderWith(
     options,
     bundlePath,
     buildId: app.build.buildId,
+    liveReload: isDevMode(),
   });
 }
 

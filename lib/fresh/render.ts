@@ -14,6 +14,7 @@ import {
   type VNode,
 } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { ALIVE_SCRIPT_PATH } from "./alive.ts";
 import { HeadContext } from "./head.ts";
 import { type IslandRenderState, withIslandState } from "./islands.ts";
 import { serializeIslandProps } from "./serializer.ts";
@@ -33,6 +34,8 @@ export interface RenderInput {
   bundlePath: string;
   /** The build id, passed to the client entry for `asset()`. */
   buildId: string;
+  /** Adds the live-reload script (`alive.ts`), under `dev()` only. */
+  liveReload?: boolean;
 }
 
 const AsyncFunction = (async () => {}).constructor;
@@ -92,6 +95,10 @@ export async function renderPage(input: RenderInput): Promise<Response> {
       `<script type="module" src="${input.bundlePath}/main.js" data-frsh-build="${input.buildId}" data-frsh-islands="${
         escapeAttr(JSON.stringify(table))
       }"></script>`;
+  }
+
+  if (input.liveReload) {
+    scripts += `<script type="module" src="${ALIVE_SCRIPT_PATH}"></script>`;
   }
 
   if (/^\s*<html[\s>]/i.test(body)) {
