@@ -7,9 +7,21 @@
 import { signal } from "@preact/signals";
 import { createHandler } from "$fresh/server.ts";
 import { serializeIslandProps } from "../lib/fresh/serializer.ts";
-import manifest from "../fresh.gen.ts";
+import * as $_app from "../routes/_app.tsx";
+import * as $about from "../routes/about.tsx";
+import * as $index from "../routes/index.tsx";
+import * as $Counter from "../islands/Counter.tsx";
 
-const handler = await createHandler(manifest);
+// The pages measured, without the app's middleware and its services.
+const handler = await createHandler({
+  routes: {
+    "./routes/_app.tsx": $_app,
+    "./routes/about.tsx": $about,
+    "./routes/index.tsx": $index,
+  },
+  islands: { "./islands/Counter.tsx": $Counter },
+  baseUrl: new URL("../fresh.gen.ts", import.meta.url).href,
+});
 const home = new Request("http://localhost/");
 const about = new Request("http://localhost/about");
 const css = await handler(new Request("http://localhost/styles.css"));
