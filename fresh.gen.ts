@@ -5,7 +5,12 @@
 import * as $_404 from "./routes/_404.tsx";
 import * as $_500 from "./routes/_500.tsx";
 import * as $_app from "./routes/_app.tsx";
+import * as $_middleware from "./routes/_middleware.ts";
 import * as $about from "./routes/about.tsx";
+import * as $api_live from "./routes/api/live.ts";
+import * as $auth_callback from "./routes/auth/callback.tsx";
+import * as $auth_signin from "./routes/auth/signin.ts";
+import * as $auth_signout from "./routes/auth/signout.tsx";
 import * as $index from "./routes/index.tsx";
 import * as $Counter from "./islands/Counter.tsx";
 
@@ -16,7 +21,12 @@ const manifest = {
     "./routes/_404.tsx": $_404,
     "./routes/_500.tsx": $_500,
     "./routes/_app.tsx": $_app,
+    "./routes/_middleware.ts": $_middleware,
     "./routes/about.tsx": $about,
+    "./routes/api/live.ts": $api_live,
+    "./routes/auth/callback.tsx": $auth_callback,
+    "./routes/auth/signin.ts": $auth_signin,
+    "./routes/auth/signout.tsx": $auth_signout,
     "./routes/index.tsx": $index,
   },
   islands: {

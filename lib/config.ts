@@ -140,6 +140,12 @@ export function loadConfig(env: Env): AppConfig {
     oauth: oauthConfig(env),
     onDeploy,
   };
+  if (config.ably.endpoint && !config.ably.key) {
+    throw new ConfigError(
+      "ABLY_API_KEY",
+      "ABLY_ENDPOINT names a service apart, which needs that service's key",
+    );
+  }
   if (onDeploy) requireRealServices(config);
   return config;
 }

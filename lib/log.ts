@@ -47,6 +47,17 @@ export function redacting(sink: Sink): Sink {
   return (record) => sink(redactRecord(record));
 }
 
+/**
+ * Plain strings as they are; anything with control characters or non-ASCII
+ * quoted, so that a value taken from a request cannot forge a log line.
+ */
+function printable(value: unknown): string {
+  if (typeof value === "string" && /^[\x20-\x7e]*$/.test(value)) return value;
+  return typeof value === "string"
+    ? JSON.stringify(value)
+    : Deno.inspect(value);
+}
+
 export interface LoggingOptions {
   level: LogLevel;
   /** Where records go; the console by default. Tests pass an array's push. */
@@ -64,7 +75,10 @@ export async function setupLogging(
   const out = redacting(
     sink ??
       getConsoleSink({
-        formatter: getTextFormatter({ timestamp: "date-time-timezone" }),
+        formatter: getTextFormatter({
+          timestamp: "date-time-timezone",
+          value: printable,
+        }),
       }),
   );
   await configure({

@@ -8,8 +8,10 @@
  * the next test installs its own.
  *
  * Holds handles only; building them is the job of their own modules
- * (`lib/kv.ts`, `lib/auth/start.ts`).
+ * (`lib/start_services.ts` composes `lib/kv.ts`, `lib/auth/start.ts` and
+ * `lib/ably/start.ts`).
  */
+import type { AblyServices } from "./ably/start.ts";
 import type { Auth } from "./auth/mod.ts";
 import type { AppConfig } from "./config.ts";
 
@@ -21,6 +23,8 @@ export interface Services {
   kv: Deno.Kv;
   /** Sign-in and session look-up. */
   auth: Auth;
+  /** Tokens for `/api/live`, the server's publisher, the browser's options. */
+  ably: AblyServices;
 }
 
 let installed: Services | undefined;

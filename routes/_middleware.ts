@@ -4,7 +4,9 @@
  * pages type their context with it.
  *
  * Static files and island bundles skip the look-up: they are the same for
- * everyone, and a KV read per asset would be waste.
+ * everyone, and a KV read per asset would be waste. `/api/` routes skip it
+ * too: they answer in JSON and read the session themselves, so that a KV
+ * failure becomes their JSON 500 rather than the HTML error page.
  */
 import type { FreshContext } from "$fresh/server.ts";
 import type { User } from "../lib/auth/mod.ts";
@@ -20,9 +22,9 @@ export async function handler(
   req: Request,
   ctx: FreshContext<State>,
 ): Promise<Response> {
-  ctx.state.user = ctx.destination === "route" ||
-      ctx.destination === "notFound"
-    ? await services().auth.getSessionUser(req)
-    : null;
+  const page =
+    (ctx.destination === "route" && !ctx.url.pathname.startsWith("/api/")) ||
+    ctx.destination === "notFound";
+  ctx.state.user = page ? await services().auth.getSessionUser(req) : null;
   return await ctx.next();
 }

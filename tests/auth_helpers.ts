@@ -8,14 +8,10 @@
  *
  * Used by `lib/auth/flow_test.ts` and the route tests in `tests/`.
  */
-import { startAuthServices } from "../lib/auth/mod.ts";
 import { loadConfig } from "../lib/config.ts";
 import type { Idp } from "../lib/idp/mod.ts";
-import {
-  installServices,
-  type Services,
-  uninstallServices,
-} from "../lib/services.ts";
+import type { Services } from "../lib/services.ts";
+import { startServices } from "../lib/start_services.ts";
 
 interface StoredCookie {
   value: string;
@@ -167,7 +163,7 @@ export async function walkSignIn(
   throw new Error("too many redirects during sign-in");
 }
 
-/** Services for a test: `:memory:` KV and sign-in against a fresh embedded provider. */
+/** Services for a test: `:memory:` KV, sign-in against a fresh embedded provider, the Ably emulator. */
 export interface TestServices extends AsyncDisposable {
   services: Services;
   /** The embedded provider's credentials (the client secret is a canary). */
@@ -189,18 +185,10 @@ export interface TestServices extends AsyncDisposable {
 export async function useTestServices(
   env: Record<string, string> = {},
 ): Promise<TestServices> {
-  const config = loadConfig(env);
-  const kv = await Deno.openKv(":memory:");
-  const started = await startAuthServices(config, kv);
-  const services: Services = { config, kv, auth: started.auth };
-  installServices(services);
+  const started = await startServices(loadConfig(env), { kvPath: ":memory:" });
   return {
-    services,
+    services: started.services,
     idp: started.idp!,
-    async [Symbol.asyncDispose]() {
-      uninstallServices();
-      await started.close();
-      kv.close();
-    },
+    [Symbol.asyncDispose]: started.close,
   };
 }

@@ -6,10 +6,9 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { createHandler, type Manifest } from "$fresh/server.ts";
-import { startAuthServices } from "../lib/auth/mod.ts";
 import { loadConfig } from "../lib/config.ts";
 import { resetLogging, setupLogging } from "../lib/log.ts";
-import { installServices, uninstallServices } from "../lib/services.ts";
+import { startServices } from "../lib/start_services.ts";
 import * as $app from "../routes/_app.tsx";
 import * as $middleware from "../routes/_middleware.ts";
 import type { State } from "../routes/_middleware.ts";
@@ -58,9 +57,8 @@ async function withApp(fn: (f: Fixture) => Promise<void>) {
   const bodies: string[] = [];
   await setupLogging({ level: "debug", sink: (r) => logs.push(r) });
   const config = loadConfig({ SESSION_TTL_SECONDS: "3600" });
-  const kv = await Deno.openKv(":memory:");
-  const started = await startAuthServices(config, kv);
-  installServices({ config, kv, auth: started.auth });
+  const started = await startServices(config, { kvPath: ":memory:" });
+  const { kv } = started.services;
   try {
     const handler = await createHandler(authManifest, {
       build: { outDir: "tests/fixtures/no-build" },
@@ -123,9 +121,7 @@ async function withApp(fn: (f: Fixture) => Promise<void>) {
       );
     }
   } finally {
-    uninstallServices();
     await started.close();
-    kv.close();
     await resetLogging();
   }
 }
@@ -343,9 +339,7 @@ Deno.test("routes: an unreachable provider is a 502 page, not a 500", async () =
     OIDC_CLIENT_ID: "live",
     OIDC_CLIENT_SECRET: "secret-canary-value",
   });
-  const kv = await Deno.openKv(":memory:");
-  const started = await startAuthServices(config, kv);
-  installServices({ config, kv, auth: started.auth });
+  const started = await startServices(config, { kvPath: ":memory:" });
   try {
     const handler = await createHandler(authManifest, {
       build: { outDir: "tests/fixtures/no-build" },
@@ -357,8 +351,6 @@ Deno.test("routes: an unreachable provider is a 502 page, not a 500", async () =
     assert.match(text, /Try again/);
     assert.doesNotMatch(text, /secret-canary-value/);
   } finally {
-    uninstallServices();
     await started.close();
-    kv.close();
   }
 });
