@@ -1,5 +1,15 @@
+/**
+ * The page for an error no route handled. Fresh renders it outside the
+ * middleware chain, so its handler gives it the security headers the
+ * middleware gives every other response.
+ */
 import { Head } from "$fresh/runtime.ts";
-import type { PageProps } from "$fresh/server.ts";
+import type { ErrorHandler, PageProps } from "$fresh/server.ts";
+import { withSecurityHeaders } from "../lib/security_headers.ts";
+import { services } from "../lib/services.ts";
+
+export const handler: ErrorHandler = async (req, ctx) =>
+  withSecurityHeaders(req, await ctx.render(), services().ably.browserOptions);
 
 export default function ServerError(_props: PageProps) {
   return (

@@ -4,7 +4,8 @@
  * first, sharing `ctx.state`) ending at the destination: a bundle under
  * `/_frsh/js/<BUILD_ID>/`, a static file, a route, or `_404`. A thrown
  * `Deno.errors.NotFound` renders `_404`; any other error is logged and
- * renders `_500` with `ctx.error`, and the server keeps serving.
+ * renders `_500` with `ctx.error` (through `_500`'s `handler` when it exports
+ * one), and the server keeps serving.
  */
 import { setBuildId } from "./build_id.ts";
 import {
@@ -31,6 +32,7 @@ import { loadStaticFiles, type StaticFiles } from "./static_files.ts";
 import type {
   ConnInfo,
   Destination,
+  ErrorHandler,
   FreshConfig,
   FreshContext,
   Handler,
@@ -337,21 +339,24 @@ async function errorResponse(
     }
   }
   console.error(`Error answering ${req.method} ${ctx.url.pathname}:`, err);
-  const page = app.table.error?.default;
+  const mod = app.table.error;
+  const page = mod?.default;
   if (page) {
     ctx.error = err;
+    const render = (data?: unknown, options?: RenderOptions) =>
+      renderWith(req, ctx, app, [...rootComponents(app), page], data, {
+        ...options,
+        status: options?.status ?? 500,
+      }, `/_frsh/js/${app.build.buildId}`);
+    // Fresh 1.x: `_500` may export a handler that wraps its own rendering,
+    // the one place an app can shape a response that no middleware sees.
+    const handler = typeof mod.handler === "function"
+      ? mod.handler as ErrorHandler
+      : undefined;
     try {
-      return await renderWith(
-        req,
-        ctx,
-        app,
-        [...rootComponents(app), page],
-        undefined,
-        {
-          status: 500,
-        },
-        `/_frsh/js/${app.build.buildId}`,
-      );
+      return handler
+        ? await handler(req, { ...ctx, render } as FreshContext)
+        : await render();
     } catch (inner) {
       console.error(`_500 failed for ${ctx.url.pathname}:`, inner);
     }

@@ -244,6 +244,29 @@ Deno.test("a throwing handler renders _500 and the server keeps serving", async 
   assert.doesNotMatch(Deno.inspect(errors.lines), /secret/);
 });
 
+Deno.test("_500's handler wraps the error page, as in Fresh 1.x", async () => {
+  using _errors = captureErrors();
+  const get = await app({
+    "./routes/_500.tsx": {
+      handler: async (_req: Request, ctx: FreshContext) => {
+        const res = await ctx.render();
+        res.headers.set("x-error-page", String((ctx.error as Error).message));
+        return res;
+      },
+      default: () => <p>error page</p>,
+    },
+    "./routes/boom.ts": {
+      handler: () => {
+        throw new Error("kaboom");
+      },
+    },
+  });
+  const res = await get("/boom");
+  assert.equal(res.status, 500);
+  assert.equal(res.headers.get("x-error-page"), "kaboom");
+  assert.match(await text(res), /error page/);
+});
+
 Deno.test("without _500 an error is a plain 500", async () => {
   using _errors = captureErrors();
   const get = await app({

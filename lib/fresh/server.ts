@@ -20,6 +20,7 @@ export type {
   AppProps,
   ConnInfo,
   Destination,
+  ErrorHandler,
   FreshConfig,
   FreshContext,
   Handler,

@@ -119,6 +119,15 @@ export type Handlers<
   State = Record<string, unknown>,
 > = { [K in KnownMethod]?: Handler<T, State> };
 
+/**
+ * `routes/_500.tsx`'s handler: `ctx.error` is what was thrown, `ctx.render()`
+ * renders the error page (status 500 unless given).
+ */
+export type ErrorHandler<State = Record<string, unknown>> = (
+  req: Request,
+  ctx: FreshContext<State>,
+) => Response | Promise<Response>;
+
 /** A `_middleware.ts` handler: call `ctx.next()` to go on. */
 export type MiddlewareHandler<State = Record<string, unknown>> = (
   req: Request,
