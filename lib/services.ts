@@ -14,6 +14,7 @@
 import type { AblyServices } from "./ably/start.ts";
 import type { Auth } from "./auth/mod.ts";
 import type { AppConfig } from "./config.ts";
+import type { RateLimiter } from "./rate_limit.ts";
 
 /** What routes may use. */
 export interface Services {
@@ -25,6 +26,13 @@ export interface Services {
   auth: Auth;
   /** Tokens for `/api/live`, the server's publisher, the browser's options. */
   ably: AblyServices;
+  /**
+   * `GET /api/live` requests per session (`LIVE_RATE_LIMIT_PER_MIN`). Held
+   * here rather than in the route's module scope: it is built from the
+   * configuration, and a test that installs its own services gets its own
+   * counters instead of inheriting another test's.
+   */
+  liveRateLimit: RateLimiter;
 }
 
 let installed: Services | undefined;

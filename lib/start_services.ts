@@ -11,6 +11,7 @@ import { startAuthServices } from "./auth/mod.ts";
 import type { AppConfig } from "./config.ts";
 import type { Idp } from "./idp/mod.ts";
 import { openKv } from "./kv.ts";
+import { RateLimiter } from "./rate_limit.ts";
 import {
   installServices,
   type Services,
@@ -21,24 +22,40 @@ export interface RunningServices extends AsyncDisposable {
   services: Services;
   /** The embedded OpenID Connect provider, when `OAUTH_PROVIDER` is unset. */
   idp: Idp | undefined;
-  /** Uninstalls and stops everything started here, KV last. */
+  /** Uninstalls and stops everything started here, KV (if opened here) last. */
   close(): Promise<void>;
+}
+
+export interface StartServicesOptions {
+  /** Opened instead of `config.kvPath` (tests: `:memory:`). */
+  kvPath?: string;
+  /**
+   * An open store to use instead of opening one; it stays the caller's to
+   * close. Tests pass a wrapped store to make KV fail on demand.
+   */
+  kv?: Deno.Kv;
 }
 
 export async function startServices(
   config: AppConfig,
-  options: { kvPath?: string } = {},
+  options: StartServicesOptions = {},
 ): Promise<RunningServices> {
-  const kv = await openKv(options.kvPath ?? config.kvPath);
+  const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
   const auth = await startAuthServices(config, kv);
   const ably = await startAblyServices(config.ably);
-  const services: Services = { config, kv, auth: auth.auth, ably };
+  const services: Services = {
+    config,
+    kv,
+    auth: auth.auth,
+    ably,
+    liveRateLimit: new RateLimiter({ limit: config.liveRateLimitPerMin }),
+  };
   installServices(services);
   const close = async () => {
     uninstallServices();
     await ably.close();
     await auth.close();
-    kv.close();
+    if (!options.kv) kv.close();
   };
   return { services, idp: auth.idp, close, [Symbol.asyncDispose]: close };
 }

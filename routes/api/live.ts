@@ -4,10 +4,14 @@
  * - Signed in: `200 {"token": X}`, X being what the SDK's `authCallback`
  *   accepts in the configured mode — a TokenRequest (`request`, default),
  *   TokenDetails (`token`) or an Ably JWT (`jwt`); see `lib/ably/tokens.ts`.
- * - No, unknown or expired session: `401 {"error":"Unauthorized!"}` and one
- *   warning naming the route and why (never the cookie).
+ * - No, malformed, unknown or expired session: `401 {"error":"Unauthorized!"}`
+ *   and one warning naming the route and why (never the cookie).
+ * - Past `LIVE_RATE_LIMIT_PER_MIN` for this session on this instance:
+ *   `429 {"error":"Too Many Requests"}` with `Retry-After`
+ *   (`lib/rate_limit.ts`); one warning per session and window.
  * - Ably unreachable in `token` mode: `503` with `Retry-After`.
  * - Anything else: `500 {"error":"Internal Server Error"}`, the cause logged.
+ * - Other methods: 405 with `Allow: GET, HEAD`, from the runtime.
  *
  * Nothing in the request can choose the clientId, capability or TTL: they
  * come from the session user and `lib/ably/capability.ts`. Every answer is
@@ -24,38 +28,60 @@ const logger = getLogger(["live", "api"]);
 function json(
   status: number,
   body: unknown,
-  headers: HeadersInit = {},
+  retryAfterSeconds?: number,
 ): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      "content-type": "application/json",
-      "cache-control": "private, no-store",
-      "vary": "Cookie",
-      ...headers,
-    },
-  });
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "cache-control": "private, no-store",
+    "vary": "Cookie",
+  };
+  if (retryAfterSeconds !== undefined) {
+    headers["retry-after"] = String(retryAfterSeconds);
+  }
+  return new Response(JSON.stringify(body), { status, headers });
 }
 
 export const handler: Handlers = {
   async GET(req) {
     try {
-      const { auth, ably } = services();
-      const user = await auth.getSessionUser(req);
-      if (!user) {
-        const reason = auth.getSessionId(req) === null
-          ? "no session cookie"
+      const { auth, ably, liveRateLimit } = services();
+      // The cookie is read once: its id finds the user, then keys the limit.
+      const sessionId = auth.getSessionId(req);
+      const user = sessionId === null
+        ? null
+        : await auth.sessions.getUser(sessionId);
+      if (sessionId === null || user === null) {
+        const reason = sessionId === null
+          ? "no or malformed session cookie"
           : "unknown or expired session";
         logger.warn("GET {route} refused: {reason}", { route: ROUTE, reason });
         return json(401, { error: "Unauthorized!" });
+      }
+      // After validation, so that forged ids can neither fill the limiter
+      // nor spend a real session's allowance.
+      const decision = liveRateLimit.hit(sessionId);
+      if (!decision.allowed) {
+        if (decision.firstRefusal) {
+          logger.warn("GET {route} refused: rate limit reached for {userId}", {
+            route: ROUTE,
+            userId: user.id,
+          });
+        }
+        return json(
+          429,
+          { error: "Too Many Requests" },
+          decision.retryAfterSeconds,
+        );
       }
       return json(200, { token: await ably.tokens.issue(user) });
     } catch (error) {
       if (error instanceof AblyUnavailableError) {
         // Already logged as an error by the token service, without the key.
-        return json(503, { error: "Service Unavailable" }, {
-          "retry-after": String(error.retryAfterSeconds),
-        });
+        return json(
+          503,
+          { error: "Service Unavailable" },
+          error.retryAfterSeconds,
+        );
       }
       logger.error("GET {route} failed: {error}", { route: ROUTE, error });
       return json(500, { error: "Internal Server Error" });
