@@ -8,11 +8,12 @@ import * as $_app from "./routes/_app.tsx";
 import * as $_middleware from "./routes/_middleware.ts";
 import * as $about from "./routes/about.tsx";
 import * as $api_live from "./routes/api/live.ts";
+import * as $api_notify_me from "./routes/api/notify-me.ts";
 import * as $auth_callback from "./routes/auth/callback.tsx";
 import * as $auth_signin from "./routes/auth/signin.ts";
 import * as $auth_signout from "./routes/auth/signout.tsx";
 import * as $index from "./routes/index.tsx";
-import * as $Counter from "./islands/Counter.tsx";
+import * as $LiveRoom from "./islands/LiveRoom.tsx";
 
 import { type Manifest } from "$fresh/server.ts";
 
@@ -24,13 +25,14 @@ const manifest = {
     "./routes/_middleware.ts": $_middleware,
     "./routes/about.tsx": $about,
     "./routes/api/live.ts": $api_live,
+    "./routes/api/notify-me.ts": $api_notify_me,
     "./routes/auth/callback.tsx": $auth_callback,
     "./routes/auth/signin.ts": $auth_signin,
     "./routes/auth/signout.tsx": $auth_signout,
     "./routes/index.tsx": $index,
   },
   islands: {
-    "./islands/Counter.tsx": $Counter,
+    "./islands/LiveRoom.tsx": $LiveRoom,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

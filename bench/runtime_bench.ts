@@ -1,5 +1,5 @@
 /**
- * Hot paths of lib/fresh: server render of the home page through
+ * Hot paths of lib/fresh: server render of a page with an island through
  * `createHandler` (routing, `_app`, island markers, props script), a page
  * without islands, a static file with a matching ETag, and island props
  * serialization. Run with `deno task bench`; results are read, not asserted.
@@ -9,8 +9,8 @@ import { createHandler } from "$fresh/server.ts";
 import { serializeIslandProps } from "../lib/fresh/serializer.ts";
 import * as $_app from "../routes/_app.tsx";
 import * as $about from "../routes/about.tsx";
-import * as $index from "../routes/index.tsx";
-import * as $Counter from "../islands/Counter.tsx";
+import * as $index from "../tests/fixtures/counter/routes/index.tsx";
+import * as $Counter from "../tests/fixtures/counter/islands/Counter.tsx";
 
 // The pages measured, without the app's middleware and its services.
 const handler = await createHandler({
@@ -19,7 +19,7 @@ const handler = await createHandler({
     "./routes/about.tsx": $about,
     "./routes/index.tsx": $index,
   },
-  islands: { "./islands/Counter.tsx": $Counter },
+  islands: { "./tests/fixtures/counter/islands/Counter.tsx": $Counter },
   baseUrl: new URL("../fresh.gen.ts", import.meta.url).href,
 });
 const home = new Request("http://localhost/");
@@ -28,7 +28,7 @@ const css = await handler(new Request("http://localhost/styles.css"));
 await css.body?.cancel();
 const etag = css.headers.get("etag")!;
 
-Deno.bench("SSR of the home page (with the Counter island)", async () => {
+Deno.bench("SSR of a page with an island (the Counter fixture)", async () => {
   await (await handler(home.clone())).text();
 });
 

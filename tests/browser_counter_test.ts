@@ -3,8 +3,8 @@ import { createHandler } from "$fresh/server.ts";
 import * as $_404 from "../routes/_404.tsx";
 import * as $_app from "../routes/_app.tsx";
 import * as $about from "../routes/about.tsx";
-import * as $index from "../routes/index.tsx";
-import * as $Counter from "../islands/Counter.tsx";
+import * as $index from "./fixtures/counter/routes/index.tsx";
+import * as $Counter from "./fixtures/counter/islands/Counter.tsx";
 import { browserTest, serveApp, withBrowser } from "./helpers/browser.ts";
 
 // The pages under test, without the app's middleware and services, which
@@ -16,7 +16,7 @@ const manifest = {
     "./routes/about.tsx": $about,
     "./routes/index.tsx": $index,
   },
-  islands: { "./islands/Counter.tsx": $Counter },
+  islands: { "./tests/fixtures/counter/islands/Counter.tsx": $Counter },
   baseUrl: new URL("../fresh.gen.ts", import.meta.url).href,
 };
 

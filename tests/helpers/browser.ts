@@ -91,7 +91,10 @@ export async function withBrowser<T>(
  * `Deno.test` for a browser test: ignored without Chromium, or failing with
  * a clear message when `CI` is set.
  */
-export function browserTest(name: string, fn: () => Promise<void>): void {
+export function browserTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): void {
   const missing = !hasChromium();
   const inCi = Deno.env.get("CI") !== undefined;
   Deno.test({

@@ -1,0 +1,49 @@
+/**
+ * `POST /api/notify-me`: the server publishes "hello from the server" on the
+ * signed-in visitor's own channel (`user:<id>`), over REST with the key
+ * (`lib/ably/publish.ts`); their live room island shows it as a notice. It
+ * shows the one path by which the server reaches a user alone: tokens grant
+ * subscribe only on that channel, so nobody else can publish there.
+ *
+ * - `Origin` must be this site's (a state change, like sign-out): else 403.
+ * - No, unknown or expired session: 401 `{"error":"Unauthorized!"}`.
+ * - Published: 202 `{"ok":true}`. Ably failing: 503.
+ */
+import type { Handlers } from "$fresh/server.ts";
+import { getLogger } from "../../lib/log.ts";
+import { services } from "../../lib/services.ts";
+
+/** The Ably message name of a notice on a user's channel. */
+export const NOTICE_NAME = "notice";
+
+const logger = getLogger(["live", "api"]);
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      "content-type": "application/json",
+      "cache-control": "private, no-store",
+    },
+  });
+}
+
+export const handler: Handlers = {
+  async POST(req) {
+    if (req.headers.get("origin") !== new URL(req.url).origin) {
+      return json(403, { error: "Forbidden" });
+    }
+    const { auth, ably } = services();
+    const user = await auth.getSessionUser(req);
+    if (!user) return json(401, { error: "Unauthorized!" });
+    try {
+      await ably.publisher.publishToUser(user.id, NOTICE_NAME, {
+        text: "hello from the server",
+      });
+    } catch (error) {
+      logger.error("POST /api/notify-me failed: {error}", { error });
+      return json(503, { error: "Service Unavailable" });
+    }
+    return json(202, { ok: true });
+  },
+};
