@@ -18,6 +18,8 @@ export type AuthErrorCode =
   | "state_mismatch"
   /** `iss` missing or not the provider's issuer (RFC 9207 §2.4). */
   | "issuer_mismatch"
+  /** The callback's parameters are malformed: no `code`, a parameter twice, an unsupported response mode (RFC 6749 §4.1.2). */
+  | "invalid_response"
   /** The provider sent `error=` instead of a code (RFC 6749 §4.1.2.1). */
   | "provider_denied"
   /** The token endpoint refused the code (RFC 6749 §5.2), e.g. reused or expired. */

@@ -270,6 +270,13 @@ export function createAuth(options: AuthOptions): Auth {
     record: SignInRecord,
   ): Promise<User> {
     const as = await authorizationServer();
+    // RFC 6749 §3.1: a response parameter must not appear more than once;
+    // which copy counts would depend on the parser.
+    for (const name of new Set(url.searchParams.keys())) {
+      if (url.searchParams.getAll(name).length > 1) {
+        throw new AuthError("invalid_response", "a parameter appears twice");
+      }
+    }
     let params: URLSearchParams;
     try {
       // RFC 9207 §2.4: `iss`, when sent (required when the provider
@@ -301,11 +308,18 @@ export function createAuth(options: AuthOptions): Auth {
           "the response names another issuer, or none",
         );
       }
+      // What is malformed here is the callback URL the browser brought,
+      // whoever wrote it: a bad request, not a provider outage.
       throw new AuthError(
-        "provider_unavailable",
+        "invalid_response",
         "the authorization response is malformed",
         { cause: error },
       );
+    }
+
+    // RFC 6749 §4.1.2: a successful response carries the code.
+    if (!params.get("code")) {
+      throw new AuthError("invalid_response", "the callback carried no code");
     }
 
     let tokens: oauth.TokenEndpointResponse;

@@ -341,6 +341,18 @@ Deno.test("a code the provider rejects fails the sign-in as token_rejected", asy
   });
 });
 
+Deno.test("a callback without a code, or with a parameter twice, is invalid_response", async () => {
+  await withFixture(async (f) => {
+    const noCode = await f.callbackUrl();
+    noCode.searchParams.delete("code");
+    assert.equal(await callbackError(f, noCode), "invalid_response");
+
+    const twice = await f.callbackUrl();
+    twice.searchParams.append("code", "another");
+    assert.equal(await callbackError(f, twice), "invalid_response");
+  });
+});
+
 Deno.test("forged, truncated, oversized and duplicated session cookies mean no session", async () => {
   await withFixture(async (f) => {
     await f.signIn();

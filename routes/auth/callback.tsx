@@ -25,6 +25,7 @@ const STATUS: Record<AuthErrorCode, 400 | 502> = {
   invalid_state: 400,
   state_mismatch: 400,
   issuer_mismatch: 400,
+  invalid_response: 400,
   provider_denied: 400,
   token_rejected: 400,
   provider_unavailable: 502,
@@ -39,6 +40,7 @@ const MESSAGE: Record<AuthErrorCode, string> = {
   state_mismatch:
     "This sign-in was started in another browser or tab that no longer matches.",
   issuer_mismatch: "The sign-in response came from an unexpected provider.",
+  invalid_response: "The sign-in response was incomplete or malformed.",
   provider_denied: "The sign-in was cancelled or refused at the provider.",
   token_rejected: "The provider did not accept this sign-in.",
   provider_unavailable:
