@@ -1,7 +1,7 @@
 /**
  * The token route's signing cost, per token mode (`lib/ably/`): the `ably`
  * SDK's `createTokenRequest` against the fast path that `request` mode uses
- * (`token_request.ts`, synchronous HMAC from `hmac_sha256.ts`), the same
+ * (`token_request.ts`, synchronous HMAC from `node:crypto`), the same
  * request signed with WebCrypto (the design the fast path replaced), and JWT
  * signing for `jwt` mode. `token` mode is a network round trip, measured by
  * HTTP load instead.

@@ -8,9 +8,9 @@
  * `kid` naming the key. The other modes: `request` (`token_request.ts`) and
  * `token` (`tokens.ts`).
  */
+import { createHmac } from "node:crypto";
 import type { AblyKey } from "../config.ts";
-import { hmacSha256 } from "./hmac_sha256.ts";
-import { importKeySecret } from "./token_request.ts";
+import { signingSecret } from "./token_request.ts";
 
 /** What a JWT grants. */
 export interface JwtParams {
@@ -51,7 +51,7 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
   const header = base64url(
     JSON.stringify({ typ: "JWT", alg: "HS256", kid: keyName }),
   );
-  const hmacKey = importKeySecret(key);
+  const secret = signingSecret(key);
   return {
     keyName,
     sign({ clientId, capability, ttlMs, now }) {
@@ -67,7 +67,7 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
       const signingInput = header + "." + payload;
       // HS256 (RFC 7518 §3.2) over `header.payload`.
       return signingInput + "." +
-        hmacSha256(hmacKey, signingInput).toBase64(BASE64URL);
+        createHmac("sha256", secret).update(signingInput).digest("base64url");
     },
   };
 }

@@ -10,16 +10,15 @@
  * The output is byte-for-byte what the `ably` SDK's
  * `auth.createTokenRequest({ clientId, capability, ttl })` returns for the same
  * timestamp and nonce (`token_request_test.ts` holds them side by side); it is
- * computed here rather than by the SDK because the token route is hot: the
- * key's HMAC pads are hashed once (`hmac_sha256.ts`) and each request costs
- * one synchronous HMAC over a short text.
+ * computed here rather than by the SDK because the token route is hot and the
+ * SDK's path is asynchronous. The MAC is `node:crypto`'s HMAC, which is
+ * synchronous in Deno: WebCrypto's `subtle.sign` hops to a worker thread and
+ * costs more latency than the whole route may spend, and a hand-written
+ * SHA-256, though a few microseconds faster, is crypto we would have to own
+ * (README, Performance, has both numbers).
  */
+import { createHmac } from "node:crypto";
 import type { AblyKey } from "../config.ts";
-import {
-  hmacSha256,
-  type HmacSha256Key,
-  importHmacSha256Key,
-} from "./hmac_sha256.ts";
 
 /** A signed TokenRequest (TE1), in the field order the SDK emits. */
 export interface TokenRequest {
@@ -68,7 +67,7 @@ export interface TokenRequestSigner {
  */
 export function createTokenRequestSigner(key: AblyKey): TokenRequestSigner {
   const { keyName } = key;
-  const hmacKey = importKeySecret(key);
+  const secret = signingSecret(key);
   return {
     keyName,
     sign({ clientId, capability, ttl, timestamp, nonce }) {
@@ -85,15 +84,18 @@ export function createTokenRequestSigner(key: AblyKey): TokenRequestSigner {
         ttl,
         timestamp,
         nonce,
-        mac: hmacSha256(hmacKey, text).toBase64(),
+        mac: createHmac("sha256", secret).update(text).digest("base64"),
       };
     },
   };
 }
 
-/** The HMAC key both signing modes use: the UTF-8 bytes of the key secret. */
-export function importKeySecret(key: AblyKey): HmacSha256Key {
-  return importHmacSha256Key(new TextEncoder().encode(key.keySecret.reveal()));
+/**
+ * The HMAC-SHA256 key both signing modes use: the UTF-8 bytes of the key
+ * secret, encoded once per signer rather than once per signature.
+ */
+export function signingSecret(key: AblyKey): Uint8Array {
+  return new TextEncoder().encode(key.keySecret.reveal());
 }
 
 /** Random words are fetched in batches: one `getRandomValues` call per ~128 nonces. */
