@@ -12,6 +12,11 @@
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
+  type Emulator,
+  generateDevKey,
+  startEmulator,
+} from "../lib/emulator/mod.ts";
+import {
   type LiveApp,
   roomState,
   signIn,
@@ -33,7 +38,11 @@ function watchErrors(context: BrowserContext): string[] {
   const errors: string[] = [];
   const watch = (page: Page) => {
     page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
+      if (msg.type() !== "error") return;
+      const where = msg.location().url;
+      errors.push(
+        where ? `${msg.text()} (${new URL(where).pathname})` : msg.text(),
+      );
     });
     page.on("pageerror", (err) => errors.push(String(err)));
   };
@@ -110,7 +119,7 @@ browserTest("the live room in a browser", async (t) => {
 
     await step(
       t,
-      "alice and bob: presence, a message within 1 s, seen once, history on reload",
+      "alice and bob: presence; a message within 1 s, seen once; the page before JS; markup as text; refusals; a notice",
       async () => {
         await using app = await startLiveApp();
         const { alice, bob, aliceContext, bobContext, errors } =
@@ -149,9 +158,182 @@ browserTest("the live room in a browser", async (t) => {
         assert.deepEqual(await texts(bob), ["hello bob", "hi alice"]);
         await roomState(bob, "connected");
 
+        // Markup in a message is text: no element, no script, no dialog.
+        const dialogs: string[] = [];
+        bob.on("dialog", (d) => {
+          dialogs.push(d.message());
+          d.dismiss();
+        });
+        const markup =
+          `<img src=x onerror="alert('img')"><script>alert('script')</script><b>bold</b>`;
+        await send(alice, markup);
+        await seen(bob, markup);
+        assert.equal(
+          await bob.locator(".messages img, .messages b").count(),
+          0,
+        );
+        await bob.reload();
+        await seen(bob, markup);
+        assert.equal(
+          await bob.locator(".messages img, .messages b").count(),
+          0,
+        );
+        await bob.waitForTimeout(200);
+        assert.deepEqual(dialogs, []);
+
+        // Refused before it leaves: blank, and over the limit, each with its reason.
+        await send(alice, "   ");
+        await alice.getByText("Write a message first.").waitFor();
+        await send(alice, "x".repeat(501));
+        await alice.getByText("Too long: 501 characters").waitFor();
+        assert.equal(await alice.inputValue("#room-message"), "x".repeat(501));
+        await send(alice, "x".repeat(500));
+        await seen(bob, "x".repeat(500));
+        assert.equal(await alice.locator("#composer-reason").textContent(), "");
+
+        // The server reaches alice alone on her own channel.
+        await alice.getByRole("button", { name: "Send me a notice" }).click();
+        await alice.locator(".notice", { hasText: "hello from the server" })
+          .waitFor();
+        await bob.waitForTimeout(200);
+        assert.equal(await bob.locator(".notice").count(), 0);
+
         assert.deepEqual(errors(), []);
         await aliceContext.close();
         await bobContext.close();
+      },
+    );
+
+    await step(
+      t,
+      "5 s tokens: 15 s connected with messages flowing, then a sign-out elsewhere ends the room",
+      async () => {
+        await using app = await startLiveApp({ ABLY_TOKEN_TTL_MS: "5000" });
+        const { alice, bob, aliceContext, bobContext, errors } =
+          await aliceAndBob(browser, app);
+        const tokenRequests = () => {
+          let n = 0;
+          bob.on("request", (req) => {
+            if (new URL(req.url()).pathname === "/api/live") n++;
+          });
+          return () => n;
+        };
+        const bobTokens = tokenRequests();
+        // Every state the room shows from now on, as it happens.
+        for (const page of [alice, bob]) {
+          await page.evaluate(() => {
+            const room = document.querySelector<HTMLElement>(".room")!;
+            const states: string[] = [];
+            (globalThis as Record<string, unknown>).roomStates = states;
+            new MutationObserver(() => states.push(room.dataset.state!))
+              .observe(room, { attributeFilter: ["data-state"] });
+          });
+        }
+        const start = performance.now();
+        for (let i = 1; performance.now() - start < 15_000; i++) {
+          await send(i % 2 ? alice : bob, `tick ${i}`);
+          await seen(i % 2 ? bob : alice, `tick ${i}`, 1_000);
+          await alice.waitForTimeout(1_500);
+        }
+        assert.ok(bobTokens() >= 3, `bob renewed ${bobTokens()} times`);
+        for (const page of [alice, bob]) {
+          assert.deepEqual(
+            await page.evaluate(() =>
+              (globalThis as Record<string, unknown>).roomStates
+            ),
+            [],
+          );
+        }
+
+        const tab = await bobContext.newPage();
+        await tab.goto(`${app.url}/auth/signout`);
+        await tab.click('button[type="submit"]');
+        await tab.waitForURL(`${app.url}/`);
+        await roomState(bob, "signed-out", 6_000);
+        await bob.getByRole("link", { name: "Sign in again" }).waitFor();
+        await alice.locator(".members li", { hasText: "bob" }).waitFor({
+          state: "detached",
+        });
+        // Closed for good: no more token requests.
+        const after = bobTokens();
+        await bob.waitForTimeout(3_000);
+        assert.equal(bobTokens(), after);
+        await roomState(alice, "connected");
+
+        // Chromium reports the token route's 401 itself; nothing else.
+        assert.deepEqual(errors(), [
+          "Failed to load resource: the server responded with a status of 401 (Unauthorized) (/api/live)",
+        ]);
+        await aliceContext.close();
+        await bobContext.close();
+      },
+    );
+
+    await step(
+      t,
+      "an emulator apart restarts: the room shows disconnected, reconnects by itself, messages flow",
+      async () => {
+        const key = generateDevKey();
+        let emulator: Emulator = await startEmulator({ port: 0, keys: [key] });
+        const { port } = emulator;
+        try {
+          await using app = await startLiveApp({
+            ABLY_API_KEY: key,
+            ABLY_ENDPOINT: `http://127.0.0.1:${port}`,
+          });
+          const { alice, bob, aliceContext, bobContext, errors } =
+            await aliceAndBob(browser, app);
+          const hosts = new Set<string>();
+          for (const context of [aliceContext, bobContext]) {
+            context.on("request", (req) => hosts.add(new URL(req.url()).host));
+          }
+          await send(alice, "before the restart");
+          await seen(bob, "before the restart");
+
+          await emulator.close();
+          await Promise.all([
+            roomState(alice, "disconnected"),
+            roomState(bob, "disconnected"),
+          ]);
+          emulator = await startEmulator({ port, keys: [key] });
+          const t0 = performance.now();
+          // The island retries a disconnected connection every 5 s or so.
+          await Promise.all([
+            roomState(alice, "connected", 12_000),
+            roomState(bob, "connected", 12_000),
+          ]);
+          console.log(
+            `reconnected ${
+              (performance.now() - t0).toFixed(0)
+            } ms after the restart`,
+          );
+          for (const page of [alice, bob]) {
+            for (const name of ["alice", "bob"]) {
+              await page.locator(".members li", { hasText: name }).waitFor();
+            }
+          }
+          await send(bob, "after the restart");
+          await seen(alice, "after the restart", 1_000);
+          await send(alice, "and back");
+          await seen(bob, "and back", 1_000);
+
+          const appHost = new URL(app.url).host;
+          assert.deepEqual(
+            [...hosts].filter((h) =>
+              h !== appHost && h !== `127.0.0.1:${port}`
+            ),
+            [],
+          );
+          // Chromium reports each refused reconnect itself; nothing else.
+          const refused = new RegExp(
+            `^WebSocket connection to 'ws://127\\.0\\.0\\.1:${port}/.*ERR_CONNECTION_REFUSED`,
+          );
+          assert.deepEqual(errors().filter((e) => !refused.test(e)), []);
+          await aliceContext.close();
+          await bobContext.close();
+        } finally {
+          await emulator.close();
+        }
       },
     );
   } finally {

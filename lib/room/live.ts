@@ -106,6 +106,9 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   const client = new BaseRealtime({
     ...setup.clientOptions,
     echoMessages: false,
+    // A room that shows yesterday's view is worse than a retry: 5 s rather
+    // than ably-js's 15 s; its backoff and jitter still spread retries (RTB1).
+    disconnectedRetryTimeout: 5_000,
     plugins: { WebSocketTransport, FetchRequest, RealtimePresence },
     authCallback: (_params, callback) => {
       fetchToken().then(
@@ -136,29 +139,31 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   client.connection.on((change) => {
     room.connection.value = change.current;
   });
-  channel.on((change) => {
-    room.channel.value = change.current;
-  });
 
+  // Failures below need no handling of their own: they surface as the
+  // connection or channel state the room shows, and ably-js retries.
+  const ignore = () => {};
   const refreshMembers = () => {
     channel.presence.get().then(
       (members) => room.members.value = toMembers(members),
-      // A detached channel has no member set; the next attach refreshes it.
-      () => {},
+      ignore,
     );
   };
-  channel.presence.subscribe(refreshMembers).then(refreshMembers, () => {});
+  // Entered again on every attach that lost continuity: ably-js re-enters
+  // by itself (RTP17i) only members it still holds, and a server that ended
+  // the old connection (a restart) has already sent their leave.
+  const enter = () => {
+    channel.presence.enter({ name: setup.user.name, login: setup.user.login })
+      .catch(ignore);
+  };
+  channel.on((change) => {
+    room.channel.value = change.current;
+    if (change.current === "attached" && !change.resumed) enter();
+  });
+  channel.presence.subscribe(refreshMembers).then(refreshMembers, ignore);
   channel.subscribe(MESSAGE_NAME, (m: InboundMessage) => {
     add(toRoomMessage(m));
-  }).then(
-    // ably-js re-enters presence by itself after a re-attach (RTP17).
-    () =>
-      channel.presence.enter({
-        name: setup.user.name,
-        login: setup.user.login,
-      }),
-    () => {},
-  ).catch(() => {});
+  }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
     const text = (m.data as { text?: unknown } | undefined)?.text;
     if (m.id && typeof text === "string") {
@@ -166,7 +171,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
         -KEEP_NOTICES,
       );
     }
-  }).catch(() => {});
+  }).catch(ignore);
 
   return {
     async send(text) {
