@@ -191,6 +191,13 @@ browserTest("the live room in a browser", async (t) => {
         await seen(bob, "x".repeat(500));
         assert.equal(await alice.locator("#composer-reason").textContent(), "");
 
+        // A phone's width: nothing wider than the screen.
+        await bob.setViewportSize({ width: 360, height: 740 });
+        assert.ok(
+          await bob.evaluate(() => document.documentElement.scrollWidth <= 360),
+          "the page scrolls sideways at 360 px",
+        );
+
         // The server reaches alice alone on her own channel.
         await alice.getByRole("button", { name: "Send me a notice" }).click();
         await alice.locator(".notice", { hasText: "hello from the server" })

@@ -1,0 +1,147 @@
+/**
+ * The live room's server half through the runtime, with the real manifest
+ * (`fresh.gen.ts`), the embedded emulator and provider, and plain
+ * `Request`s: what `GET /` renders for a visitor signed out and signed in
+ * (before any JavaScript), and `POST /api/notify-me`.
+ */
+import assert from "node:assert/strict";
+import { createHandler } from "$fresh/server.ts";
+import manifest from "../fresh.gen.ts";
+import { loadConfig } from "../lib/config.ts";
+import type { Services } from "../lib/services.ts";
+import { startServices } from "../lib/start_services.ts";
+import { CookieJar, request, type Send, walkSignIn } from "./auth_helpers.ts";
+
+const APP = "http://127.0.0.1:8000";
+
+interface Fixture {
+  services: Services;
+  send: Send;
+  /** A jar signed in as `login`. */
+  signedIn(login: string): Promise<CookieJar>;
+}
+
+async function withApp(fn: (f: Fixture) => Promise<void>): Promise<void> {
+  const started = await startServices(loadConfig({}), { kvPath: ":memory:" });
+  try {
+    const handler = await createHandler(manifest, {
+      build: { outDir: "tests/fixtures/no-build" },
+    });
+    const send: Send = (req) => handler(req);
+    await fn({
+      services: started.services,
+      send,
+      async signedIn(login) {
+        const jar = new CookieJar();
+        await walkSignIn(jar, `${APP}/auth/signin?redirect=/`, {
+          login,
+          isApp: (url) => url.origin === APP,
+          sendApp: send,
+          stopAt: (url) =>
+            url.origin === APP && !url.pathname.startsWith("/auth/"),
+        });
+        return jar;
+      },
+    });
+  } finally {
+    await started.close();
+  }
+}
+
+Deno.test("GET / signed out: what the room is and Sign in; no island, no script", async () => {
+  await withApp(async ({ send }) => {
+    const { response, text } = await request(
+      new CookieJar(),
+      `${APP}/`,
+      {},
+      send,
+    );
+    assert.equal(response.status, 200);
+    assert.match(text, /<a class="button" href="\/auth\/signin">Sign in<\/a>/);
+    assert.doesNotMatch(text, /<script/);
+    assert.doesNotMatch(text, /frsh-liveroom/);
+  });
+});
+
+Deno.test("GET / signed in: the room with its recent messages, as text, before any JavaScript", async () => {
+  await withApp(async ({ services, send, signedIn }) => {
+    const room = services.ably.tokens.rest.channels.get("room:lobby");
+    for (let i = 1; i <= 25; i++) {
+      await room.publish({
+        name: "message",
+        clientId: "embedded:bob",
+        data: { text: `message ${i}`, name: "bob" },
+      });
+    }
+    await room.publish({
+      name: "message",
+      clientId: "embedded:bob",
+      data: { text: "<script>alert(1)</script>", name: "<b>bob</b>" },
+    });
+    const jar = await signedIn("alice");
+    const { response, text } = await request(jar, `${APP}/`, {}, send);
+    assert.equal(response.status, 200);
+    assert.match(
+      text,
+      /Signed in as <strong class="user-login">alice<\/strong>/,
+    );
+    assert.match(text, /<!--frsh-liveroom_default:0-->/);
+    assert.match(text, /<section class="room" data-state="connecting"/);
+    assert.match(text, /aria-live="polite"/);
+
+    // The last 20, oldest first, escaped; the composer waits for the connection.
+    const shown = [...text.matchAll(/<p class="text">([^<]*)<\/p>/g)].map((m) =>
+      m[1]
+    );
+    assert.equal(shown.length, 20);
+    assert.equal(shown[0], "message 7");
+    assert.equal(shown[18], "message 25");
+    assert.equal(shown[19], "&lt;script>alert(1)&lt;/script>");
+    assert.doesNotMatch(text, /<script>alert/);
+    assert.match(text, /<input id="room-message"[^>]* disabled/);
+
+    // The island's props: where to connect, which channels; never a key.
+    const props =
+      /<script type="application\/json" id="__FRSH_STATE">(.*?)<\/script>/
+        .exec(text)![1];
+    assert.match(props, /"room":"room:lobby","user":"user:embedded:alice"/);
+    const key = services.ably.emulator!.keys[0];
+    assert.ok(
+      !text.includes(key.split(":")[1]),
+      "the key secret is on the page",
+    );
+  });
+});
+
+Deno.test("POST /api/notify-me publishes hello from the server on the caller's own channel", async () => {
+  await withApp(async ({ services, send, signedIn }) => {
+    const notify = (jar: CookieJar, origin?: string) =>
+      request(jar, `${APP}/api/notify-me`, {
+        method: "POST",
+        headers: origin ? { origin } : {},
+      }, send);
+
+    const anonymous = await notify(new CookieJar(), APP);
+    assert.equal(anonymous.response.status, 401);
+    assert.deepEqual(JSON.parse(anonymous.text), { error: "Unauthorized!" });
+
+    const jar = await signedIn("alice");
+    for (const origin of [undefined, "https://evil.example", "null"]) {
+      const foreign = await notify(jar, origin);
+      assert.equal(foreign.response.status, 403, String(origin));
+    }
+    const sent = await notify(jar, APP);
+    assert.equal(sent.response.status, 202);
+    assert.equal(
+      sent.response.headers.get("cache-control"),
+      "private, no-store",
+    );
+
+    const own = await services.ably.tokens.rest.channels.get(
+      "user:embedded:alice",
+    ).history();
+    assert.deepEqual(own.items.map((m) => [m.name, m.data]), [
+      ["notice", { text: "hello from the server" }],
+    ]);
+  });
+});
