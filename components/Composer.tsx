@@ -1,16 +1,15 @@
 /**
- * The live room's composer: Enter sends (a form submit). Blank and
- * over-long messages are refused here with the reason shown under the field
- * (`checkMessageText`, `lib/room/message.ts`); a failed send puts the text
- * back and says so.
+ * The live room's composer: Enter sends (a form submit). What cannot be
+ * sent — blank, over-long, or the room unreachable — keeps the text and
+ * shows the reason under the field; the checks themselves run with the
+ * connection (`lib/room/live.ts`), which loads after the first paint.
  */
 import { useSignal } from "@preact/signals";
-import { checkMessageText, MAX_MESSAGE_LENGTH } from "../lib/room/message.ts";
 
 export interface ComposerProps {
   /** Off until the room is connected (and before JavaScript runs). */
   disabled: boolean;
-  /** Publishes; rejects when Ably refused or the connection is gone. */
+  /** Sends; rejects with the reason to show. */
   send(text: string): Promise<void>;
 }
 
@@ -20,23 +19,21 @@ export function Composer({ disabled, send }: ComposerProps) {
   const submit = (event: Event) => {
     event.preventDefault();
     const text = draft.value;
-    const refused = checkMessageText(text);
-    reason.value = refused ?? "";
-    if (refused) return;
-    draft.value = "";
-    send(text.trim()).catch(() => {
-      draft.value = text;
-      reason.value = "Not sent: the room is not reachable. Try again.";
-    });
+    send(text).then(
+      () => {
+        reason.value = "";
+        if (draft.value === text) draft.value = "";
+      },
+      (error: Error) => reason.value = error.message,
+    );
   };
   return (
     <form class="composer" onSubmit={submit}>
       <label for="room-message" class="visually-hidden">Message</label>
       <input
         id="room-message"
-        name="message"
         autocomplete="off"
-        placeholder={`Say something (up to ${MAX_MESSAGE_LENGTH} characters)`}
+        placeholder="Write a message"
         value={draft.value}
         onInput={(e) => draft.value = e.currentTarget.value}
         aria-describedby="composer-reason"

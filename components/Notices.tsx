@@ -6,20 +6,17 @@
 import { useSignal } from "@preact/signals";
 import type { Notice } from "../lib/room/state.ts";
 
-/** Asks the server to publish a notice on the visitor's own channel. */
-export const NOTIFY_URL = "/api/notify-me";
+export interface NoticesProps {
+  notices: Notice[];
+  /** Asks the server for a notice; rejects with the reason to show. */
+  ask(): Promise<void>;
+}
 
-export function Notices({ notices }: { notices: Notice[] }) {
+export function Notices({ notices, ask }: NoticesProps) {
   const problem = useSignal("");
-  const ask = () => {
+  const click = () => {
     problem.value = "";
-    fetch(NOTIFY_URL, { method: "POST", credentials: "same-origin" }).then(
-      async (res) => {
-        await res.body?.cancel();
-        if (!res.ok) problem.value = `The server answered ${res.status}.`;
-      },
-      () => problem.value = "The server could not be reached.",
-    );
+    ask().catch((error: Error) => problem.value = error.message);
   };
   return (
     <section class="notices" aria-labelledby="notices-title">
@@ -27,8 +24,8 @@ export function Notices({ notices }: { notices: Notice[] }) {
       <div role="status" aria-live="polite">
         {notices.map((n) => <p key={n.id} class="notice">{n.text}</p>)}
       </div>
-      <button type="button" onClick={ask}>Send me a notice</button>
-      {problem.value && <p class="reason">{problem.value}</p>}
+      <button type="button" onClick={click}>Send me a notice</button>
+      <p class="reason">{problem.value}</p>
     </section>
   );
 }

@@ -6,7 +6,7 @@
  *
  * After hydration it loads its Ably connection (`lib/room/live.ts`, with
  * `ably/modular`) through a dynamic `import()`: the first interactive paint
- * needs only Preact, signals and this file. State lives in signals
+ * needs only Preact, signals and the views. State lives in signals
  * (`lib/room/state.ts`); the connection writes them, this renders them.
  * When the token route says the session ended, the room gives way to a
  * "Sign in again" link.
@@ -24,17 +24,19 @@ import { createRoomState } from "../lib/room/state.ts";
 export default function LiveRoom(setup: RoomSetup) {
   const room = useMemo(() => createRoomState(setup.history), []);
   const live = useRef<Promise<RoomConnection>>();
-
   const start = () => {
     live.current = import("../lib/room/live.ts").then(
       ({ connectRoom }) => connectRoom(room, setup),
     );
-    live.current.catch(() => room.connection.value = "failed");
+    live.current.catch(() => room.status.value = "failed");
   };
   useEffect(() => {
     start();
     return () => live.current?.then((connection) => connection.close());
   }, []);
+  /** Runs `fn` on the connection once it is there. */
+  const use = <T,>(fn: (connection: RoomConnection) => Promise<T> | T) =>
+    live.current!.then(fn);
 
   const status = room.status.value;
   if (status === "signed-out") {
@@ -46,20 +48,26 @@ export default function LiveRoom(setup: RoomSetup) {
       </section>
     );
   }
-  const retry = () => {
-    live.current?.then((connection) => connection.retry(), start);
-  };
-  const send = (text: string) =>
-    live.current
-      ? live.current.then((connection) => connection.send(text))
-      : Promise.reject(new Error("not connected"));
   return (
     <section class="room" data-state={status} aria-label="Live room">
-      <RoomStatus status={status} onRetry={retry} />
+      <RoomStatus
+        status={status}
+        onRetry={() => live.current!.then((c) => c.retry(), start)}
+      />
       <MessageList messages={room.messages.value} self={setup.user.id} />
-      <Composer disabled={status !== "connected"} send={send} />
-      <MemberList members={room.members.value} />
-      <Notices notices={room.notices.value} />
+      <Composer
+        disabled={status !== "connected"}
+        send={(text) => use((c) => c.send(text))}
+      />
+      {status === "connected" && (
+        <>
+          <MemberList members={room.members.value} />
+          <Notices
+            notices={room.notices.value}
+            ask={() => use((c) => c.askForNotice())}
+          />
+        </>
+      )}
     </section>
   );
 }

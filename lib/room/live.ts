@@ -12,7 +12,10 @@
  *   with the visitor's name and keeps the member list;
  * - subscribes to the visitor's own channel, where only the server publishes
  *   (notices);
- * - mirrors connection and channel states into `RoomState` (`state.ts`).
+ * - turns connection and channel states into the room's status
+ *   (`status.ts`) and everything else it learns into `RoomState`
+ *   (`state.ts`);
+ * - checks and sends messages, and asks the server for a notice.
  *
  * Own messages are not echoed back (`echoMessages: false`): the sender adds
  * its message once Ably has acknowledged it, under the id it published with,
@@ -37,12 +40,16 @@ import {
   type RoomMessageData,
   toRoomMessage,
 } from "./inbound.ts";
-import type { RoomMessage } from "./message.ts";
+import { checkMessageText, type RoomMessage } from "./message.ts";
 import type { RoomSetup } from "./setup.ts";
 import type { Member, RoomState } from "./state.ts";
+import { roomStatus } from "./status.ts";
 
 /** The token route (`routes/api/live.ts`). */
 export const TOKEN_URL = "/api/live";
+
+/** Where the server publishes a notice for the caller (`routes/api/notify-me.ts`). */
+export const NOTIFY_URL = "/api/notify-me";
 
 /** Messages kept on screen; older ones scroll away for good. */
 const KEEP_MESSAGES = 100;
@@ -52,8 +59,14 @@ const KEEP_NOTICES = 3;
 
 /** What the island can do with the connection. */
 export interface RoomConnection {
-  /** Publishes `text`; resolves once Ably has acknowledged it. */
+  /**
+   * Publishes `text`, trimmed; resolves once Ably has acknowledged it.
+   * Rejects with the reason to show: the text refused (`checkMessageText`)
+   * or the room unreachable.
+   */
   send(text: string): Promise<void>;
+  /** Asks the server for a notice; rejects with the reason to show. */
+  askForNotice(): Promise<void>;
   /** Connects again after `failed` or `suspended`. */
   retry(): void;
   /** Leaves presence and closes the connection. */
@@ -103,6 +116,14 @@ function toMembers(presence: PresenceMessage[]): Member[] {
 
 /** Opens the room for `setup.user`, writing what happens into `room`. */
 export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
+  let signedOut = false;
+  const showStatus = () => {
+    room.status.value = roomStatus(
+      signedOut,
+      client.connection.state,
+      channel.state,
+    );
+  };
   const client = new BaseRealtime({
     ...setup.clientOptions,
     echoMessages: false,
@@ -117,7 +138,8 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
           const ended = error instanceof SessionEndedError;
           callback(new ErrorInfo(String(error.message), 40170, 401), null);
           if (ended) {
-            room.signedOut.value = true;
+            signedOut = true;
+            showStatus();
             client.close();
           }
         },
@@ -136,9 +158,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   const channel = client.channels.get(setup.channels.room);
   const own = client.channels.get(setup.channels.user);
 
-  client.connection.on((change) => {
-    room.connection.value = change.current;
-  });
+  client.connection.on(showStatus);
 
   // Failures below need no handling of their own: they surface as the
   // connection or channel state the room shows, and ably-js retries.
@@ -157,7 +177,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
       .catch(ignore);
   };
   channel.on((change) => {
-    room.channel.value = change.current;
+    showStatus();
     if (change.current === "attached" && !change.resumed) enter();
   });
   channel.presence.subscribe(refreshMembers).then(refreshMembers, ignore);
@@ -175,9 +195,16 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
 
   return {
     async send(text) {
+      const refused = checkMessageText(text);
+      if (refused) throw new Error(refused);
+      text = text.trim();
       const id = newMessageId();
       const data: RoomMessageData = { text, name: setup.user.name };
-      await channel.publish({ id, name: MESSAGE_NAME, data });
+      try {
+        await channel.publish({ id, name: MESSAGE_NAME, data });
+      } catch {
+        throw new Error("Not sent: the room is not reachable. Try again.");
+      }
       add({
         id,
         clientId: setup.user.id,
@@ -185,6 +212,16 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
         text,
         at: Date.now(),
       });
+    },
+    async askForNotice() {
+      const res = await fetch(NOTIFY_URL, {
+        method: "POST",
+        credentials: "same-origin",
+      }).catch(() => {
+        throw new Error("The server could not be reached.");
+      });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`The server answered ${res.status}.`);
     },
     retry() {
       client.connect();
