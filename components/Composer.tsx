@@ -19,9 +19,9 @@ export function Composer({ disabled, send }: ComposerProps) {
   const submit = (event: Event) => {
     event.preventDefault();
     const text = draft.value;
+    reason.value = "";
     send(text).then(
       () => {
-        reason.value = "";
         if (draft.value === text) draft.value = "";
       },
       (error: Error) => reason.value = error.message,

@@ -189,7 +189,11 @@ browserTest("the live room in a browser", async (t) => {
         assert.equal(await alice.inputValue("#room-message"), "x".repeat(501));
         await send(alice, "x".repeat(500));
         await seen(bob, "x".repeat(500));
-        assert.equal(await alice.locator("#composer-reason").textContent(), "");
+        await alice.waitForFunction(() =>
+          document.getElementById("composer-reason")?.textContent === "" &&
+          (document.getElementById("room-message") as HTMLInputElement)
+              .value === ""
+        );
 
         // A phone's width: nothing wider than the screen.
         await bob.setViewportSize({ width: 360, height: 740 });
