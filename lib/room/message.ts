@@ -1,8 +1,8 @@
 /**
  * A message of the live room as the page shows it, on the server and in the
- * browser alike, and the rule for what may be sent. How messages arrive
- * from Ably (and become this shape) is `inbound.ts`; kept apart so that the
- * island's first paint carries only this small part.
+ * browser alike, and the rule for what may be sent (checked by the
+ * connection, `live.ts`, before it publishes). How messages arrive from Ably
+ * and become this shape is `inbound.ts`.
  *
  * Text is only ever rendered as text (Preact escapes it), so a message with
  * HTML in it shows the HTML source.
