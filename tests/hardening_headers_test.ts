@@ -93,7 +93,7 @@ Deno.test("every kind of response carries the security headers", async () => {
   // `asset()` stamps the build id on the stylesheet of every page.
   const buildId = /__frsh_c=([\w-]+)/.exec(home.text)?.[1];
   assert.ok(buildId, "the page links its stylesheet through asset()");
-  const bundle = `/_frsh/js/${buildId}/main.js`;
+  const bundle = `/_frsh/js/${buildId}/island-liveroom.js`;
 
   const cases: [string, string, RequestInit, number][] = [
     ["about page", "/about", {}, 200],

@@ -79,7 +79,7 @@ Deno.test("no secret reaches a response, a log line, the console or a bundle", a
           const path of [
             "/",
             "/styles.css",
-            `/_frsh/js/${buildId}/main.js`,
+            `/_frsh/js/${buildId}/island-liveroom.js`,
             "/api/live",
             "/no-such-page",
             "/auth/signin?redirect=/about",

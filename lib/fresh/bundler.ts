@@ -1,7 +1,8 @@
 /**
- * Island bundles: esbuild (from npm) builds the client entry (`client.ts`) and
- * one entry per island module, for the browser, as ES modules with code
- * splitting, minified; shared code (Preact, signals, this runtime) lands in
+ * Island bundles: esbuild (from npm) builds one entry per island module
+ * (`island-<name>.js`: the module and the browser runtime, `client.ts`, which
+ * it boots), for the browser, as ES modules with code splitting, minified;
+ * code shared by several entries (Preact, signals, the runtime) lands in
  * common chunks, and a dynamic `import()` in an island (e.g. `ably/modular`)
  * becomes its own chunk loaded only when called.
  *
@@ -41,6 +42,64 @@ function npmName(target: string): string {
   if (at === -1) return spec;
   const slash = spec.indexOf("/", at);
   return spec.slice(0, at) + (slash === -1 ? "" : spec.slice(slash));
+}
+
+/** The bundles' JSX runtime, in place of `preact/jsx-runtime`. */
+const JSX_RUNTIME = new URL("./jsx_runtime.ts", import.meta.url).pathname;
+
+/** The browser runtime every island entry boots. */
+const CLIENT = new URL("./client.ts", import.meta.url).pathname;
+
+/** Resolves the automatic JSX transform's import to `jsx_runtime.ts`. */
+const jsxRuntimePlugin: esbuild.Plugin = {
+  name: "fresh-jsx-runtime",
+  setup(build) {
+    build.onResolve(
+      { filter: /^preact\/jsx-(dev-)?runtime$/ },
+      () => ({ path: JSX_RUNTIME }),
+    );
+  },
+};
+
+/** Namespace of the generated island entries. */
+const ENTRY = "frsh-island-entry";
+
+/**
+ * Generates each island entry: the island module's components handed to the
+ * runtime under the entry's name (`client.ts`'s `boot()`). Named imports
+ * rather than `import * as`: a namespace object needs an esbuild helper that
+ * the lazy chunks would share, which makes a chunk of its own.
+ */
+function islandEntryPlugin(islands: Island[]): esbuild.Plugin {
+  const modules = new Map<string, { path: string; names: string[] }>();
+  for (const island of islands) {
+    const module = modules.get(island.entry) ??
+      { path: island.path, names: [] };
+    module.names.push(island.exportName);
+    modules.set(island.entry, module);
+  }
+  return {
+    name: "fresh-island-entries",
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${ENTRY}:`) }, (args) => ({
+        path: args.path.slice(ENTRY.length + 1),
+        namespace: ENTRY,
+      }));
+      build.onLoad({ filter: /.*/, namespace: ENTRY }, (args) => {
+        const { path, names } = modules.get(args.path)!;
+        const json = JSON.stringify;
+        const locals = names.map((name, i) => `${json(name)} as c${i}`);
+        const exports = names.map((name, i) => `${json(name)}: c${i}`);
+        return {
+          contents: `import { boot } from ${json(CLIENT)};\n` +
+            `import { ${locals.join(", ")} } from ${json(path)};\n` +
+            `boot(${json(args.path)}, { ${exports.join(", ")} });\n`,
+          loader: "js",
+          resolveDir: CLIENT.slice(0, CLIENT.lastIndexOf("/")),
+        };
+      });
+    },
+  };
 }
 
 function importMapPlugin(
@@ -98,10 +157,10 @@ async function bundleNow(
   islands: Island[],
 ): Promise<BundleFiles> {
   const { base, imports } = await readImportMap(root);
-  const entryPoints: Record<string, string> = {
-    main: new URL("./client.ts", import.meta.url).pathname,
-  };
-  for (const island of islands) entryPoints[island.entry] = island.path;
+  const entryPoints: Record<string, string> = {};
+  for (const island of islands) {
+    entryPoints[island.entry] = `${ENTRY}:${island.entry}`;
+  }
   let service: ChildProcess | undefined;
   const spawn = childProcess.spawn;
   // esbuild's stop() kills its service process without waiting for it to
@@ -132,7 +191,11 @@ async function bundleNow(
       absWorkingDir: base,
       nodePaths: [`${base}/node_modules`],
       logLevel: "silent",
-      plugins: [importMapPlugin(base, imports)],
+      plugins: [
+        islandEntryPlugin(islands),
+        jsxRuntimePlugin,
+        importMapPlugin(base, imports),
+      ],
     });
   } finally {
     childProcess.spawn = spawn;

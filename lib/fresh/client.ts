@@ -1,11 +1,19 @@
 /**
- * The browser entry of every page with islands (bundled as `main.js`): reads
- * the props from `#__FRSH_STATE` (see `deserializer.ts`), finds each island's
+ * The browser half of islands. The bundler makes each island module an entry
+ * of its own (`island-<name>.js`, see `bundler.ts`) that carries this runtime
+ * and hands it the module's exports through `boot()`; a page with islands
+ * loads one module script per island entry it uses, the first of which names
+ * the page's islands (id to `[bundle, export]`) and the build id. Once every
+ * entry the page names has booted, `revive()` reads the props from
+ * `#__FRSH_STATE` (see `deserializer.ts`), finds each island's
  * `<!--frsh-<id>:<n>-->` … `<!--/frsh-<id>:<n>-->` markers, and hydrates the
  * island's component in place, on exactly the nodes between its markers.
- * The page loads this as `<script type="module" data-frsh-islands=…>`; on
- * load it imports the island bundles that attribute names (id to
- * `[bundle, export]`, relative to this module) and calls `revive()`.
+ *
+ * Why the runtime rides in the island entries rather than in an entry of its
+ * own: what hydration needs then arrives in as few files as esbuild can make
+ * it (one, when the build has one island module; otherwise each entry and a
+ * chunk with what they share), and each file costs a request and compresses
+ * alone.
  */
 import { type ComponentType, h, hydrate } from "preact";
 import { setBuildId } from "./build_id.ts";
@@ -75,25 +83,28 @@ export function revive(
   }
 }
 
-const script = typeof document === "undefined"
-  ? null
-  : document.querySelector<HTMLScriptElement>("script[data-frsh-islands]");
-if (script) {
+/** Island modules that have booted, by bundle entry name. */
+const booted = new Map<string, Record<string, unknown>>();
+
+/**
+ * Called by each island entry with its module's exports; hydrates the page
+ * once every island entry the page names has booted.
+ */
+export function boot(entry: string, exports: Record<string, unknown>): void {
+  booted.set(entry, exports);
+  const script = document.querySelector<HTMLScriptElement>(
+    "script[data-frsh-islands]",
+  );
+  if (!script) return;
   const table: Record<string, [string, string]> = JSON.parse(
     script.dataset.frshIslands!,
   );
-  const entries = [...new Set(Object.values(table).map(([entry]) => entry))];
-  const modules = new Map(
-    await Promise.all(entries.map(async (entry) =>
-      [
-        entry,
-        await import(new URL(`./${entry}.js`, import.meta.url).href),
-      ] as const
-    )),
-  );
   const islands: Record<string, ComponentType> = {};
-  for (const [id, [entry, name]] of Object.entries(table)) {
-    islands[id] = modules.get(entry)[name];
+  for (const [id, [name, exportName]] of Object.entries(table)) {
+    const module = booted.get(name);
+    // Another entry of this page is still to run; it boots last.
+    if (!module) return;
+    islands[id] = module[exportName] as ComponentType;
   }
   revive(islands, script.dataset.frshBuild ?? "");
 }

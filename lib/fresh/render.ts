@@ -3,8 +3,10 @@
  * app wrapper, awaiting async ones (which take `(req, ctx)` and may return a
  * `Response` to short-circuit), renders the tree to HTML with Preact, puts
  * `<Head>` children into `<head>`, and, only when islands were rendered,
- * adds the props script and one external module script: the client entry,
- * which imports the island bundles the page names and hydrates them. A page without islands ships no script at all.
+ * adds the props script and one external module script per island bundle
+ * the page uses (each carries the browser runtime, `client.ts`, which
+ * hydrates the page once all of them have run). A page without islands ships
+ * no script at all.
  */
 import {
   type ComponentChildren,
@@ -32,7 +34,7 @@ export interface RenderInput {
   options?: RenderOptions;
   /** URL path of the bundles, `/_frsh/js/<BUILD_ID>`. */
   bundlePath: string;
-  /** The build id, passed to the client entry for `asset()`. */
+  /** The build id, passed to the browser runtime for `asset()`. */
   buildId: string;
   /** Adds the live-reload script (`alive.ts`), under `dev()` only. */
   liveReload?: boolean;
@@ -79,22 +81,24 @@ export async function renderPage(input: RenderInput): Promise<Response> {
   if (state.islands.length) {
     const json = serializeIslandProps(state.islands);
     const table: Record<string, [string, string]> = {};
-    const preloads = new Set<string>();
+    const entries = new Set<string>();
     for (const { island } of state.islands) {
       table[island.id] = [island.entry, island.exportName];
-      preloads.add(island.entry);
+      entries.add(island.entry);
     }
-    // An external module script (no inline code) keeps the page working
-    // under a `script-src 'self'` Content-Security-Policy; modulepreload
-    // fetches the island bundles alongside the runtime instead of after it.
+    // External module scripts (no inline code) keep the page working under a
+    // `script-src 'self'` Content-Security-Policy. The first names the
+    // page's islands and the build for the runtime; the others only load.
+    const names = ` data-frsh-build="${input.buildId}" data-frsh-islands="${
+      escapeAttr(JSON.stringify(table))
+    }"`;
     scripts =
       `<script type="application/json" id="__FRSH_STATE">${json}</script>` +
-      [...preloads].map((entry) =>
-        `<link rel="modulepreload" href="${input.bundlePath}/${entry}.js">`
-      ).join("") +
-      `<script type="module" src="${input.bundlePath}/main.js" data-frsh-build="${input.buildId}" data-frsh-islands="${
-        escapeAttr(JSON.stringify(table))
-      }"></script>`;
+      [...entries].map((entry, i) =>
+        `<script type="module" src="${input.bundlePath}/${entry}.js"${
+          i === 0 ? names : ""
+        }></script>`
+      ).join("");
   }
 
   if (input.liveReload) {
