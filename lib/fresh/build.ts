@@ -1,13 +1,16 @@
 /**
- * The build a server runs with: bundle files and the build id. From
- * `_fresh/` when `deno task build` wrote it (`snapshot.json` plus `js/`), so
- * start-up does no bundling; otherwise bundled once, in memory, at start-up.
+ * The build a server runs with: bundle files, their gzip encodings and the
+ * build id. From `_fresh/` when `deno task build` wrote it (`snapshot.json`
+ * plus `js/`, each bundle beside its `.gz`), so start-up does no bundling and
+ * no compressing; otherwise bundled once, in memory, at start-up, and
+ * compressed once when a bundle is first asked for gzipped (`gzip.ts`).
  * The build id is a hash of `DENO_DEPLOYMENT_ID` when set (Fresh's rule: one
  * id per deployment), else of the bundles and static files, so a change to
  * either changes every immutable URL.
  */
 import { bundle, type BundleFiles } from "./bundler.ts";
 import { hashBuildId } from "./build_id.ts";
+import { gzipBundles } from "./gzip.ts";
 import type { Island } from "./islands.ts";
 
 /** Bundle files and the id under which they are served. */
@@ -16,6 +19,8 @@ export interface Build {
   buildId: string;
   /** Content of a bundle file by name, undefined when there is none. */
   file(name: string): Promise<Uint8Array | undefined>;
+  /** Its gzip encoding (`gzip.ts`), undefined when there is no such file. */
+  gzipped(name: string): Promise<Uint8Array | undefined>;
 }
 
 /** What `snapshot.json` holds. */
@@ -23,6 +28,8 @@ interface Snapshot {
   build_id: string;
   files: string[];
   islands: string[];
+  /** Each file has its gzip encoding beside it, as `<file>.gz`. */
+  gzip?: boolean;
 }
 
 let devMode = false;
@@ -52,6 +59,19 @@ function bundleOnce(root: string, islands: Island[]): Promise<BundleFiles> {
     files.catch(() => bundles.delete(key));
   }
   return files;
+}
+
+const compressed = new WeakMap<BundleFiles, Promise<BundleFiles>>();
+
+/** Compresses a build's files once, however many handlers serve them. */
+function gzipOnce(files: BundleFiles): Promise<BundleFiles> {
+  let zipped = compressed.get(files);
+  if (!zipped) {
+    zipped = gzipBundles(files);
+    compressed.set(files, zipped);
+    zipped.catch(() => compressed.delete(files));
+  }
+  return zipped;
 }
 
 async function computeBuildId(
@@ -102,13 +122,16 @@ export async function writeBuild(
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
   await Deno.mkdir(`${outDir}/js`, { recursive: true });
+  const zipped = await gzipOnce(build.files);
   for (const [name, content] of build.files) {
     await Deno.writeFile(`${outDir}/js/${name}`, content);
+    await Deno.writeFile(`${outDir}/js/${name}.gz`, zipped.get(name)!);
   }
   const snapshot: Snapshot = {
     build_id: build.buildId,
     files: [...build.files.keys()].sort(),
     islands: islands.map((i) => i.id).sort(),
+    gzip: true,
   };
   await Deno.writeTextFile(
     `${outDir}/snapshot.json`,
@@ -134,28 +157,36 @@ export async function loadBuild(
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
     const ids = islands.map((i) => i.id).sort().join(",");
-    if (snapshot && snapshot.islands.join(",") === ids) {
+    if (snapshot?.gzip && snapshot.islands.join(",") === ids) {
       const names = new Set(snapshot.files);
       const cache = new Map<string, Promise<Uint8Array>>();
+      const read = (path: string) => {
+        let content = cache.get(path);
+        if (!content) {
+          content = Deno.readFile(`${outDir}/js/${path}`);
+          cache.set(path, content);
+        }
+        return content;
+      };
       return {
         buildId: snapshot.build_id,
-        file(name) {
-          if (!names.has(name)) return Promise.resolve(undefined);
-          let content = cache.get(name);
-          if (!content) {
-            content = Deno.readFile(`${outDir}/js/${name}`);
-            cache.set(name, content);
-          }
-          return content;
-        },
+        file: (name) =>
+          names.has(name) ? read(name) : Promise.resolve(undefined),
+        gzipped: (name) =>
+          names.has(name) ? read(`${name}.gz`) : Promise.resolve(undefined),
       };
     }
     if (snapshot) {
       console.warn(
-        `${outDir} was built for other islands; bundling in memory instead. Run \`deno task build\` again.`,
+        `${outDir} was built for other islands or by an older version; bundling in memory instead. Run \`deno task build\` again.`,
       );
     }
   }
   const { buildId, files } = await buildInMemory(root, islands, staticFiles);
-  return { buildId, file: (name) => Promise.resolve(files.get(name)) };
+  return {
+    buildId,
+    file: (name) => Promise.resolve(files.get(name)),
+    gzipped: async (name) =>
+      files.has(name) ? (await gzipOnce(files)).get(name) : undefined,
+  };
 }

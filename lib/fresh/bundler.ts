@@ -17,7 +17,10 @@ import childProcess, { type ChildProcess } from "node:child_process";
 import * as esbuild from "esbuild";
 import type { Island } from "./islands.ts";
 
-/** The result of a build: file name (no folder) to content. */
+/**
+ * The result of a build: file name (no folder) to content; bundles and the
+ * licence texts taken out of them (`<bundle>.LEGAL.txt`).
+ */
 export type BundleFiles = Map<string, Uint8Array>;
 
 /** Finds the nearest `deno.json` at or above `dir` and returns its imports. */
@@ -182,6 +185,9 @@ async function bundleNow(
       splitting: true,
       minify: true,
       treeShaking: true,
+      // Licence headers (ably-js has one) go to `<file>.LEGAL.txt` beside
+      // each bundle, served with it, instead of into every page's download.
+      legalComments: "external",
       write: false,
       outdir: "/_frsh_out",
       entryNames: "[name]",

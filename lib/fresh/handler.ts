@@ -16,7 +16,7 @@ import {
 } from "./alive.ts";
 import { type Build, isDevMode, loadBuild } from "./build.ts";
 import { contentType } from "./content_type.ts";
-import { acceptsGzip, gzip } from "./gzip.ts";
+import { acceptsGzip } from "./gzip.ts";
 import { collectIslands } from "./islands.ts";
 import { renderPage } from "./render.ts";
 import { splitPath } from "./router.ts";
@@ -364,8 +364,6 @@ async function errorResponse(
   return new Response("Internal Server Error", { status: 500 });
 }
 
-const gzipped = new WeakMap<Uint8Array, Promise<Uint8Array<ArrayBuffer>>>();
-
 async function serveBundle(
   req: Request,
   url: URL,
@@ -386,12 +384,11 @@ async function serveBundle(
     "cache-control": "public, max-age=31536000, immutable",
     vary: "accept-encoding",
   });
-  let body = content as Uint8Array<ArrayBuffer>;
-  if (acceptsGzip(req)) {
-    let zipped = gzipped.get(content);
-    if (!zipped) gzipped.set(content, zipped = gzip(body));
-    body = await zipped;
+  let body = content;
+  const zipped = acceptsGzip(req) ? await build.gzipped(name) : undefined;
+  if (zipped) {
+    body = zipped;
     headers.set("content-encoding", "gzip");
   }
-  return new Response(body, { headers });
+  return new Response(body as Uint8Array<ArrayBuffer>, { headers });
 }
