@@ -24,6 +24,7 @@ import * as $callback from "../routes/auth/callback.tsx";
 import * as $signin from "../routes/auth/signin.ts";
 import * as $signout from "../routes/auth/signout.tsx";
 import { CookieJar, walkSignIn } from "./auth_helpers.ts";
+import { withTimeout } from "../lib/emulator/test_helpers.ts";
 
 /** The app's middleware, the token route and what signing in needs; no islands, so nothing is bundled. */
 const manifest: Manifest = {
@@ -179,19 +180,8 @@ function assertNoStore(response: Response, what = "") {
 }
 
 /** Rejects after `ms`; the timer is cleared either way. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out (${ms} ms)`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const within = <T>(ms: number, promise: Promise<T>): Promise<T> =>
+  withTimeout(promise, ms, `${ms} ms`);
 
 /** The warnings and errors of the token route's logger. */
 function routeLines(logs: LogRecord[], level: "warning" | "error") {

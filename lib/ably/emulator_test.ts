@@ -18,6 +18,7 @@ import {
   type TokenService,
   userChannel,
 } from "./mod.ts";
+import { withTimeout } from "../emulator/test_helpers.ts";
 
 const alice = { id: "oidc:ålice:ü1" };
 const bob = { id: "github:bob" };
@@ -31,19 +32,8 @@ function splitKey(key: string) {
 }
 
 /** Rejects after `ms`; the timer is cleared either way. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out (${ms} ms)`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const within = <T>(ms: number, promise: Promise<T>): Promise<T> =>
+  withTimeout(promise, ms, `${ms} ms`);
 
 /** A browser-like client: no key, credentials only through `authCallback`. */
 function connect(
