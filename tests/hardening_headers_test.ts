@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import { createHandler } from "$fresh/server.ts";
 import manifest from "../fresh.gen.ts";
-import { ablySources, contentSecurityPolicy } from "../lib/security_headers.ts";
+import {
+  ablySources,
+  contentSecurityPolicy,
+  JSON_SECURITY_HEADERS,
+} from "../lib/security_headers.ts";
 import { loadConfig } from "../lib/config.ts";
 import { startServices } from "../lib/start_services.ts";
 import { CookieJar, request } from "./auth_helpers.ts";
@@ -35,6 +39,27 @@ function assertSecurityHeaders(
     https,
     `${what}: HSTS on https only`,
   );
+}
+
+/**
+ * JSON answers carry exactly `nosniff` and a deny-all CSP, not the page's
+ * four headers: nothing in them is rendered, and each header is paid for on
+ * the hot token route (see `lib/security_headers.ts`).
+ */
+function assertJsonSecurityHeaders(what: string, headers: Headers): void {
+  assert.equal(
+    headers.get("content-security-policy"),
+    "default-src 'none'; frame-ancestors 'none'",
+    what,
+  );
+  assert.equal(headers.get("x-content-type-options"), "nosniff", what);
+  assert.equal(headers.has("referrer-policy"), false, what);
+  assert.equal(headers.has("x-frame-options"), false, what);
+  assert.equal(headers.has("strict-transport-security"), false, what);
+  assert.deepEqual(JSON_SECURITY_HEADERS, {
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+  });
 }
 
 Deno.test("the policy names the emulator, a custom endpoint, or Ably's hosts", () => {
@@ -101,7 +126,6 @@ Deno.test("every kind of response carries the security headers", async () => {
     ["island bundle", bundle, {}, 200],
     ["not found", "/no-such-page", {}, 404],
     ["method not allowed", "/about", { method: "PUT" }, 405],
-    ["token route without a session", "/api/live", {}, 401],
     ["sign-in redirect", "/auth/signin", {}, 302],
     ["sign-out page", "/auth/signout", {}, 200],
     [
@@ -120,6 +144,19 @@ Deno.test("every kind of response carries the security headers", async () => {
 
   const https = await send("/about", {}, "https://127.0.0.1:8443");
   assertSecurityHeaders("https page", https.response.headers, policy, true);
+
+  const token = await send("/api/live");
+  assert.equal(token.response.status, 401);
+  assertJsonSecurityHeaders(
+    "token route without a session",
+    token.response.headers,
+  );
+  const tokenHttps = await send("/api/live", {}, "https://127.0.0.1:8443");
+  assert.equal(
+    tokenHttps.response.headers.get("strict-transport-security"),
+    "max-age=63072000; includeSubDomains",
+    "JSON over https: HSTS too",
+  );
 
   // `_500` is rendered outside the middleware; its handler adds the headers.
   kv.close();

@@ -22,7 +22,9 @@ const STATE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Whether cookies for this request get `Secure` and the `__Host-` prefix. */
 export function isSecureRequest(request: Request): boolean {
-  return new URL(request.url).protocol === "https:";
+  // `Request.url` is already parsed and serialised, its scheme lower case:
+  // a prefix test says what `new URL()` would, without parsing it again.
+  return request.url.startsWith("https:");
 }
 
 /** The session cookie's name for this request's scheme. */

@@ -39,6 +39,7 @@ import type {
   Handlers,
   KnownMethod,
   Manifest,
+  MiddlewareHandler,
   PageComponent,
   RenderOptions,
   ResolvedFreshConfig,
@@ -100,8 +101,15 @@ export async function createHandler(
     staticFiles.entries,
   );
   setBuildId(build.buildId);
-  return (req, connInfo) =>
-    handle(req, connInfo, { table, config: resolved, staticFiles, build });
+  const app: App = {
+    table,
+    config: resolved,
+    staticFiles,
+    build,
+    bundlePath: `/_frsh/js/${build.buildId}`,
+    chains: new Map(),
+  };
+  return (req, connInfo) => handle(req, connInfo, app);
 }
 
 interface App {
@@ -109,6 +117,27 @@ interface App {
   config: ResolvedFreshConfig;
   staticFiles: StaticFiles;
   build: Build;
+  /** Where this build's bundles are served. */
+  bundlePath: string;
+  /**
+   * Each route's middleware handlers, flattened on its first request: they
+   * depend on the route file alone, and the table never changes.
+   */
+  chains: Map<Route, MiddlewareHandler[]>;
+}
+
+/** The middleware handlers a request passes through, root first. */
+function chainFor(
+  app: App,
+  route: Route | undefined,
+  path: string[],
+): MiddlewareHandler[] {
+  let chain = route && app.chains.get(route);
+  if (!chain) {
+    chain = middlewareFor(app.table, route, path).flatMap((m) => m.handlers);
+    if (route) app.chains.set(route, chain);
+  }
+  return chain;
 }
 
 async function handle(
@@ -134,7 +163,7 @@ async function handle(
     return new Response("Bad Request", { status: 400 });
   }
 
-  const bundlePath = `/_frsh/js/${app.build.buildId}`;
+  const bundlePath = app.bundlePath;
   const isRead = req.method === "GET" || req.method === "HEAD";
   let destination: Destination = "notFound";
   let route: Route | undefined;
@@ -190,9 +219,7 @@ async function handle(
     }
   };
 
-  const chain = middlewareFor(app.table, route, path).flatMap((m) =>
-    m.handlers
-  );
+  const chain = chainFor(app, route, path);
   let index = 0;
   ctx.next = () => {
     const mw = chain[index++];
@@ -308,7 +335,7 @@ async function notFound(
   const mod = app.table.notFound;
   if (!mod?.default) return new Response("Not Found", { status: 404 });
   const page = mod.default;
-  const bundlePath = `/_frsh/js/${app.build.buildId}`;
+  const bundlePath = app.bundlePath;
   const render = (d?: unknown, options?: RenderOptions) =>
     renderWith(req, ctx, app, [...rootComponents(app), page], d, {
       ...options,
@@ -347,7 +374,7 @@ async function errorResponse(
       renderWith(req, ctx, app, [...rootComponents(app), page], data, {
         ...options,
         status: options?.status ?? 500,
-      }, `/_frsh/js/${app.build.buildId}`);
+      }, app.bundlePath);
     // Fresh 1.x: `_500` may export a handler that wraps its own rendering,
     // the one place an app can shape a response that no middleware sees.
     const handler = typeof mod.handler === "function"

@@ -102,5 +102,7 @@ export function matchSegments(
 
 /** Splits a URL path into decoded segments; throws `URIError` on bad escapes. */
 export function splitPath(pathname: string): string[] {
-  return pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
+  const segments = pathname.split("/").filter((s) => s !== "");
+  // Most paths have no escapes: decoding them would only copy every segment.
+  return pathname.includes("%") ? segments.map(decodeURIComponent) : segments;
 }

@@ -72,14 +72,30 @@ export interface RouteTable {
   notFound?: RouteModule;
   /** `_500`. */
   error?: RouteModule;
+  /**
+   * Routes without params by their segments joined with NUL (which no
+   * accepted path contains), each the first in `routes` with those segments.
+   * When one matches, no route before it in `routes` can: every earlier
+   * route is as specific segment by segment, so it would have to be the
+   * same pattern. A lookup here answers most requests without walking the
+   * list.
+   */
+  staticRoutes: Map<string, Route>;
 }
+
+const staticKey = (segments: string[]) => segments.join("\0");
 
 const isAncestor = (dir: string[], of: string[]) =>
   dir.length <= of.length && dir.every((part, i) => of[i] === part);
 
 /** Builds the route table from a manifest's `routes`. */
 export function buildRouteTable(manifest: Manifest): RouteTable {
-  const table: RouteTable = { routes: [], middlewares: [], layouts: [] };
+  const table: RouteTable = {
+    routes: [],
+    middlewares: [],
+    layouts: [],
+    staticRoutes: new Map(),
+  };
   for (const [key, mod] of Object.entries(manifest.routes)) {
     const parts = key.replace(/^\.\/routes\//, "").replace(/\.[^./]+$/, "")
       .split("/");
@@ -115,6 +131,11 @@ export function buildRouteTable(manifest: Manifest): RouteTable {
     }
   }
   table.routes.sort((a, b) => compareSegments(a.segments, b.segments));
+  for (const route of table.routes) {
+    if (!route.segments.every((s) => s.kind === "static")) continue;
+    const key = staticKey(route.segments.map((s) => s.value));
+    if (!table.staticRoutes.has(key)) table.staticRoutes.set(key, route);
+  }
   table.middlewares.sort((a, b) => a.dir.length - b.dir.length);
   table.layouts.sort((a, b) => a.dir.length - b.dir.length);
   return table;
@@ -125,6 +146,8 @@ export function matchRoute(
   table: RouteTable,
   path: string[],
 ): { route: Route; params: Record<string, string> } | undefined {
+  const route = table.staticRoutes.get(staticKey(path));
+  if (route) return { route, params: {} };
   for (const route of table.routes) {
     const params = matchSegments(route.segments, path);
     if (params) return { route, params };
