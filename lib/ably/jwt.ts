@@ -8,8 +8,8 @@
  * `kid` naming the key. The other modes: `request` (`token_request.ts`) and
  * `token` (`tokens.ts`).
  */
-import { createHmac } from "node:crypto";
 import type { AblyKey } from "../config.ts";
+import { createHmacSha256 } from "./hmac.ts";
 import { signingSecret } from "./token_request.ts";
 
 /** What a JWT grants. */
@@ -51,7 +51,7 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
   const header = base64url(
     JSON.stringify({ typ: "JWT", alg: "HS256", kid: keyName }),
   );
-  const secret = signingSecret(key);
+  const hmac = createHmacSha256(signingSecret(key));
   return {
     keyName,
     sign({ clientId, capability, ttlMs, now }) {
@@ -67,7 +67,7 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
       const signingInput = header + "." + payload;
       // HS256 (RFC 7518 §3.2) over `header.payload`.
       return signingInput + "." +
-        createHmac("sha256", secret).update(signingInput).digest("base64url");
+        hmac(signingInput, "base64url");
     },
   };
 }

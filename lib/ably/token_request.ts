@@ -17,8 +17,8 @@
  * SHA-256, though a few microseconds faster, is crypto we would have to own
  * (README, Performance, has both numbers).
  */
-import { createHmac } from "node:crypto";
 import type { AblyKey } from "../config.ts";
+import { createHmacSha256 } from "./hmac.ts";
 
 /** A signed TokenRequest (TE1), in the field order the SDK emits. */
 export interface TokenRequest {
@@ -67,7 +67,7 @@ export interface TokenRequestSigner {
  */
 export function createTokenRequestSigner(key: AblyKey): TokenRequestSigner {
   const { keyName } = key;
-  const secret = signingSecret(key);
+  const hmac = createHmacSha256(signingSecret(key));
   return {
     keyName,
     sign({ clientId, capability, ttl, timestamp, nonce }) {
@@ -84,7 +84,7 @@ export function createTokenRequestSigner(key: AblyKey): TokenRequestSigner {
         ttl,
         timestamp,
         nonce,
-        mac: createHmac("sha256", secret).update(text).digest("base64"),
+        mac: hmac(text, "base64"),
       };
     },
   };
