@@ -140,6 +140,15 @@ async function publish(
   );
 }
 
+/** `limit` of a paged REST query (history, presence): 100 when absent, 1 to 1000. */
+function limitParam(q: URLSearchParams): number {
+  const limit = q.has("limit") ? Number(q.get("limit")) : 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw Errors.invalidParam("limit must be 1 to 1000");
+  }
+  return limit;
+}
+
 /** RSL2: history, newest first by default, `limit` ≤ 1000, `direction`. */
 function history(
   url: URL,
@@ -152,10 +161,7 @@ function history(
     throw Errors.notPermitted("Unable to read history: permission denied");
   }
   const q = url.searchParams;
-  const limit = q.has("limit") ? Number(q.get("limit")) : 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw Errors.invalidParam("limit must be 1 to 1000");
-  }
+  const limit = limitParam(q);
   const direction = q.get("direction") ?? "backwards";
   if (direction !== "backwards" && direction !== "forwards") {
     throw Errors.invalidParam("direction must be backwards or forwards");
@@ -203,10 +209,7 @@ function presence(
     throw Errors.notPermitted("Unable to read presence: permission denied");
   }
   const q = url.searchParams;
-  const limit = q.has("limit") ? Number(q.get("limit")) : 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw Errors.invalidParam("limit must be 1 to 1000");
-  }
+  const limit = limitParam(q);
   const clientId = q.get("clientId");
   const connectionId = q.get("connectionId");
   const members = (ctx.channels.find(name)?.presence.snapshot() ?? []).filter(
