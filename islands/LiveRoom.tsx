@@ -12,11 +12,11 @@
  * "Sign in again" link.
  */
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import { Composer } from "../components/Composer.tsx";
-import { MemberList } from "../components/MemberList.tsx";
-import { MessageList } from "../components/MessageList.tsx";
-import { Notices } from "../components/Notices.tsx";
-import { RoomStatus } from "../components/RoomStatus.tsx";
+import { Composer } from "../lib/room/views/Composer.tsx";
+import { MemberList } from "../lib/room/views/MemberList.tsx";
+import { MessageList } from "../lib/room/views/MessageList.tsx";
+import { Notices } from "../lib/room/views/Notices.tsx";
+import { RoomStatus } from "../lib/room/views/RoomStatus.tsx";
 import type { RoomConnection } from "../lib/room/live.ts";
 import type { RoomSetup } from "../lib/room/setup.ts";
 import { createRoomState } from "../lib/room/state.ts";

@@ -4,7 +4,7 @@
  * ably-js has stopped retrying by itself (`failed`) or waits long between
  * tries (`suspended`).
  */
-import type { RoomStatus as Status } from "../lib/room/status.ts";
+import type { RoomStatus as Status } from "../status.ts";
 
 const LABEL: Record<Exclude<Status, "signed-out">, string> = {
   connecting: "Connecting…",

@@ -2,7 +2,7 @@
  * Who is in the live room now (Ably presence, kept by `lib/room/live.ts`):
  * one entry per user, shown as initials and name.
  */
-import type { Member } from "../lib/room/state.ts";
+import type { Member } from "../state.ts";
 
 /** Up to two letters of a name: "Ada Lovelace" → "AL", "alice" → "AL". */
 export function initials(name: string): string {

@@ -4,7 +4,7 @@
  * the server-to-user path working.
  */
 import { useSignal } from "@preact/signals";
-import type { Notice } from "../lib/room/state.ts";
+import type { Notice } from "../state.ts";
 
 export interface NoticesProps {
   notices: Notice[];
