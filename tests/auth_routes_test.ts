@@ -43,6 +43,8 @@ const authManifest: Manifest = {
 
 interface Fixture {
   send: Send;
+  /** Like `send`, over a connection from `hostname`. */
+  sendFrom(hostname: string): Send;
   jar: CookieJar;
   kv: Deno.Kv;
   logs: LogRecord[];
@@ -52,25 +54,32 @@ interface Fixture {
   whoami(headers?: HeadersInit): Promise<unknown>;
 }
 
-async function withApp(fn: (f: Fixture) => Promise<void>) {
+async function withApp(
+  fn: (f: Fixture) => Promise<void>,
+  env: Record<string, string> = {},
+) {
   const logs: LogRecord[] = [];
   const bodies: string[] = [];
   await setupLogging({ level: "debug", sink: (r) => logs.push(r) });
-  const config = loadConfig({ SESSION_TTL_SECONDS: "3600" });
+  const config = loadConfig({ SESSION_TTL_SECONDS: "3600", ...env });
   const started = await startServices(config, { kvPath: ":memory:" });
   const { kv } = started.services;
   try {
     const handler = await createHandler(authManifest, {
       build: { outDir: "tests/fixtures/no-build" },
     });
-    const send: Send = async (req) => {
-      const response = await handler(req);
+    const sendFrom = (hostname: string): Send => async (req) => {
+      const response = await handler(req, {
+        remoteAddr: { transport: "tcp", hostname, port: 50_000 },
+      });
       bodies.push(await response.clone().text());
       return response;
     };
+    const send = sendFrom("127.0.0.1");
     const jar = new CookieJar();
     const f: Fixture = {
       send,
+      sendFrom,
       jar,
       kv,
       logs,
@@ -274,6 +283,96 @@ Deno.test("routes: access_denied, a wrong iss and a rejected code, each after a 
   });
 });
 
+Deno.test("routes: a failed sign-in's Try again keeps the target it was started with", async () => {
+  await withApp(async (f) => {
+    const target = "/rooms/1?tab=2#top";
+    const retry = `/auth/signin?redirect=${encodeURIComponent(target)}`;
+    const tryAgain = (text: string) =>
+      /<a href="([^"]*)">Try again<\/a>/.exec(text)?.[1].replaceAll(
+        "&amp;",
+        "&",
+      );
+
+    // A real start, refused at the token endpoint.
+    const { stoppedAt } = await walkSignIn(
+      f.jar,
+      `${APP}/auth/signin?redirect=${encodeURIComponent(target)}`,
+      {
+        isApp,
+        sendApp: f.send,
+        stopAt: (url) => isApp(url) && url.pathname === "/auth/callback",
+      },
+    );
+    stoppedAt!.searchParams.set("code", "forged");
+    let res = await request(f.jar, stoppedAt!, {}, f.send);
+    assert.equal(res.response.status, 400);
+    assert.match(res.text, /did not accept/);
+    assert.equal(tryAgain(res.text), retry);
+
+    // Following the link starts a sign-in that stores the same target.
+    res = await request(f.jar, APP + retry, {}, f.send);
+    assert.equal(res.response.status, 302);
+    const state = new URL(res.response.headers.get("location")!).searchParams
+      .get("state")!;
+    const started = await f.kv.get<{ redirectTo: string }>(["oauth", state]);
+    assert.equal(started.value?.redirectTo, target);
+    await f.kv.delete(["oauth", state]);
+
+    // Records written straight to KV: a callback from another browser, an
+    // expired sign-in, and a stored target that is not a path on this site,
+    // which the link must not carry whatever KV holds.
+    const record = (redirectTo: string, expiresAt = Date.now() + 60_000) => ({
+      codeVerifier: "v".repeat(43),
+      redirectTo,
+      redirectUri: `${APP}/auth/callback`,
+      expiresAt,
+    });
+    const cases: [string, ReturnType<typeof record>, string, RegExp][] = [
+      [
+        "s-mismatch",
+        record("/rooms/9"),
+        "/auth/signin?redirect=%2Frooms%2F9",
+        /another browser/,
+      ],
+      [
+        "s-expired",
+        record("/rooms/9", Date.now() - 1),
+        "/auth/signin?redirect=%2Frooms%2F9",
+        /expired/,
+      ],
+      ["s-evil", record("//evil.example"), "/auth/signin", /another browser/],
+      [
+        "s-evil2",
+        record("https://evil.example/x"),
+        "/auth/signin",
+        /another browser/,
+      ],
+    ];
+    for (const [key, value, link, message] of cases) {
+      await f.kv.set(["oauth", key], value);
+      const { response, text } = await request(
+        new CookieJar(),
+        `${APP}/auth/callback?code=abc&state=${key}`,
+        {},
+        f.send,
+      );
+      assert.equal(response.status, 400, key);
+      assert.match(text, message, key);
+      assert.equal(tryAgain(text), link, key);
+      assert.equal((await f.kv.get(["oauth", key])).value, null, key);
+    }
+
+    // An unknown state: nothing to keep.
+    res = await request(
+      f.jar,
+      `${APP}/auth/callback?code=abc&state=unknown`,
+      {},
+      f.send,
+    );
+    assert.equal(tryAgain(res.text), "/auth/signin");
+  });
+});
+
 Deno.test("routes: forged, truncated, oversized and duplicated cookies are anonymous, not errors", async () => {
   await withApp(async (f) => {
     await f.signIn();
@@ -344,11 +443,17 @@ Deno.test("routes: an unreachable provider is a 502 page, not a 500", async () =
     const handler = await createHandler(authManifest, {
       build: { outDir: "tests/fixtures/no-build" },
     });
-    const res = await handler(new Request(`${APP}/auth/signin`));
+    const res = await handler(
+      new Request(`${APP}/auth/signin?redirect=%2Frooms%2F1`),
+    );
     const text = await res.text();
     assert.equal(res.status, 502);
     assert.match(text, /could not be reached/);
-    assert.match(text, /Try again/);
+    assert.match(
+      text,
+      /<a href="\/auth\/signin\?redirect=%2Frooms%2F1">Try again<\/a>/,
+    );
+    assert.equal(await count(started.services.kv, "oauth"), 0);
     assert.doesNotMatch(text, /secret-canary-value/);
   } finally {
     await started.close();

@@ -37,14 +37,25 @@ export class AuthError extends Error {
     options?: {
       /** The provider's `error` value (`access_denied`, …), already checked to be a plain token. */
       providerError?: string;
+      /** Where the failed sign-in was to land, when it is known. */
+      redirectTo?: string;
       cause?: unknown;
     },
   ) {
     super(message, { cause: options?.cause });
     this.name = "AuthError";
     this.providerError = options?.providerError;
+    this.redirectTo = options?.redirectTo;
   }
 
   /** For `provider_denied` and `token_rejected`: the provider's `error` code. */
   readonly providerError: string | undefined;
+
+  /**
+   * The same-origin target the sign-in was started with, so that starting
+   * again lands where the visitor meant to go. Known once the `["oauth",
+   * state]` record was read (or at the start itself); `undefined` for a
+   * callback whose state is missing or unknown.
+   */
+  readonly redirectTo: string | undefined;
 }

@@ -15,8 +15,9 @@
  *    `error=`), exchanges the code, learns the user, stores
  *    `["sessions", id]` under a new id, sets the session cookie and sends the
  *    browser to the stored target. Any failure throws an `AuthError` whose
- *    code the route maps to a status; the sign-in record is gone by then, so
- *    a failed exchange means signing in again.
+ *    code the route maps to a status, carrying the stored target once the
+ *    record was read; the sign-in record is gone by then, so a failed
+ *    exchange means signing in again, towards that same target.
  * 3. `signOut` deletes the session in KV and in this instance's cache and
  *    clears the cookie.
  *
@@ -126,35 +127,38 @@ export function createAuth(options: AuthOptions): Auth {
     signInOptions: { redirect?: string } = {},
   ): Promise<Response> {
     const url = new URL(request.url);
+    const redirectTo = safeRedirectTarget(
+      signInOptions.redirect ?? url.searchParams.get("redirect"),
+    );
     let as: oauth.AuthorizationServer;
     try {
       as = await authorizationServer();
+      // Checked before the record is written: a sign-in that cannot leave
+      // for the provider must not cost a KV entry.
+      if (!as.authorization_endpoint) {
+        throw new AuthError(
+          "provider_unavailable",
+          "the provider has no authorization endpoint",
+        );
+      }
     } catch (error) {
       log.warn("sign-in could not start: {reason}", {
         reason: error instanceof AuthError ? error.code : "unknown",
         provider: provider.name,
       });
-      throw error;
+      throw error instanceof AuthError ? landingAt(error, redirectTo) : error;
     }
     const state = oauth.generateRandomState();
     const codeVerifier = oauth.generateRandomCodeVerifier();
     const redirectUri = new URL(CALLBACK_PATH, url.origin).href;
     const record: SignInRecord = {
       codeVerifier,
-      redirectTo: safeRedirectTarget(
-        signInOptions.redirect ?? url.searchParams.get("redirect"),
-      ),
+      redirectTo,
       redirectUri,
       expiresAt: now() + SIGN_IN_TTL_MS,
     };
     await kv.set(["oauth", state], record, { expireIn: SIGN_IN_TTL_MS });
 
-    if (!as.authorization_endpoint) {
-      throw new AuthError(
-        "provider_unavailable",
-        "the provider has no authorization endpoint",
-      );
-    }
     const target = new URL(as.authorization_endpoint);
     target.searchParams.set("response_type", "code");
     target.searchParams.set("client_id", provider.client.client_id);
@@ -204,6 +208,22 @@ export function createAuth(options: AuthOptions): Auth {
       throw new AuthError("missing_state", "the callback carried no state");
     }
     const record = await takeSignIn(state);
+    try {
+      return await finishSignIn(request, url, state, record);
+    } catch (error) {
+      throw error instanceof AuthError
+        ? landingAt(error, record.redirectTo)
+        : error;
+    }
+  }
+
+  /** What follows once the sign-in's record is taken, so failures can name its target. */
+  async function finishSignIn(
+    request: Request,
+    url: URL,
+    state: string,
+    record: SignInRecord,
+  ): Promise<CallbackResult> {
     // RFC 6749 §10.12: the state must belong to this browser, or anyone
     // could sign a victim in as themselves with a callback URL of their own.
     if (readStateCookie(request) !== state) {
@@ -373,13 +393,20 @@ export function createAuth(options: AuthOptions): Auth {
     if (entry.value === null) {
       throw new AuthError("invalid_state", "unknown or expired sign-in");
     }
+    // From here the record is known, so a failure can still say where the
+    // sign-in was to land.
+    const { redirectTo } = entry.value;
     const { ok } = await kv.atomic().check(entry).delete(key).commit();
     if (!ok) {
-      throw new AuthError("invalid_state", "this sign-in was already used");
+      throw new AuthError("invalid_state", "this sign-in was already used", {
+        redirectTo,
+      });
     }
     // KV expiry is lazy: check the record's own deadline too.
     if (entry.value.expiresAt <= now()) {
-      throw new AuthError("invalid_state", "unknown or expired sign-in");
+      throw new AuthError("invalid_state", "unknown or expired sign-in", {
+        redirectTo,
+      });
     }
     return entry.value;
   }
@@ -428,6 +455,16 @@ export function createAuth(options: AuthOptions): Auth {
     provider,
     sessions,
   };
+}
+
+/** `error` again, naming the target of the sign-in it ended. */
+function landingAt(error: AuthError, redirectTo: string): AuthError {
+  if (error.redirectTo !== undefined) return error;
+  return new AuthError(error.code, error.message, {
+    providerError: error.providerError,
+    redirectTo,
+    cause: error.cause,
+  });
 }
 
 /** The provider's `error` value if it is a plain token (RFC 6749 §4.1.2.1 allows only %x20-21 / %x23-5B / %x5D-7E); otherwise `undefined`. */

@@ -25,7 +25,7 @@ export {
   oidcProvider,
   type Provider,
 } from "./providers.ts";
-export { safeRedirectTarget } from "./redirect.ts";
+export { safeRedirectTarget, SIGN_IN_PATH, signInPath } from "./redirect.ts";
 export type { SessionCacheOptions } from "./session_cache.ts";
 export type { SessionRecord, SessionStore } from "./sessions.ts";
 export type { User } from "./user.ts";

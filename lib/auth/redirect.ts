@@ -2,8 +2,12 @@
  * Where a browser may be sent after sign-in: `?redirect=` is honoured only
  * when it names a path on this site. Anything else becomes `/`, so the
  * sign-in can never be used as an open redirect (RFC 6749 §10.15), the flaw
- * deno_kv_oauth's `success_url` has.
+ * deno_kv_oauth's `success_url` has. `signInPath` builds the link that starts
+ * a sign-in towards such a target (the failure page's "Try again").
  */
+
+/** The route that starts a sign-in (`routes/auth/signin.ts`). */
+export const SIGN_IN_PATH = "/auth/signin";
 
 const MAX_TARGET_LENGTH = 2048;
 const ORIGIN = "http://target.invalid";
@@ -48,6 +52,25 @@ export function safeRedirectTarget(raw: string | null | undefined): string {
   if (url.origin !== ORIGIN) return "/";
   const target = url.pathname + url.search + url.hash;
   return target.startsWith("//") ? "/" : target;
+}
+
+/**
+ * The path that starts a sign-in landing on `target` afterwards: `target` is
+ * checked again with `safeRedirectTarget` (it may come from a stored record
+ * or a request), and `/`, where a sign-in lands anyway, adds nothing.
+ *
+ * @example
+ * ```ts
+ * signInPath("/rooms/1?x=2"); // "/auth/signin?redirect=%2Frooms%2F1%3Fx%3D2"
+ * signInPath("https://evil.example"); // "/auth/signin"
+ * signInPath(undefined); // "/auth/signin"
+ * ```
+ */
+export function signInPath(target: string | null | undefined): string {
+  const safe = safeRedirectTarget(target);
+  return safe === "/"
+    ? SIGN_IN_PATH
+    : `${SIGN_IN_PATH}?redirect=${encodeURIComponent(safe)}`;
 }
 
 /** Not a plain path: no leading `/`, a second `/` (scheme-relative), a backslash or a control character. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { safeRedirectTarget } from "./redirect.ts";
+import { safeRedirectTarget, signInPath } from "./redirect.ts";
 
 Deno.test("same-origin paths are kept, normalised", () => {
   assert.equal(safeRedirectTarget("/"), "/");
@@ -40,5 +40,26 @@ Deno.test("anything that could leave the site becomes /", () => {
   ];
   for (const raw of hostile) {
     assert.equal(safeRedirectTarget(raw), "/", JSON.stringify(raw));
+  }
+});
+
+Deno.test("signInPath carries a safe target through ?redirect= and drops the rest", () => {
+  assert.equal(signInPath(undefined), "/auth/signin");
+  assert.equal(signInPath("/"), "/auth/signin");
+  for (const evil of ["https://evil.example", "//evil.example", "/%5Cevil"]) {
+    assert.equal(signInPath(evil), "/auth/signin", evil);
+  }
+  for (
+    const target of [
+      "/rooms/1?tab=2&x=a+b#top",
+      "/notes/a:b",
+      "/%E2%9C%93?q=%26",
+    ]
+  ) {
+    const path = signInPath(target);
+    assert.match(path, /^\/auth\/signin\?redirect=[^&#]+$/);
+    // What the sign-in route reads back is the target itself.
+    const read = new URL(path, "http://x.invalid").searchParams.get("redirect");
+    assert.equal(safeRedirectTarget(read), safeRedirectTarget(target), target);
   }
 });

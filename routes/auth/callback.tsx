@@ -6,10 +6,15 @@
  * misbehaved. Never a 500: `lib/auth` turns every provider failure into an
  * `AuthError`.
  *
- * The page is also `signin.ts`'s, for a provider that cannot be reached.
+ * The page is also `signin.ts`'s, for a provider that cannot be reached. Its "Try again" link starts a sign-in towards the target
+ * the failed one had, when that is known (`signInPath`).
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
-import { AuthError, type AuthErrorCode } from "../../lib/auth/mod.ts";
+import {
+  AuthError,
+  type AuthErrorCode,
+  signInPath,
+} from "../../lib/auth/mod.ts";
 import { services } from "../../lib/services.ts";
 import type { State } from "../_middleware.ts";
 
@@ -18,6 +23,8 @@ export interface SignInFailure {
   code: AuthErrorCode;
   /** The provider's own error code (`access_denied`, …), when it sent one. */
   providerError?: string;
+  /** Where "Try again" goes: `/auth/signin`, with the failed sign-in's target when known. */
+  retryPath: string;
 }
 
 const STATUS: Record<AuthErrorCode, 400 | 502> = {
@@ -48,15 +55,25 @@ const MESSAGE: Record<AuthErrorCode, string> = {
   invalid_user: "The sign-in provider sent an account we cannot use.",
 };
 
+/** The part of the route context the page is rendered with. */
+interface RenderContext {
+  render(
+    data: SignInFailure,
+    init: { status: number },
+  ): Promise<Response>;
+}
+
 /** Renders a failed sign-in with its status. */
 export function renderFailure(
   error: AuthError,
-  ctx: {
-    render(data: SignInFailure, init: { status: number }): Promise<Response>;
-  },
+  ctx: RenderContext,
 ): Promise<Response> {
   return ctx.render(
-    { code: error.code, providerError: error.providerError },
+    {
+      code: error.code,
+      providerError: error.providerError,
+      retryPath: signInPath(error.redirectTo),
+    },
     { status: STATUS[error.code] },
   );
 }
@@ -83,7 +100,7 @@ export default function SignInFailed({ data }: PageProps<SignInFailure>) {
         </p>
       )}
       <p>
-        <a href="/auth/signin">Try again</a> · <a href="/">Home</a>
+        <a href={data.retryPath}>Try again</a> · <a href="/">Home</a>
       </p>
     </main>
   );
