@@ -53,6 +53,8 @@ export interface AppConfig {
   sessionTtlSeconds: number;
   /** `/api/live` requests per session per minute, per instance; 0 disables. */
   liveRateLimitPerMin: number;
+  /** `GET /auth/signin` starts per client address per minute, per instance; 0 disables. */
+  signInRateLimitPerMin: number;
   ably: AblyConfig;
   oauth: OAuthConfig;
   /** Running on Deno Deploy (`DENO_DEPLOYMENT_ID` is set). */
@@ -78,6 +80,7 @@ export const DEFAULTS = {
   kvPath: "./.data/kv.sqlite3",
   sessionTtlSeconds: 7 * 24 * 60 * 60,
   liveRateLimitPerMin: 60,
+  signInRateLimitPerMin: 30,
   tokenMode: "request" as TokenMode,
   tokenTtlMs: 60 * MINUTE_MS,
 };
@@ -115,6 +118,13 @@ export function loadConfig(env: Env): AppConfig {
       env,
       "LIVE_RATE_LIMIT_PER_MIN",
       DEFAULTS.liveRateLimitPerMin,
+      0,
+      1_000_000,
+    ),
+    signInRateLimitPerMin: integer(
+      env,
+      "SIGNIN_RATE_LIMIT_PER_MIN",
+      DEFAULTS.signInRateLimitPerMin,
       0,
       1_000_000,
     ),

@@ -24,6 +24,7 @@ Deno.test("an empty environment runs everything on embedded defaults", () => {
   assert.deepEqual(config.oauth, { provider: "embedded" });
   assert.equal(config.sessionTtlSeconds, 7 * 24 * 3600);
   assert.equal(config.liveRateLimitPerMin, 60);
+  assert.equal(config.signInRateLimitPerMin, 30);
   assert.equal(config.onDeploy, false);
 });
 
@@ -62,6 +63,9 @@ Deno.test("each bad value is refused with the variable's name, and a key's secre
     ],
     [{ SESSION_TTL_SECONDS: "1.5" }, "SESSION_TTL_SECONDS"],
     [{ LIVE_RATE_LIMIT_PER_MIN: "lots" }, "LIVE_RATE_LIMIT_PER_MIN"],
+    [{ SIGNIN_RATE_LIMIT_PER_MIN: "-1" }, "SIGNIN_RATE_LIMIT_PER_MIN"],
+    [{ SIGNIN_RATE_LIMIT_PER_MIN: "2.5" }, "SIGNIN_RATE_LIMIT_PER_MIN"],
+    [{ SIGNIN_RATE_LIMIT_PER_MIN: "1000001" }, "SIGNIN_RATE_LIMIT_PER_MIN"],
   ];
   for (const [env, variable] of cases) {
     const error = configError(env);
@@ -89,4 +93,19 @@ Deno.test("on Deno Deploy the app refuses to start without a real Ably key and p
     "Deploy opens its managed KV, not a file",
   );
   assert.equal(config.oauth.provider, "oidc");
+});
+
+Deno.test("SIGNIN_RATE_LIMIT_PER_MIN takes a whole number, 0 turning the limit off", () => {
+  assert.equal(
+    loadConfig({ SIGNIN_RATE_LIMIT_PER_MIN: "5" }).signInRateLimitPerMin,
+    5,
+  );
+  assert.equal(
+    loadConfig({ SIGNIN_RATE_LIMIT_PER_MIN: "0" }).signInRateLimitPerMin,
+    0,
+  );
+  assert.equal(
+    loadConfig({ SIGNIN_RATE_LIMIT_PER_MIN: " " }).signInRateLimitPerMin,
+    DEFAULTS.signInRateLimitPerMin,
+  );
 });

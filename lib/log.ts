@@ -10,7 +10,8 @@
  * defence every sink here sees records whose properties named like a secret
  * (ending in token, secret, cookie, session id, authorization, password,
  * verifier; or exactly `code`)
- * are replaced by `[redacted]`.
+ * are replaced by `[redacted]`. Client addresses are personal data: they
+ * are logged as their network (`addressNetwork`), never whole.
  */
 import {
   configure,
@@ -56,6 +57,40 @@ function printable(value: unknown): string {
   return typeof value === "string"
     ? JSON.stringify(value)
     : Deno.inspect(value);
+}
+
+/**
+ * The network of a client address, for a log line: an IPv4 address's /24,
+ * an IPv6 address's /48 (an IPv4-mapped one as IPv4), anything else
+ * `"unknown"`. Enough to see where a flood comes from and to match lines of
+ * one source; not enough to single out a person, which the full address
+ * (personal data under the GDPR) could.
+ *
+ * @example
+ * ```ts
+ * addressNetwork("203.0.113.57"); // "203.0.113.0/24"
+ * addressNetwork("2001:db8:85a3::8a2e:370:7334"); // "2001:db8:85a3::/48"
+ * ```
+ */
+export function addressNetwork(hostname: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/i.exec(
+    hostname,
+  );
+  if (v4) return `${v4[1]}.0/24`;
+  const halves = hostname.split("::");
+  if (halves.length > 2 || !/^[0-9a-f:]+$/i.test(hostname)) return "unknown";
+  const head = halves[0] ? halves[0].split(":") : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
+  const gap = 8 - head.length - tail.length;
+  if (halves.length === 2 ? gap < 1 : gap !== 0) return "unknown";
+  const groups = [...head, ...Array(gap).fill("0"), ...tail];
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/i.test(group))) {
+    return "unknown";
+  }
+  const network = groups.slice(0, 3).map((group) =>
+    parseInt(group, 16).toString(16)
+  );
+  return `${network.join(":")}::/48`;
 }
 
 export interface LoggingOptions {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import { getLogger, resetLogging, setupLogging } from "./log.ts";
+import {
+  addressNetwork,
+  getLogger,
+  resetLogging,
+  setupLogging,
+} from "./log.ts";
 
 Deno.test("properties named like secrets are redacted before any sink sees them", async () => {
   const records: LogRecord[] = [];
@@ -38,4 +43,27 @@ Deno.test("records below the configured level are dropped", async () => {
     await resetLogging();
   }
   assert.deepEqual(records.map((r) => r.level), ["warning"]);
+});
+
+Deno.test("a client address is logged as its network, never whole", () => {
+  const cases: [string, string][] = [
+    ["203.0.113.57", "203.0.113.0/24"],
+    ["127.0.0.1", "127.0.0.0/24"],
+    ["::ffff:198.51.100.7", "198.51.100.0/24"],
+    ["2001:db8:85a3::8a2e:370:7334", "2001:db8:85a3::/48"],
+    ["2001:0DB8:0000:0042:0000:8a2e:0370:7334", "2001:db8:0::/48"],
+    ["1::2:3:4:5:6:7", "1:0:2::/48"],
+    ["::1", "0:0:0::/48"],
+    ["::", "0:0:0::/48"],
+    ["fe80::1", "fe80:0:0::/48"],
+    ["", "unknown"],
+    ["localhost", "unknown"],
+    ["1:2:3:4:5:6:7", "unknown"],
+    ["1::2::3", "unknown"],
+    ["1:2:3:4:5:6:7:8::", "unknown"],
+    ["12345::", "unknown"],
+  ];
+  for (const [address, network] of cases) {
+    assert.equal(addressNetwork(address), network, address);
+  }
 });

@@ -1,8 +1,10 @@
 /**
  * A per-instance rate limit: at most `limit` hits per key in a fixed window
  * (one minute by default) that starts at the key's first hit. `GET /api/live`
- * uses it with the session id as key (`LIVE_RATE_LIMIT_PER_MIN`); a refusal
- * carries the whole seconds until that key's window ends, for `Retry-After`.
+ * uses it with the session id as key (`LIVE_RATE_LIMIT_PER_MIN`), `GET
+ * /auth/signin` with the client address (`SIGNIN_RATE_LIMIT_PER_MIN`); a
+ * refusal carries the whole seconds until that key's window ends, for
+ * `Retry-After`.
  *
  * Why a fixed window: one counter per key, O(1) per hit, and a Retry-After
  * the client can trust. The price is that a key can place up to `2 × limit`

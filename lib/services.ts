@@ -33,6 +33,13 @@ export interface Services {
    * counters instead of inheriting another test's.
    */
   liveRateLimit: RateLimiter;
+  /**
+   * `GET /auth/signin` starts per client address
+   * (`SIGNIN_RATE_LIMIT_PER_MIN`): each start writes a KV record, so an
+   * unauthenticated flood must not be able to fill KV. Here for the same
+   * reason as `liveRateLimit`.
+   */
+  signInRateLimit: RateLimiter;
 }
 
 let installed: Services | undefined;

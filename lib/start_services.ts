@@ -49,6 +49,7 @@ export async function startServices(
     auth: auth.auth,
     ably,
     liveRateLimit: new RateLimiter({ limit: config.liveRateLimitPerMin }),
+    signInRateLimit: new RateLimiter({ limit: config.signInRateLimitPerMin }),
   };
   installServices(services);
   const close = async () => {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { createHandler, type Manifest } from "$fresh/server.ts";
-import { loadConfig } from "../lib/config.ts";
+import { type AppConfig, loadConfig } from "../lib/config.ts";
+import type { RateLimiter } from "../lib/rate_limit.ts";
 import { resetLogging, setupLogging } from "../lib/log.ts";
 import { startServices } from "../lib/start_services.ts";
 import * as $app from "../routes/_app.tsx";
@@ -42,6 +43,8 @@ const authManifest: Manifest = {
 };
 
 interface Fixture {
+  config: AppConfig;
+  signInRateLimit: RateLimiter;
   send: Send;
   /** Like `send`, over a connection from `hostname`. */
   sendFrom(hostname: string): Send;
@@ -78,6 +81,8 @@ async function withApp(
     const send = sendFrom("127.0.0.1");
     const jar = new CookieJar();
     const f: Fixture = {
+      config,
+      signInRateLimit: started.services.signInRateLimit,
       send,
       sendFrom,
       jar,
@@ -371,6 +376,80 @@ Deno.test("routes: a failed sign-in's Try again keeps the target it was started 
     );
     assert.equal(tryAgain(res.text), "/auth/signin");
   });
+});
+
+Deno.test("routes: past the sign-in limit an address gets a 429 page with Retry-After and no KV write", async () => {
+  await withApp(async (f) => {
+    const limit = f.config.signInRateLimitPerMin;
+    assert.equal(limit, 30, "the default limit is in place");
+    const flooder = f.sendFrom("203.0.113.57");
+    const start = (send: Send, redirect = "/rooms/1") =>
+      request(
+        new CookieJar(),
+        `${APP}/auth/signin?redirect=${encodeURIComponent(redirect)}`,
+        {},
+        send,
+      );
+
+    for (let i = 0; i < limit; i++) {
+      assert.equal((await start(flooder)).response.status, 302);
+    }
+    assert.equal(await count(f.kv, "oauth"), limit);
+
+    for (let i = 0; i < 2; i++) {
+      const { response, text } = await start(flooder);
+      assert.equal(response.status, 429);
+      assert.match(response.headers.get("content-type")!, /text\/html/);
+      const retryAfter = Number(response.headers.get("retry-after"));
+      assert.ok(
+        Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+        `Retry-After: ${retryAfter}`,
+      );
+      assert.equal(response.headers.get("cache-control"), "no-store");
+      assert.equal(response.headers.get("set-cookie"), null);
+      assert.equal(response.headers.get("location"), null);
+      assert.match(text, /Too many sign-ins/);
+      assert.match(text, new RegExp(`wait ${retryAfter} second`));
+      assert.match(
+        text,
+        /<a href="\/auth\/signin\?redirect=%2Frooms%2F1">Try again<\/a>/,
+      );
+    }
+    assert.equal(await count(f.kv, "oauth"), limit, "no record for a refusal");
+
+    // Another address, even on the same /24, has its own allowance.
+    for (const other of ["203.0.113.58", "2001:db8::1"]) {
+      assert.equal((await start(f.sendFrom(other))).response.status, 302);
+    }
+    assert.equal(await count(f.kv, "oauth"), limit + 2);
+
+    // One warning for the address's window, naming its network only.
+    const warnings = f.logs.filter((r) =>
+      r.level === "warning" && r.properties.route === "/auth/signin"
+    );
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0].properties.network, "203.0.113.0/24");
+    const logText = f.logs.map((r) => JSON.stringify([r.message, r.properties]))
+      .join("\n");
+    assert.ok(!logText.includes("203.0.113.57"), "a full address was logged");
+  });
+});
+
+Deno.test("routes: SIGNIN_RATE_LIMIT_PER_MIN=0 lets every start through and tracks nothing", async () => {
+  await withApp(async (f) => {
+    const send = f.sendFrom("203.0.113.57");
+    for (let i = 0; i < 40; i++) {
+      const { response } = await request(
+        new CookieJar(),
+        `${APP}/auth/signin`,
+        {},
+        send,
+      );
+      assert.equal(response.status, 302);
+    }
+    assert.equal(await count(f.kv, "oauth"), 40);
+    assert.equal(f.signInRateLimit.size, 0);
+  }, { SIGNIN_RATE_LIMIT_PER_MIN: "0" });
 });
 
 Deno.test("routes: forged, truncated, oversized and duplicated cookies are anonymous, not errors", async () => {

@@ -6,7 +6,9 @@
  * misbehaved. Never a 500: `lib/auth` turns every provider failure into an
  * `AuthError`.
  *
- * The page is also `signin.ts`'s, for a provider that cannot be reached. Its "Try again" link starts a sign-in towards the target
+ * The page is also `signin.ts`'s, for a provider that cannot be reached
+ * (502) and for too many sign-ins started from one address (429 with
+ * `Retry-After`). Its "Try again" link starts a sign-in towards the target
  * the failed one had, when that is known (`signInPath`).
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
@@ -18,16 +20,21 @@ import {
 import { services } from "../../lib/services.ts";
 import type { State } from "../_middleware.ts";
 
+/** Why the page is shown: a failed sign-in step, or a refused start. */
+export type SignInFailureCode = AuthErrorCode | "rate_limited";
+
 /** What the failure page shows. */
 export interface SignInFailure {
-  code: AuthErrorCode;
+  code: SignInFailureCode;
   /** The provider's own error code (`access_denied`, …), when it sent one. */
   providerError?: string;
+  /** For `rate_limited`: whole seconds until a new start is accepted. */
+  retryAfterSeconds?: number;
   /** Where "Try again" goes: `/auth/signin`, with the failed sign-in's target when known. */
   retryPath: string;
 }
 
-const STATUS: Record<AuthErrorCode, 400 | 502> = {
+const STATUS: Record<SignInFailureCode, 400 | 429 | 502> = {
   missing_state: 400,
   invalid_state: 400,
   state_mismatch: 400,
@@ -37,9 +44,10 @@ const STATUS: Record<AuthErrorCode, 400 | 502> = {
   token_rejected: 400,
   provider_unavailable: 502,
   invalid_user: 502,
+  rate_limited: 429,
 };
 
-const MESSAGE: Record<AuthErrorCode, string> = {
+const MESSAGE: Record<SignInFailureCode, string> = {
   missing_state:
     "This page only works as the end of a sign-in, and the sign-in details are missing.",
   invalid_state:
@@ -53,13 +61,14 @@ const MESSAGE: Record<AuthErrorCode, string> = {
   provider_unavailable:
     "The sign-in provider could not be reached or answered unexpectedly.",
   invalid_user: "The sign-in provider sent an account we cannot use.",
+  rate_limited: "Too many sign-ins were started from your address.",
 };
 
 /** The part of the route context the page is rendered with. */
 interface RenderContext {
   render(
     data: SignInFailure,
-    init: { status: number },
+    init: { status: number; headers?: HeadersInit },
   ): Promise<Response>;
 }
 
@@ -75,6 +84,31 @@ export function renderFailure(
       retryPath: signInPath(error.redirectTo),
     },
     { status: STATUS[error.code] },
+  );
+}
+
+/**
+ * Renders a refused sign-in start: 429 with `Retry-After` (RFC 6585 §4),
+ * never stored, since the answer changes within the minute.
+ */
+export function renderRateLimited(
+  retryAfterSeconds: number,
+  redirectTo: string | null,
+  ctx: RenderContext,
+): Promise<Response> {
+  return ctx.render(
+    {
+      code: "rate_limited",
+      retryAfterSeconds,
+      retryPath: signInPath(redirectTo),
+    },
+    {
+      status: STATUS.rate_limited,
+      headers: {
+        "retry-after": String(retryAfterSeconds),
+        "cache-control": "no-store",
+      },
+    },
   );
 }
 
@@ -97,6 +131,13 @@ export default function SignInFailed({ data }: PageProps<SignInFailure>) {
       {data.providerError && (
         <p>
           The provider said: <code>{data.providerError}</code>
+        </p>
+      )}
+      {data.retryAfterSeconds !== undefined && (
+        <p>
+          Please wait {data.retryAfterSeconds}{" "}
+          {data.retryAfterSeconds === 1 ? "second" : "seconds"}{" "}
+          before trying again.
         </p>
       )}
       <p>

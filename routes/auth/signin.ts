@@ -3,19 +3,53 @@
  * to the provider. `redirect` is honoured only for same-origin paths
  * (`lib/auth/redirect.ts`). If the provider cannot be reached, the sign-in
  * failure page of `callback.tsx` says so with a 502.
+ *
+ * Every start writes a 10-minute `["oauth", state]` record to KV, for anyone:
+ * past `SIGNIN_RATE_LIMIT_PER_MIN` starts from one client address on this
+ * instance (`lib/rate_limit.ts`), the same page answers 429 with
+ * `Retry-After` and nothing is written; one warning per address and window,
+ * naming the address's network only (`addressNetwork`).
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AuthError } from "../../lib/auth/mod.ts";
+import { addressNetwork, getLogger } from "../../lib/log.ts";
 import { services } from "../../lib/services.ts";
 import type { State } from "../_middleware.ts";
-import { renderFailure, type SignInFailure } from "./callback.tsx";
+import {
+  renderFailure,
+  renderRateLimited,
+  type SignInFailure,
+} from "./callback.tsx";
 
 export { default } from "./callback.tsx";
 
+const ROUTE = "/auth/signin";
+const logger = getLogger(["live", "auth"]);
+
 export const handler: Handlers<SignInFailure, State> = {
   async GET(req, ctx) {
+    const { auth, signInRateLimit } = services();
+    // The connection's address, not X-Forwarded-For: any client can write
+    // that header and so pick a fresh key per request. On Deno Deploy the
+    // connection address is the client's own; behind a proxy of one's own
+    // every client shares the proxy's, and the limit must be raised or off.
+    const address = ctx.remoteAddr.hostname;
+    const decision = signInRateLimit.hit(address);
+    if (!decision.allowed) {
+      if (decision.firstRefusal) {
+        logger.warn("GET {route} refused: rate limit reached for {network}", {
+          route: ROUTE,
+          network: addressNetwork(address),
+        });
+      }
+      return renderRateLimited(
+        decision.retryAfterSeconds,
+        ctx.url.searchParams.get("redirect"),
+        ctx,
+      );
+    }
     try {
-      return await services().auth.signIn(req);
+      return await auth.signIn(req);
     } catch (error) {
       if (error instanceof AuthError) return renderFailure(error, ctx);
       throw error;
