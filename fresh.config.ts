@@ -1,3 +1,6 @@
 import { defineConfig } from "$fresh/server.ts";
+import { livePlugin } from "./lib/app/plugin.ts";
 
-export default defineConfig({});
+export default defineConfig({
+  plugins: [livePlugin()],
+});

@@ -27,7 +27,7 @@ import { createTokenRequestSigner } from "../lib/ably/token_request.ts";
 import { loadConfig } from "../lib/config.ts";
 import { resetLogging, setupLogging } from "../lib/log.ts";
 import { Secret } from "../lib/secret.ts";
-import { startServices } from "../lib/start_services.ts";
+import { livePlugin } from "../lib/app/plugin.ts";
 import { CookieJar, walkSignIn } from "../tests/auth_helpers.ts";
 
 const WRK_ARGS = ["-t2", "-c64", "-d10s"];
@@ -132,11 +132,20 @@ const config = loadConfig({
   LIVE_RATE_LIMIT_PER_MIN: "0",
   DENO_KV_PATH: `${dir}/kv.sqlite3`,
 });
-const running = await startServices(config);
-const app = await start(manifest, {
+const plugin = livePlugin({ config });
+const stopApp = new AbortController();
+const listening = Promise.withResolvers<number>();
+const app = start(manifest, {
   ...freshConfig,
-  server: { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+  plugins: [plugin],
+  server: {
+    hostname: "127.0.0.1",
+    port: 0,
+    signal: stopApp.signal,
+    onListen: (addr: Deno.NetAddr) => listening.resolve(addr.port),
+  },
 });
+const appPort = await listening.promise;
 const bare = Deno.serve(
   { hostname: "127.0.0.1", port: 0, onListen: () => {} },
   () => Response.json({ ok: true }),
@@ -148,7 +157,7 @@ const shaped = Deno.serve(
   () => new Response(shape!.body, { headers: shape!.headers }),
 );
 try {
-  const appUrl = `http://127.0.0.1:${app.addr.port}`;
+  const appUrl = `http://127.0.0.1:${appPort}`;
   const liveUrl = `${appUrl}/api/live`;
   const bareUrl = `http://127.0.0.1:${bare.addr.port}/`;
   const shapedUrl = `http://127.0.0.1:${shaped.addr.port}/`;
@@ -220,8 +229,9 @@ try {
 } finally {
   await bare.shutdown();
   await shaped.shutdown();
-  await app.shutdown();
-  await running.close();
+  stopApp.abort();
+  await app;
+  await plugin.close();
   await resetLogging();
   await Deno.remove(dir, { recursive: true });
 }

@@ -6,10 +6,17 @@
 import { Head } from "$fresh/runtime.ts";
 import type { ErrorHandler, PageProps } from "$fresh/server.ts";
 import { withSecurityHeaders } from "../lib/security_headers.ts";
-import { services } from "../lib/services.ts";
+import type { State } from "../lib/app/state.ts";
 
+// The error may have come before the app plugin filled the state (its
+// services failed to start): the policy then names no Ably endpoint, which
+// costs nothing on a page without islands.
 export const handler: ErrorHandler = async (req, ctx) =>
-  withSecurityHeaders(req, await ctx.render(), services().ably.browserOptions);
+  withSecurityHeaders(
+    req,
+    await ctx.render(),
+    (ctx.state as Partial<State>).ably?.browserOptions ?? {},
+  );
 
 export default function ServerError(_props: PageProps) {
   return (

@@ -12,14 +12,16 @@ import LiveRoom from "../islands/LiveRoom.tsx";
 import { ROOM_CHANNEL } from "../lib/ably/mod.ts";
 import { recentMessages } from "../lib/room/history.ts";
 import { type RoomSetup, roomSetup } from "../lib/room/setup.ts";
-import { services } from "../lib/services.ts";
-import type { State } from "./_middleware.ts";
+import type { State } from "../lib/app/state.ts";
 
-export const handler: Handlers<RoomSetup | null, State> = {
+export const handler: Handlers<
+  RoomSetup | null,
+  Pick<State, "user" | "ably">
+> = {
   async GET(_req, ctx) {
     const { user } = ctx.state;
     if (!user) return ctx.render(null);
-    const { ably } = services();
+    const { ably } = ctx.state;
     const history = await recentMessages(ably.tokens.rest, ROOM_CHANNEL);
     return ctx.render(roomSetup(user, ably.browserOptions, history));
   },

@@ -3,20 +3,18 @@
  * form, comes back signed in, sees its user name, and signs out.
  */
 import assert from "node:assert/strict";
-import { createHandler, type Manifest, type PageProps } from "$fresh/server.ts";
+import type { Manifest, PageProps } from "$fresh/server.ts";
+import type { State } from "../lib/app/state.ts";
 import * as $app from "../routes/_app.tsx";
-import * as $middleware from "../routes/_middleware.ts";
-import type { State } from "../routes/_middleware.ts";
 import * as $callback from "../routes/auth/callback.tsx";
 import * as $signin from "../routes/auth/signin.ts";
 import * as $signout from "../routes/auth/signout.tsx";
-import { useTestServices } from "./auth_helpers.ts";
+import { startTestApp } from "./helpers/app.ts";
 import { browserTest, serveApp, withBrowser } from "./helpers/browser.ts";
 
 const manifest: Manifest = {
   routes: {
     "./routes/_app.tsx": $app,
-    "./routes/_middleware.ts": $middleware,
     "./routes/auth/callback.tsx": $callback,
     "./routes/auth/signin.ts": $signin,
     "./routes/auth/signout.tsx": $signout,
@@ -34,18 +32,14 @@ const manifest: Manifest = {
 browserTest(
   "a browser signs in as alice through the provider's form and signs out",
   async () => {
-    await using test = await useTestServices();
+    await using test = await startTestApp({}, { manifest });
     const { kv } = test.services;
     {
-      await using app = serveApp(
-        await createHandler(manifest, {
-          build: { outDir: "tests/fixtures/no-build" },
-        }),
-      );
+      await using app = serveApp(test.handler);
       await withBrowser(async ({ page, errors }) => {
         const t0 = performance.now();
         await page.goto(`${app.url}/auth/signin?redirect=/auth/signout`);
-        assert.equal(new URL(page.url()).origin, test.idp.issuer.origin);
+        assert.equal(new URL(page.url()).origin, test.idp!.issuer.origin);
         await page.fill('input[name="login"]', "alice");
         await page.click('button[type="submit"]');
         await page.waitForURL(`${app.url}/auth/signout`);

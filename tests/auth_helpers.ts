@@ -4,14 +4,8 @@
  * provider on 127.0.0.1 share it, as they would in Chromium) and a driver
  * that walks the embedded provider's login form.
  *
- * `useTestServices()` installs the app's services (KV, sign-in) for a test.
- *
  * Used by `lib/auth/flow_test.ts` and the route tests in `tests/`.
  */
-import { loadConfig } from "../lib/config.ts";
-import type { Idp } from "../lib/idp/mod.ts";
-import type { Services } from "../lib/services.ts";
-import { startServices } from "../lib/start_services.ts";
 
 interface StoredCookie {
   value: string;
@@ -161,34 +155,4 @@ export async function walkSignIn(
     return { hops };
   }
   throw new Error("too many redirects during sign-in");
-}
-
-/** Services for a test: `:memory:` KV, sign-in against a fresh embedded provider, the Ably emulator. */
-export interface TestServices extends AsyncDisposable {
-  services: Services;
-  /** The embedded provider's credentials (the client secret is a canary). */
-  idp: Idp;
-}
-
-/**
- * Installs `lib/services.ts` for one test, with `env` read as the
- * environment (the embedded provider unless `env` names another);
- * `await using` uninstalls and closes everything. Any test that serves a
- * manifest with `routes/_middleware.ts` needs this (or its own install).
- *
- * @example
- * ```ts
- * await using test = await useTestServices();
- * const handler = await createHandler(manifest);
- * ```
- */
-export async function useTestServices(
-  env: Record<string, string> = {},
-): Promise<TestServices> {
-  const started = await startServices(loadConfig(env), { kvPath: ":memory:" });
-  return {
-    services: started.services,
-    idp: started.idp!,
-    [Symbol.asyncDispose]: started.close,
-  };
 }

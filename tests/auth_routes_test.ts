@@ -5,18 +5,17 @@
  */
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import { createHandler, type Manifest } from "$fresh/server.ts";
-import { type AppConfig, loadConfig } from "../lib/config.ts";
+import type { Manifest } from "$fresh/server.ts";
+import type { State } from "../lib/app/state.ts";
+import type { AppConfig } from "../lib/config.ts";
 import type { RateLimiter } from "../lib/rate_limit.ts";
 import { resetLogging, setupLogging } from "../lib/log.ts";
-import { startServices } from "../lib/start_services.ts";
 import * as $app from "../routes/_app.tsx";
-import * as $middleware from "../routes/_middleware.ts";
-import type { State } from "../routes/_middleware.ts";
 import * as $callback from "../routes/auth/callback.tsx";
 import * as $signin from "../routes/auth/signin.ts";
 import * as $signout from "../routes/auth/signout.tsx";
 import { CookieJar, request, type Send, walkSignIn } from "./auth_helpers.ts";
+import { startTestApp } from "./helpers/app.ts";
 import type { FreshContext } from "$fresh/server.ts";
 
 const APP = "http://127.0.0.1:8000";
@@ -26,7 +25,6 @@ const isApp = (url: URL) => url.origin === APP;
 const authManifest: Manifest = {
   routes: {
     "./routes/_app.tsx": $app,
-    "./routes/_middleware.ts": $middleware,
     "./routes/auth/callback.tsx": $callback,
     "./routes/auth/signin.ts": $signin,
     "./routes/auth/signout.tsx": $signout,
@@ -64,13 +62,12 @@ async function withApp(
   const logs: LogRecord[] = [];
   const bodies: string[] = [];
   await setupLogging({ level: "debug", sink: (r) => logs.push(r) });
-  const config = loadConfig({ SESSION_TTL_SECONDS: "3600", ...env });
-  const started = await startServices(config, { kvPath: ":memory:" });
+  const started = await startTestApp({ SESSION_TTL_SECONDS: "3600", ...env }, {
+    manifest: authManifest,
+  });
   const { kv } = started.services;
+  const { config, handler } = started;
   try {
-    const handler = await createHandler(authManifest, {
-      build: { outDir: "tests/fixtures/no-build" },
-    });
     const sendFrom = (hostname: string): Send => async (req) => {
       const response = await handler(req, {
         remoteAddr: { transport: "tcp", hostname, port: 50_000 },
@@ -82,7 +79,7 @@ async function withApp(
     const jar = new CookieJar();
     const f: Fixture = {
       config,
-      signInRateLimit: started.services.signInRateLimit,
+      signInRateLimit: started.services.limits.signIn,
       send,
       sendFrom,
       jar,
@@ -511,17 +508,14 @@ Deno.test("routes: an unreachable provider is a 502 page, not a 500", async () =
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const config = loadConfig({
+  const started = await startTestApp({
     OAUTH_PROVIDER: "oidc",
     OIDC_ISSUER: `http://127.0.0.1:${port}`,
     OIDC_CLIENT_ID: "live",
     OIDC_CLIENT_SECRET: "secret-canary-value",
-  });
-  const started = await startServices(config, { kvPath: ":memory:" });
+  }, { manifest: authManifest });
+  const { handler } = started;
   try {
-    const handler = await createHandler(authManifest, {
-      build: { outDir: "tests/fixtures/no-build" },
-    });
     const res = await handler(
       new Request(`${APP}/auth/signin?redirect=%2Frooms%2F1`),
     );

@@ -7,10 +7,8 @@
  * `securitypolicyviolation` event; none may occur.
  */
 import assert from "node:assert/strict";
-import { createHandler } from "$fresh/server.ts";
-import manifest from "../fresh.gen.ts";
 import { contentSecurityPolicy } from "../lib/security_headers.ts";
-import { FRESH_BUILD, startInProcessApp } from "./hardening_helpers.ts";
+import { startInProcessApp } from "./hardening_helpers.ts";
 import { browserTest, serveApp, withBrowser } from "./helpers/browser.ts";
 
 browserTest(
@@ -18,7 +16,7 @@ browserTest(
   async () => {
     await using test = await startInProcessApp();
     const { ably } = test.services;
-    await using app = serveApp(await createHandler(manifest, FRESH_BUILD));
+    await using app = serveApp(test.handler);
     await withBrowser(async ({ page, errors }) => {
       await page.addInitScript(() => {
         const seen: string[] = [];

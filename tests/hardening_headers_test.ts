@@ -5,19 +5,15 @@
  * `hardening_browser_test.ts`.
  */
 import assert from "node:assert/strict";
-import { createHandler } from "$fresh/server.ts";
-import manifest from "../fresh.gen.ts";
 import {
   ablySources,
   contentSecurityPolicy,
   JSON_SECURITY_HEADERS,
 } from "../lib/security_headers.ts";
-import { loadConfig } from "../lib/config.ts";
-import { startServices } from "../lib/start_services.ts";
 import { CookieJar, request } from "./auth_helpers.ts";
+import { startTestApp } from "./helpers/app.ts";
 
 /** Bundle in memory, so a stale `_fresh/` cannot stand in for the islands. */
-const FRESH_BUILD = { build: { outDir: "tests/fixtures/no-build" } };
 const APP = "http://127.0.0.1:8000";
 
 function assertSecurityHeaders(
@@ -96,7 +92,7 @@ Deno.test("the policy names the emulator, a custom endpoint, or Ably's hosts", (
 Deno.test("every kind of response carries the security headers", async () => {
   // A store of the test's own, closed below to make the app fail.
   const kv = await Deno.openKv(":memory:");
-  await using test = await startServices(loadConfig({}), { kv });
+  await using test = await startTestApp({}, { kv });
   const { ably } = test.services;
   const policy = contentSecurityPolicy(ably.browserOptions);
   assert.match(
@@ -107,7 +103,7 @@ Deno.test("every kind of response carries the security headers", async () => {
       } http://127\\.0\\.0\\.1:${ably.emulator!.port};`,
     ),
   );
-  const handler = await createHandler(manifest, FRESH_BUILD);
+  const { handler } = test;
   const jar = new CookieJar();
   const send = (path: string, init: RequestInit = {}, base = APP) =>
     request(jar, base + path, init, (req) => handler(req));

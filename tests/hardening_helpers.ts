@@ -5,19 +5,16 @@
  * cases, and `deno run -A main.ts` as a child process that is always killed
  * and awaited.
  */
-import { createHandler, type RequestHandler } from "$fresh/server.ts";
-import manifest from "../fresh.gen.ts";
-import { loadConfig } from "../lib/config.ts";
+import type { RequestHandler } from "$fresh/server.ts";
+import type { Services } from "../lib/app/services.ts";
 import type { Idp } from "../lib/idp/mod.ts";
-import type { Services } from "../lib/services.ts";
-import { startServices } from "../lib/start_services.ts";
 import { CookieJar, request, walkSignIn } from "./auth_helpers.ts";
+import { startTestApp } from "./helpers/app.ts";
 
 /** The origin in-process requests are addressed to. */
 export const APP = "http://127.0.0.1:8000";
 
-/** Bundle in memory, so a stale `_fresh/` cannot stand in for the islands. */
-export const FRESH_BUILD = { build: { outDir: "tests/fixtures/no-build" } };
+export { FRESH_BUILD } from "./helpers/app.ts";
 
 /** A response the app or the provider gave, as read by the test. */
 export interface Seen {
@@ -27,7 +24,7 @@ export interface Seen {
   text: string;
 }
 
-/** The app in process, its services installed. */
+/** The app in process. */
 export interface InProcessApp extends AsyncDisposable {
   services: Services;
   handler: RequestHandler;
@@ -46,19 +43,16 @@ export interface InProcessApp extends AsyncDisposable {
 }
 
 /**
- * Starts the services for `env` (KV in memory unless `kv` is given), installs
- * them, and builds the app's handler from `fresh.gen.ts`.
+ * Starts the app for `env` (KV in memory unless `kv` is given) with
+ * `startTestApp`, plus a cookie-aware `send` and a browserless sign-in.
  */
 export async function startInProcessApp(
   env: Record<string, string> = {},
   options: { kv?: Deno.Kv } = {},
 ): Promise<InProcessApp> {
-  const running = await startServices(loadConfig(env), {
-    kvPath: ":memory:",
-    ...options,
-  });
+  const app = await startTestApp(env, options);
+  const { handler } = app;
   try {
-    const handler = await createHandler(manifest, FRESH_BUILD);
     const seen: Seen[] = [];
     const send: InProcessApp["send"] = async (jar, path, init = {}) => {
       const result = await request(
@@ -77,9 +71,9 @@ export async function startInProcessApp(
       return result;
     };
     return {
-      services: running.services,
+      services: app.services,
       handler,
-      idp: running.idp,
+      idp: app.idp,
       seen,
       send,
       async signIn(jar, login = "alice") {
@@ -99,10 +93,10 @@ export async function startInProcessApp(
         if (!id) throw new Error(`sign-in as ${login} set no session cookie`);
         return id;
       },
-      [Symbol.asyncDispose]: running.close,
+      [Symbol.asyncDispose]: app.close,
     };
   } catch (error) {
-    await running.close();
+    await app.close();
     throw error;
   }
 }

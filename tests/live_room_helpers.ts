@@ -1,17 +1,14 @@
 /**
  * The whole app for browser tests of the live room, built as `main.ts`
- * builds it: `startServices(loadConfig(env))` with a `:memory:` KV, the real
- * `fresh.gen.ts` manifest, served on a loopback port. With no Ably settings
+ * builds it (`startTestApp`: the project's `fresh.config.ts` and
+ * `fresh.gen.ts`, a `:memory:` KV), served on a loopback port. With no Ably settings
  * in `env` the embedded emulator runs; sign-in goes through the embedded
  * provider's form, as a person would.
  *
  * Used by `live_room_browser_test.ts` and `bench/page_bench.ts`.
  */
 import type { BrowserContext, Page } from "playwright-core";
-import { createHandler } from "$fresh/server.ts";
-import manifest from "../fresh.gen.ts";
-import { loadConfig } from "../lib/config.ts";
-import { startServices } from "../lib/start_services.ts";
+import { startTestApp } from "./helpers/app.ts";
 import { serveApp } from "./helpers/browser.ts";
 
 /** A running app; `await using` stops the server, then the services. */
@@ -21,30 +18,23 @@ export interface LiveApp extends AsyncDisposable {
 }
 
 /**
- * Starts the app with `env` as its environment. Islands are bundled in
- * memory (as `start` does without `deno task build`), so a stale `_fresh/`
- * cannot hide a change to the island.
+ * Starts the app with `env` as its environment (`startTestApp`) and serves
+ * it on a loopback port. Islands are bundled in memory (as `start` does
+ * without `deno task build`), so a stale `_fresh/` cannot hide a change to
+ * the island.
  */
 export async function startLiveApp(
   env: Record<string, string> = {},
 ): Promise<LiveApp> {
-  const running = await startServices(loadConfig(env), { kvPath: ":memory:" });
-  try {
-    const handler = await createHandler(manifest, {
-      build: { outDir: "tests/fixtures/no-build" },
-    });
-    const app = serveApp(handler);
-    return {
-      url: app.url,
-      async [Symbol.asyncDispose]() {
-        await app.server.shutdown();
-        await running.close();
-      },
-    };
-  } catch (error) {
-    await running.close();
-    throw error;
-  }
+  const running = await startTestApp(env);
+  const app = serveApp(running.handler);
+  return {
+    url: app.url,
+    async [Symbol.asyncDispose]() {
+      await app.server.shutdown();
+      await running.close();
+    },
+  };
 }
 
 /** Signs `login` in through the provider's form in a new page of `context`; the page ends on `/`. */

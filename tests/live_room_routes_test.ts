@@ -5,12 +5,9 @@
  * (before any JavaScript), and `POST /api/notify-me`.
  */
 import assert from "node:assert/strict";
-import { createHandler } from "$fresh/server.ts";
-import manifest from "../fresh.gen.ts";
-import { loadConfig } from "../lib/config.ts";
-import type { Services } from "../lib/services.ts";
-import { startServices } from "../lib/start_services.ts";
+import type { Services } from "../lib/app/services.ts";
 import { CookieJar, request, type Send, walkSignIn } from "./auth_helpers.ts";
+import { startTestApp } from "./helpers/app.ts";
 
 const APP = "http://127.0.0.1:8000";
 
@@ -22,11 +19,9 @@ interface Fixture {
 }
 
 async function withApp(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const started = await startServices(loadConfig({}), { kvPath: ":memory:" });
+  const started = await startTestApp();
   try {
-    const handler = await createHandler(manifest, {
-      build: { outDir: "tests/fixtures/no-build" },
-    });
+    const { handler } = started;
     const send: Send = (req) => handler(req);
     await fn({
       services: started.services,

@@ -11,25 +11,22 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import * as Ably from "ably";
-import { createHandler, type Manifest } from "$fresh/server.ts";
+import type { Manifest } from "$fresh/server.ts";
 import { emulatorClientOptions, startEmulator } from "../lib/emulator/mod.ts";
 import type { Emulator } from "../lib/emulator/mod.ts";
-import { loadConfig } from "../lib/config.ts";
 import { resetLogging, setupLogging } from "../lib/log.ts";
-import type { Services } from "../lib/services.ts";
-import { startServices } from "../lib/start_services.ts";
-import * as $middleware from "../routes/_middleware.ts";
+import type { Services } from "../lib/app/services.ts";
 import * as $live from "../routes/api/live.ts";
 import * as $callback from "../routes/auth/callback.tsx";
 import * as $signin from "../routes/auth/signin.ts";
 import * as $signout from "../routes/auth/signout.tsx";
 import { CookieJar, walkSignIn } from "./auth_helpers.ts";
 import { withTimeout } from "../lib/emulator/test_helpers.ts";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
 
-/** The app's middleware, the token route and what signing in needs; no islands, so nothing is bundled. */
+/** The token route and what signing in needs; no islands, so nothing is bundled. */
 const manifest: Manifest = {
   routes: {
-    "./routes/_middleware.ts": $middleware,
     "./routes/api/live.ts": $live,
     "./routes/auth/callback.tsx": $callback,
     "./routes/auth/signin.ts": $signin,
@@ -99,16 +96,14 @@ async function withLive(
   const emulator = await startEmulator({ port: 0, keys: [apiKey] });
   const memory = await Deno.openKv(":memory:");
   const store = failableKv(memory);
-  let running: Awaited<ReturnType<typeof startServices>> | undefined;
+  let running: TestApp | undefined;
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
-    running = await startServices(
-      loadConfig({ ABLY_API_KEY: apiKey, ABLY_ENDPOINT: emulator.url, ...env }),
-      { kv: store.kv },
+    running = await startTestApp(
+      { ABLY_API_KEY: apiKey, ABLY_ENDPOINT: emulator.url, ...env },
+      { kv: store.kv, manifest },
     );
-    const handler = await createHandler(manifest, {
-      build: { outDir: "tests/fixtures/no-build" },
-    });
+    const { handler } = running;
     server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       async (req, info) => {
@@ -509,6 +504,6 @@ Deno.test("rate limit: LIVE_RATE_LIMIT_PER_MIN=0 disables it", async () => {
     for (let i = 0; i < 100; i++) {
       assert.equal((await live.get(jar)).response.status, 200, `#${i + 1}`);
     }
-    assert.equal(live.services.liveRateLimit.size, 0);
+    assert.equal(live.services.limits.live.size, 0);
   });
 });

@@ -7,7 +7,7 @@
  * after each restart (`alive.ts`).
  */
 import { buildInMemory, setDevMode, writeBuild } from "./build.ts";
-import { resolveConfig } from "./handler.ts";
+import { projectRoot, resolveConfig } from "./handler.ts";
 import { collectIslands } from "./islands.ts";
 import { loadStaticFiles } from "./static_files.ts";
 import type { FreshConfig, Manifest } from "./types.ts";
@@ -19,18 +19,15 @@ export async function build(
   config: FreshConfig = {},
 ): Promise<void> {
   const resolved = resolveConfig(manifest, config);
-  const islands = collectIslands(manifest.islands, resolved.root);
+  const root = projectRoot(manifest);
+  const islands = collectIslands(manifest.islands, root);
   const staticFiles = await loadStaticFiles(resolved.staticDir);
-  const result = await buildInMemory(
-    resolved.root,
-    islands,
-    staticFiles.entries,
-  );
-  await writeBuild(resolved.outDir, result, islands);
+  const result = await buildInMemory(root, islands, staticFiles.entries);
+  await writeBuild(resolved.build.outDir, result, islands);
   let bytes = 0;
   for (const content of result.files.values()) bytes += content.length;
   console.log(
-    `Built ${result.files.size} files (${bytes} bytes) into ${resolved.outDir}, build id ${result.buildId}`,
+    `Built ${result.files.size} files (${bytes} bytes) into ${resolved.build.outDir}, build id ${result.buildId}`,
   );
 }
 
@@ -39,7 +36,7 @@ export async function build(
  * `import.meta.url`), then builds (`deno run -A dev.ts build`) or runs the
  * app's `entrypoint`.
  */
-export async function dev(
+async function dev(
   base: string,
   entrypoint: string,
   config: FreshConfig = {},
@@ -55,3 +52,5 @@ export async function dev(
   setDevMode(true);
   await import(new URL(entrypoint, base).href);
 }
+
+export default dev;

@@ -41,6 +41,7 @@ import type {
   Manifest,
   MiddlewareHandler,
   PageComponent,
+  Plugin,
   RenderOptions,
   ResolvedFreshConfig,
 } from "./types.ts";
@@ -67,36 +68,71 @@ const UNKNOWN_ADDR: Deno.NetAddr = {
   port: 0,
 };
 
+/** The project root: the folder of the manifest (`fresh.gen.ts`). */
+export function projectRoot(manifest: Manifest): string {
+  return new URL(".", manifest.baseUrl).pathname.replace(/\/$/, "");
+}
+
 /** Makes the paths of a config absolute against the manifest's folder. */
 export function resolveConfig(
   manifest: Manifest,
   config: FreshConfig = {},
+  dev = false,
 ): ResolvedFreshConfig {
-  const root = new URL(".", manifest.baseUrl).pathname.replace(/\/$/, "");
+  const root = projectRoot(manifest);
   const abs = (p: string) => p.startsWith("/") ? p : `${root}/${p}`;
   return {
-    root,
-    outDir: abs(config.build?.outDir ?? "_fresh"),
+    dev,
+    build: {
+      outDir: abs(config.build?.outDir ?? "_fresh"),
+      target: config.build?.target ?? "es2022",
+    },
+    plugins: config.plugins ?? [],
     staticDir: abs(config.staticDir ?? "static"),
     server: config.server ?? {},
+    basePath: "",
   };
 }
 
 /**
+ * Refuses plugins that need what this runtime does not implement (render
+ * hooks, client entrypoints, plugin islands): serving such an app without
+ * them would silently drop part of every page.
+ */
+function checkPlugins(plugins: Plugin[]): void {
+  for (const plugin of plugins) {
+    const unsupported =
+      (["render", "renderAsync", "entrypoints", "islands"] as const)
+        .filter((hook) => plugin[hook] !== undefined);
+    if (unsupported.length > 0) {
+      throw new Error(
+        `plugin ${plugin.name} uses ${
+          unsupported.join(", ")
+        }, which this runtime does not implement`,
+      );
+    }
+  }
+}
+
+/**
  * Builds the request handler for a manifest; bundles the islands first unless
- * `_fresh/` holds a build for them.
+ * `_fresh/` holds a build for them. Plugins' `configResolved` hooks run
+ * first, as in Fresh, so a plugin can start what its middleware hands out.
  */
 export async function createHandler(
   manifest: Manifest,
   config: FreshConfig = {},
 ): Promise<RequestHandler> {
-  const resolved = resolveConfig(manifest, config);
-  const table = buildRouteTable(manifest);
-  const islands = collectIslands(manifest.islands, resolved.root);
+  const resolved = resolveConfig(manifest, config, isDevMode());
+  checkPlugins(resolved.plugins);
+  await Promise.all(resolved.plugins.map((p) => p.configResolved?.(resolved)));
+  const root = projectRoot(manifest);
+  const table = buildRouteTable(manifest, resolved.plugins);
+  const islands = collectIslands(manifest.islands, root);
   const staticFiles = await loadStaticFiles(resolved.staticDir);
   const build = await loadBuild(
-    resolved.root,
-    resolved.outDir,
+    root,
+    resolved.build.outDir,
     islands,
     staticFiles.entries,
   );
@@ -187,6 +223,8 @@ async function handle(
     params,
     state: {},
     route: route?.pattern ?? "",
+    pattern: route?.pattern ?? "",
+    isPartial: false,
     destination,
     remoteAddr: connInfo?.remoteAddr ?? UNKNOWN_ADDR,
     localAddr: connInfo?.localAddr,
@@ -295,6 +333,8 @@ function renderWith(
     params: ctx.params,
     state: ctx.state,
     route: ctx.route,
+    pattern: ctx.route,
+    isPartial: false,
     destination: ctx.destination,
     remoteAddr: ctx.remoteAddr,
     localAddr: ctx.localAddr,

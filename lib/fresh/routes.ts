@@ -18,6 +18,7 @@ import type {
   Manifest,
   MiddlewareHandler,
   PageComponent,
+  Plugin,
   RouteConfig,
   RouteModule,
 } from "./types.ts";
@@ -88,15 +89,53 @@ const staticKey = (segments: string[]) => segments.join("\0");
 const isAncestor = (dir: string[], of: string[]) =>
   dir.length <= of.length && dir.every((part, i) => of[i] === part);
 
-/** Builds the route table from a manifest's `routes`. */
-export function buildRouteTable(manifest: Manifest): RouteTable {
+/**
+ * The manifest's route files followed by what plugins add, keyed as files
+ * under `routes/` would be: each plugin middleware path becomes a
+ * `_middleware` of that folder (several plugins on one folder chain in
+ * plugin order), each plugin route a route file. Coming after the
+ * manifest's, a plugin's middleware runs after the app's own `_middleware`
+ * of the same folder, as in Fresh 1.7.
+ */
+function routeFiles(
+  manifest: Manifest,
+  plugins: Plugin[],
+): [string, RouteModule][] {
+  const files = Object.entries(manifest.routes);
+  const folders = new Map<string, MiddlewareHandler[]>();
+  for (
+    const { path, middleware } of plugins.flatMap((p) => p.middlewares ?? [])
+  ) {
+    const folder = "/" + path.replace(/^\/+|\/+$/g, "");
+    const key = `./routes${folder === "/" ? "" : folder}/_middleware.ts`;
+    const chain = folders.get(key) ?? [];
+    const handler = middleware.handler;
+    chain.push(...(Array.isArray(handler) ? handler : [handler]));
+    folders.set(key, chain);
+  }
+  for (const [key, handler] of folders) files.push([key, { handler }]);
+  for (const route of plugins.flatMap((p) => p.routes ?? [])) {
+    const path = route.path.startsWith("/") ? route.path : "/" + route.path;
+    files.push([`./routes${path}.ts`, {
+      default: route.component,
+      handler: route.handler,
+    }]);
+  }
+  return files;
+}
+
+/** Builds the route table from a manifest's `routes` and the plugins'. */
+export function buildRouteTable(
+  manifest: Manifest,
+  plugins: Plugin[] = [],
+): RouteTable {
   const table: RouteTable = {
     routes: [],
     middlewares: [],
     layouts: [],
     staticRoutes: new Map(),
   };
-  for (const [key, mod] of Object.entries(manifest.routes)) {
+  for (const [key, mod] of routeFiles(manifest, plugins)) {
     const parts = key.replace(/^\.\/routes\//, "").replace(/\.[^./]+$/, "")
       .split("/");
     const name = parts.pop()!;

@@ -28,8 +28,12 @@ export type {
   KnownMethod,
   LayoutProps,
   Manifest,
+  Middleware,
   MiddlewareHandler,
   PageProps,
+  Plugin,
+  PluginMiddleware,
+  PluginRoute,
   RenderOptions,
   ResolvedFreshConfig,
   RouteConfig,
@@ -38,19 +42,32 @@ export type {
 
 /**
  * Serves the app with `Deno.serve(config.server)`, on `PORT` from the
- * environment (else 8000) when no port is given. Resolves to the running
- * server once it listens; `await server.finished` to wait for its end.
+ * environment (else 8000) when no port is given, and resolves once the
+ * server has stopped, as Fresh 1.x's `start()` does. Stop it through
+ * `config.server.signal`: the listener closes, in-flight requests are
+ * answered, then the promise resolves. (`Deno.serve` given the signal itself
+ * would drop in-flight requests on abort, so the signal drives
+ * `shutdown()` instead.)
  */
 export async function start(
   manifest: Manifest,
   config: FreshConfig = {},
-): Promise<Deno.HttpServer<Deno.NetAddr>> {
+): Promise<void> {
   const handler = await createHandler(manifest, config);
-  const options: Deno.ServeTcpOptions = { ...config.server };
+  const { signal, ...options } = { ...config.server } as Deno.ServeTcpOptions;
   if (options.port === undefined) {
-    options.port = Number(Deno.env.get("PORT") ?? 8000);
+    const port = Number(Deno.env.get("PORT") ?? 8000);
+    options.port = Number.isInteger(port) ? port : 8000;
   }
-  return Deno.serve(options, (req, info) => handler(req, info));
+  if (signal?.aborted) return;
+  const server = Deno.serve(options, (req, info) => handler(req, info));
+  const stop = () => server.shutdown();
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    await server.finished;
+  } finally {
+    signal?.removeEventListener("abort", stop);
+  }
 }
 
 /** Returns the configuration unchanged; gives `fresh.config.ts` its type. */

@@ -43,6 +43,10 @@ export interface FreshContext<
   state: State;
   /** The pattern of the matched route, e.g. `/blog/:slug`. */
   route: string;
+  /** @deprecated Fresh's older name for `route`. */
+  pattern: string;
+  /** Whether the request asks for a partial; always `false` here. */
+  isPartial: boolean;
   /** What the request is heading to. */
   destination: Destination;
   /** The client's address. */
@@ -58,13 +62,16 @@ export interface FreshContext<
   /** The error being rendered by `_500`. */
   error?: unknown;
   /** Renders the page of the matched route with `data`. */
-  render(data?: Data, options?: RenderOptions): Promise<Response>;
+  render: (
+    data?: Data,
+    options?: RenderOptions,
+  ) => Response | Promise<Response>;
   /** Renders `_404` with status 404. */
-  renderNotFound(data?: NotFoundData): Promise<Response>;
+  renderNotFound: (data?: NotFoundData) => Response | Promise<Response>;
   /** Runs the next middleware, or the destination after the last one. */
-  next(): Promise<Response>;
+  next: () => Promise<Response>;
   /** In a layout or app wrapper: the inner part of the page. */
-  Component: ComponentType<Record<string, never>>;
+  Component: ComponentType<unknown>;
 }
 
 /** What a page component receives as props. */
@@ -123,9 +130,9 @@ export type Handlers<
  * `routes/_500.tsx`'s handler: `ctx.error` is what was thrown, `ctx.render()`
  * renders the error page (status 500 unless given).
  */
-export type ErrorHandler<State = Record<string, unknown>> = (
+export type ErrorHandler = (
   req: Request,
-  ctx: FreshContext<State>,
+  ctx: FreshContext,
 ) => Response | Promise<Response>;
 
 /** A `_middleware.ts` handler: call `ctx.next()` to go on. */
@@ -178,25 +185,90 @@ export interface Manifest {
 
 /** Configuration for `start()`, `createHandler()` and `dev()`. */
 export interface FreshConfig {
-  /** Options for `Deno.serve`; `PORT` from the environment when no port. */
-  server?: Partial<Deno.ServeTcpOptions>;
+  /**
+   * Options for `Deno.serve`; `PORT` from the environment when no port.
+   * `signal` stops the server: `start()` resolves once it has stopped and
+   * in-flight requests have been answered.
+   */
+  server?: Partial<Deno.ServeTcpOptions & Deno.TlsCertifiedKeyPem>;
   /** Where `deno task build` writes and `start()` reads, `_fresh` unless given. */
   build?: {
     /** Output folder, relative to the project root. */
     outDir?: string;
+    /** esbuild's target; `es2022` unless given. */
+    target?: string | string[];
   };
+  /** Plugins: their middlewares and routes join the manifest's. */
+  plugins?: Plugin[];
   /** Folder of static files, `static` unless given. */
   staticDir?: string;
 }
 
 /** `FreshConfig` with paths made absolute and defaults filled in. */
 export interface ResolvedFreshConfig {
-  /** The project root, from the manifest's `baseUrl`. */
-  root: string;
-  /** Absolute path of the build output folder. */
-  outDir: string;
+  /** `true` under `dev()`. */
+  dev: boolean;
+  /** The build output folder (absolute) and esbuild target. */
+  build: {
+    outDir: string;
+    target: string | string[];
+  };
+  /** The plugins, in the order given. */
+  plugins: Plugin[];
   /** Absolute path of the static files folder. */
   staticDir: string;
   /** Options for `Deno.serve`. */
-  server: Partial<Deno.ServeTcpOptions>;
+  server: Partial<Deno.ServeTcpOptions & Deno.TlsCertifiedKeyPem>;
+  /** Prefix the app is mounted under; always empty here. */
+  basePath: string;
+}
+
+/** A `_middleware` module, or what a plugin mounts as one. */
+export interface Middleware<State = Record<string, unknown>> {
+  /** One handler or a chain, run in order. */
+  handler: MiddlewareHandler<State> | MiddlewareHandler<State>[];
+}
+
+/** A middleware a plugin mounts at `path` (a folder under `routes/`). */
+export interface PluginMiddleware<State = Record<string, unknown>> {
+  /** A path in the format of a filename path without filetype, `/` for all. */
+  path: string;
+  /** Runs after the app's own `_middleware` of the same folder, as in Fresh. */
+  middleware: Middleware<State>;
+}
+
+/** A route a plugin adds, as if it were a file under `routes/`. */
+export interface PluginRoute {
+  /** A path in the format of a filename path without filetype. */
+  path: string;
+  /** The page, when the route renders one. */
+  component?: PageComponent;
+  /** The route's handlers. */
+  // deno-lint-ignore no-explicit-any -- Fresh's type: a plugin's routes are typed by their authors
+  handler?: Handler<any, any> | Handlers<any, any>;
+}
+
+/**
+ * A Fresh 1.x plugin. This runtime honours `name`, `configResolved`,
+ * `middlewares` and `routes`; render hooks, entrypoints and plugin islands
+ * are not implemented and a plugin that declares them is refused at start-up
+ * rather than half-served.
+ */
+export interface Plugin<State = Record<string, unknown>> {
+  /** The name of the plugin. Must be snake-case. */
+  name: string;
+  /** Called once `createHandler()` has resolved the configuration. */
+  configResolved?(config: ResolvedFreshConfig): Promise<void> | void;
+  /** Routes added to the manifest's. */
+  routes?: PluginRoute[];
+  /** Middlewares added to the manifest's. */
+  middlewares?: PluginMiddleware<State>[];
+  /** Not implemented here; see above. */
+  entrypoints?: Record<string, string>;
+  /** Not implemented here; see above. */
+  render?: unknown;
+  /** Not implemented here; see above. */
+  renderAsync?: unknown;
+  /** Not implemented here; see above. */
+  islands?: unknown;
 }

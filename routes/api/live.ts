@@ -20,7 +20,7 @@
 import type { Handlers } from "$fresh/server.ts";
 import { AblyUnavailableError } from "../../lib/ably/mod.ts";
 import { getLogger } from "../../lib/log.ts";
-import { services } from "../../lib/services.ts";
+import type { State } from "../../lib/app/state.ts";
 
 const ROUTE = "/api/live";
 const logger = getLogger(["live", "api"]);
@@ -41,10 +41,13 @@ function json(
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-export const handler: Handlers = {
-  async GET(req) {
+export const handler: Handlers<
+  unknown,
+  Pick<State, "auth" | "ably" | "limits">
+> = {
+  async GET(req, ctx) {
     try {
-      const { auth, ably, liveRateLimit } = services();
+      const { auth, ably, limits } = ctx.state;
       // The cookie is read once: its id finds the user, then keys the limit.
       const sessionId = auth.getSessionId(req);
       const user = sessionId === null
@@ -59,7 +62,7 @@ export const handler: Handlers = {
       }
       // After validation, so that forged ids can neither fill the limiter
       // nor spend a real session's allowance.
-      const decision = liveRateLimit.hit(sessionId);
+      const decision = limits.live.hit(sessionId);
       if (!decision.allowed) {
         if (decision.firstRefusal) {
           logger.warn("GET {route} refused: rate limit reached for {userId}", {

@@ -11,7 +11,7 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import { getLogger } from "../../lib/log.ts";
-import { services } from "../../lib/services.ts";
+import type { State } from "../../lib/app/state.ts";
 
 /** The Ably message name of a notice on a user's channel. */
 export const NOTICE_NAME = "notice";
@@ -28,12 +28,12 @@ function json(status: number, body: unknown): Response {
   });
 }
 
-export const handler: Handlers = {
-  async POST(req) {
+export const handler: Handlers<unknown, Pick<State, "auth" | "ably">> = {
+  async POST(req, ctx) {
     if (req.headers.get("origin") !== new URL(req.url).origin) {
       return json(403, { error: "Forbidden" });
     }
-    const { auth, ably } = services();
+    const { auth, ably } = ctx.state;
     const user = await auth.getSessionUser(req);
     if (!user) return json(401, { error: "Unauthorized!" });
     try {

@@ -11,14 +11,13 @@
  * `Retry-After`). Its "Try again" link starts a sign-in towards the target
  * the failed one had, when that is known (`signInPath`).
  */
-import type { Handlers, PageProps } from "$fresh/server.ts";
+import type { FreshContext, Handlers, PageProps } from "$fresh/server.ts";
 import {
   AuthError,
   type AuthErrorCode,
   signInPath,
 } from "../../lib/auth/mod.ts";
-import { services } from "../../lib/services.ts";
-import type { State } from "../_middleware.ts";
+import type { State } from "../../lib/app/state.ts";
 
 /** Why the page is shown: a failed sign-in step, or a refused start. */
 export type SignInFailureCode = AuthErrorCode | "rate_limited";
@@ -65,18 +64,13 @@ const MESSAGE: Record<SignInFailureCode, string> = {
 };
 
 /** The part of the route context the page is rendered with. */
-interface RenderContext {
-  render(
-    data: SignInFailure,
-    init: { status: number; headers?: HeadersInit },
-  ): Promise<Response>;
-}
+type RenderContext = Pick<FreshContext<unknown, SignInFailure>, "render">;
 
 /** Renders a failed sign-in with its status. */
 export function renderFailure(
   error: AuthError,
   ctx: RenderContext,
-): Promise<Response> {
+): Response | Promise<Response> {
   return ctx.render(
     {
       code: error.code,
@@ -95,7 +89,7 @@ export function renderRateLimited(
   retryAfterSeconds: number,
   redirectTo: string | null,
   ctx: RenderContext,
-): Promise<Response> {
+): Response | Promise<Response> {
   return ctx.render(
     {
       code: "rate_limited",
@@ -112,10 +106,10 @@ export function renderRateLimited(
   );
 }
 
-export const handler: Handlers<SignInFailure, State> = {
+export const handler: Handlers<SignInFailure, Pick<State, "auth">> = {
   async GET(req, ctx) {
     try {
-      return (await services().auth.handleCallback(req)).response;
+      return (await ctx.state.auth.handleCallback(req)).response;
     } catch (error) {
       if (error instanceof AuthError) return renderFailure(error, ctx);
       throw error;

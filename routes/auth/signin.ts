@@ -13,8 +13,7 @@
 import type { Handlers } from "$fresh/server.ts";
 import { AuthError } from "../../lib/auth/mod.ts";
 import { addressNetwork, getLogger } from "../../lib/log.ts";
-import { services } from "../../lib/services.ts";
-import type { State } from "../_middleware.ts";
+import type { State } from "../../lib/app/state.ts";
 import {
   renderFailure,
   renderRateLimited,
@@ -26,15 +25,18 @@ export { default } from "./callback.tsx";
 const ROUTE = "/auth/signin";
 const logger = getLogger(["live", "auth"]);
 
-export const handler: Handlers<SignInFailure, State> = {
+export const handler: Handlers<
+  SignInFailure,
+  Pick<State, "auth" | "limits">
+> = {
   async GET(req, ctx) {
-    const { auth, signInRateLimit } = services();
+    const { auth, limits } = ctx.state;
     // The connection's address, not X-Forwarded-For: any client can write
     // that header and so pick a fresh key per request. On Deno Deploy the
     // connection address is the client's own; behind a proxy of one's own
     // every client shares the proxy's, and the limit must be raised or off.
     const address = ctx.remoteAddr.hostname;
-    const decision = signInRateLimit.hit(address);
+    const decision = limits.signIn.hit(address);
     if (!decision.allowed) {
       if (decision.firstRefusal) {
         logger.warn("GET {route} refused: rate limit reached for {network}", {

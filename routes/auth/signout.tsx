@@ -8,10 +8,12 @@
  * foreign or unknown.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
-import { services } from "../../lib/services.ts";
-import type { State } from "../_middleware.ts";
+import type { State } from "../../lib/app/state.ts";
 
-export const handler: Handlers<{ refused?: boolean }, State> = {
+export const handler: Handlers<
+  { refused?: boolean },
+  Pick<State, "auth">
+> = {
   GET(_req, ctx) {
     return ctx.render({});
   },
@@ -19,7 +21,7 @@ export const handler: Handlers<{ refused?: boolean }, State> = {
     if (req.headers.get("origin") !== new URL(req.url).origin) {
       return ctx.render({ refused: true }, { status: 403 });
     }
-    return services().auth.signOut(req);
+    return ctx.state.auth.signOut(req);
   },
 };
 

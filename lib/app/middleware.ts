@@ -1,14 +1,13 @@
 /**
- * The app's middleware, one concern each, in the order a request meets them:
+ * The app's middleware, one concern each, in the order a request meets them
+ * (the app plugin mounts them at `/`, `plugin.ts`):
  *
- * 1. `securityHeaders`: every response leaves with the Content-Security-Policy
- *    and its companions (`lib/security_headers.ts`). It is first so that it
- *    sees every answer the others and the routes give, 404s included.
- * 2. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
+ * 1. `provideServices`: puts the started services on `ctx.state`.
+ * 2. `securityHeaders`: every response leaves with the
+ *    Content-Security-Policy and its companions (`lib/security_headers.ts`).
+ *    It wraps the rest so that it sees every answer, 404s included.
+ * 3. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
  *    for every page.
- *
- * `State` is the app's one definition of `ctx.state`: handlers and pages type
- * their context with it.
  *
  * Static files and island bundles skip the session look-up: they are the same
  * for everyone, and a KV read per asset would be waste. `/api/` routes skip it
@@ -20,18 +19,28 @@
  * itself.
  */
 import type { FreshContext, MiddlewareHandler } from "$fresh/server.ts";
-import type { User } from "../lib/auth/mod.ts";
-import { getLogger } from "../lib/log.ts";
-import { withSecurityHeaders } from "../lib/security_headers.ts";
-import { services } from "../lib/services.ts";
-
-/** `ctx.state` across the app. */
-export interface State {
-  /** The signed-in user; `null` for anonymous requests. */
-  user: User | null;
-}
+import { getLogger } from "../log.ts";
+import { withSecurityHeaders } from "../security_headers.ts";
+import type { Services } from "./services.ts";
+import type { State } from "./state.ts";
 
 const logger = getLogger(["live", "middleware"]);
+
+/** The middleware that hands `services` to every request. */
+export function provideServices(
+  services: () => Services | Promise<Services>,
+): MiddlewareHandler<State> {
+  return async (_req, ctx) => {
+    const { kv, auth, ably, limits } = await services();
+    const state = ctx.state;
+    state.kv = kv;
+    state.auth = auth;
+    state.ably = ably;
+    state.limits = limits;
+    state.user = null;
+    return await ctx.next();
+  };
+}
 
 /** Sets the security headers on whatever the rest of the chain answers. */
 export async function securityHeaders(
@@ -41,7 +50,7 @@ export async function securityHeaders(
   return withSecurityHeaders(
     req,
     await ctx.next(),
-    services().ably.browserOptions,
+    ctx.state.ably.browserOptions,
   );
 }
 
@@ -53,10 +62,9 @@ export async function sessionUser(
   const page =
     (ctx.destination === "route" && !ctx.url.pathname.startsWith("/api/")) ||
     ctx.destination === "notFound";
-  ctx.state.user = null;
   if (page) {
     try {
-      ctx.state.user = await services().auth.getSessionUser(req);
+      ctx.state.user = await ctx.state.auth.getSessionUser(req);
     } catch (error) {
       logger.error("session look-up failed for {path}: {error}", {
         path: ctx.url.pathname,
@@ -66,8 +74,3 @@ export async function sessionUser(
   }
   return await ctx.next();
 }
-
-export const handler: MiddlewareHandler<State>[] = [
-  securityHeaders,
-  sessionUser,
-];

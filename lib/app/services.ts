@@ -1,0 +1,90 @@
+/**
+ * The composition root: builds every service the routes use from the
+ * configuration — KV, sign-in, Ably, the rate limits — once per process
+ * (the app plugin, `plugin.ts`, calls it; so do benches that need the
+ * services without HTTP).
+ *
+ * With no environment at all this starts the whole product on one machine: a
+ * KV file, the embedded OpenID Connect provider and the Ably emulator.
+ */
+import { type AblyServices, startAblyServices } from "../ably/start.ts";
+import { type Auth, startAuthServices } from "../auth/mod.ts";
+import type { AppConfig } from "../config.ts";
+import type { Idp } from "../idp/mod.ts";
+import { openKv } from "../kv.ts";
+import { RateLimiter } from "../rate_limit.ts";
+
+/** The per-instance rate limits, each keyed as its route says. */
+export interface RateLimits {
+  /** `GET /api/live` per session (`LIVE_RATE_LIMIT_PER_MIN`). */
+  live: RateLimiter;
+  /**
+   * `GET /auth/signin` per client address (`SIGNIN_RATE_LIMIT_PER_MIN`):
+   * each start writes a KV record, so an unauthenticated flood must not be
+   * able to fill KV.
+   */
+  signIn: RateLimiter;
+}
+
+/** What routes may use, through `ctx.state`. */
+export interface Services {
+  /** The app's KV store. */
+  kv: Deno.Kv;
+  /** Sign-in and session look-up. */
+  auth: Auth;
+  /** Tokens for `/api/live`, the server's publisher, the browser's options. */
+  ably: AblyServices;
+  /** Rate limits, built from the configuration with fresh counters. */
+  limits: RateLimits;
+}
+
+export interface RunningServices extends AsyncDisposable {
+  services: Services;
+  /** The configuration they were built from. */
+  config: AppConfig;
+  /** The embedded OpenID Connect provider, when `OAUTH_PROVIDER` is unset. */
+  idp: Idp | undefined;
+  /** Stops everything started here, KV (if opened here) last. */
+  close(): Promise<void>;
+}
+
+export interface StartServicesOptions {
+  /** Opened instead of `config.kvPath` (tests: `:memory:`). */
+  kvPath?: string;
+  /**
+   * An open store to use instead of opening one; it stays the caller's to
+   * close. Tests pass a wrapped store to make KV fail on demand.
+   */
+  kv?: Deno.Kv;
+}
+
+/** Starts the services `config` names; see the module comment. */
+export async function startServices(
+  config: AppConfig,
+  options: StartServicesOptions = {},
+): Promise<RunningServices> {
+  const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
+  const auth = await startAuthServices(config, kv);
+  const ably = await startAblyServices(config.ably);
+  const services: Services = {
+    kv,
+    auth: auth.auth,
+    ably,
+    limits: {
+      live: new RateLimiter({ limit: config.liveRateLimitPerMin }),
+      signIn: new RateLimiter({ limit: config.signInRateLimitPerMin }),
+    },
+  };
+  const close = async () => {
+    await ably.close();
+    await auth.close();
+    if (!options.kv) kv.close();
+  };
+  return {
+    services,
+    config,
+    idp: auth.idp,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
