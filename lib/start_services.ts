@@ -49,7 +49,12 @@ export async function startServices(
     auth: auth.auth,
     ably,
     liveRateLimit: new RateLimiter({ limit: config.liveRateLimitPerMin }),
-    signInRateLimit: new RateLimiter({ limit: config.signInRateLimitPerMin }),
+    // Anonymous callers: past the table's cap, fresh addresses share one
+    // allowance rather than each getting an unlimited one.
+    signInRateLimit: new RateLimiter({
+      limit: config.signInRateLimitPerMin,
+      overflow: "shared",
+    }),
   };
   installServices(services);
   const close = async () => {

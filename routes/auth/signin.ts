@@ -12,6 +12,7 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AuthError } from "../../lib/auth/mod.ts";
+import { addressKey } from "../../lib/ip_address.ts";
 import { addressNetwork, getLogger } from "../../lib/log.ts";
 import { services } from "../../lib/services.ts";
 import type { State } from "../_middleware.ts";
@@ -34,7 +35,8 @@ export const handler: Handlers<SignInFailure, State> = {
     // connection address is the client's own; behind a proxy of one's own
     // every client shares the proxy's, and the limit must be raised or off.
     const address = ctx.remoteAddr.hostname;
-    const decision = signInRateLimit.hit(address);
+    // One key per client: an IPv6 /64, an IPv4-mapped address as IPv4.
+    const decision = signInRateLimit.hit(addressKey(address));
     if (!decision.allowed) {
       if (decision.firstRefusal) {
         logger.warn("GET {route} refused: rate limit reached for {network}", {
