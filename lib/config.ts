@@ -55,6 +55,8 @@ export interface AppConfig {
   liveRateLimitPerMin: number;
   /** `GET /auth/signin` starts per client address per minute, per instance; 0 disables. */
   signInRateLimitPerMin: number;
+  /** `POST /api/notify-me` calls (each an Ably publish) per session per minute, per instance; 0 disables. */
+  notifyRateLimitPerMin: number;
   ably: AblyConfig;
   oauth: OAuthConfig;
   /** Running on Deno Deploy (`DENO_DEPLOYMENT_ID` is set). */
@@ -81,6 +83,7 @@ export const DEFAULTS = {
   sessionTtlSeconds: 7 * 24 * 60 * 60,
   liveRateLimitPerMin: 60,
   signInRateLimitPerMin: 30,
+  notifyRateLimitPerMin: 10,
   tokenMode: "request" as TokenMode,
   tokenTtlMs: 60 * MINUTE_MS,
 };
@@ -125,6 +128,13 @@ export function loadConfig(env: Env): AppConfig {
       env,
       "SIGNIN_RATE_LIMIT_PER_MIN",
       DEFAULTS.signInRateLimitPerMin,
+      0,
+      1_000_000,
+    ),
+    notifyRateLimitPerMin: integer(
+      env,
+      "NOTIFY_RATE_LIMIT_PER_MIN",
+      DEFAULTS.notifyRateLimitPerMin,
       0,
       1_000_000,
     ),

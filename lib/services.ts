@@ -40,6 +40,11 @@ export interface Services {
    * reason as `liveRateLimit`.
    */
   signInRateLimit: RateLimiter;
+  /**
+   * `POST /api/notify-me` calls per session (`NOTIFY_RATE_LIMIT_PER_MIN`):
+   * each is an Ably publish paid with the server's key.
+   */
+  notifyRateLimit: RateLimiter;
 }
 
 let installed: Services | undefined;

@@ -55,6 +55,7 @@ export async function startServices(
       limit: config.signInRateLimitPerMin,
       overflow: "shared",
     }),
+    notifyRateLimit: new RateLimiter({ limit: config.notifyRateLimitPerMin }),
   };
   installServices(services);
   const close = async () => {

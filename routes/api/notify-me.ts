@@ -7,10 +7,14 @@
  *
  * - `Origin` must be this site's (a state change, like sign-out): else 403.
  * - No, unknown or expired session: 401 `{"error":"Unauthorized!"}`.
+ * - Past `NOTIFY_RATE_LIMIT_PER_MIN` for this session on this instance (each
+ *   call is a publish paid with the server's key): 429 with `Retry-After`,
+ *   as `/api/live` refuses (`lib/rate_limit_refusal.ts`).
  * - Published: 202 `{"ok":true}`. Ably failing: 503.
  */
 import type { Handlers } from "$fresh/server.ts";
 import { getLogger } from "../../lib/log.ts";
+import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
 import { services } from "../../lib/services.ts";
 
 /** The Ably message name of a notice on a user's channel. */
@@ -33,9 +37,23 @@ export const handler: Handlers = {
     if (req.headers.get("origin") !== new URL(req.url).origin) {
       return json(403, { error: "Forbidden" });
     }
-    const { auth, ably } = services();
-    const user = await auth.getSessionUser(req);
-    if (!user) return json(401, { error: "Unauthorized!" });
+    const { auth, ably, notifyRateLimit } = services();
+    const sessionId = auth.getSessionId(req);
+    const user = sessionId === null
+      ? null
+      : await auth.sessions.getUser(sessionId);
+    if (sessionId === null || user === null) {
+      return json(401, { error: "Unauthorized!" });
+    }
+    // After validation, so that forged ids cannot fill the limiter.
+    const decision = notifyRateLimit.hit(sessionId);
+    if (!decision.allowed) {
+      return rateLimitedResponse(decision, {
+        method: "POST",
+        route: "/api/notify-me",
+        userId: user.id,
+      });
+    }
     try {
       await ably.publisher.publishToUser(user.id, NOTICE_NAME, {
         text: "hello from the server",
