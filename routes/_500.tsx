@@ -8,8 +8,15 @@ import type { ErrorHandler, PageProps } from "$fresh/server.ts";
 import { withSecurityHeaders } from "../lib/security_headers.ts";
 import { services } from "../lib/services.ts";
 
-export const handler: ErrorHandler = async (req, ctx) =>
-  withSecurityHeaders(req, await ctx.render(), services().ably.browserOptions);
+export const handler: ErrorHandler = async (req, ctx) => {
+  const { ably, config } = services();
+  return withSecurityHeaders(
+    req,
+    await ctx.render(),
+    ably.browserOptions,
+    config,
+  );
+};
 
 export default function ServerError(_props: PageProps) {
   return (

@@ -38,10 +38,12 @@ export async function securityHeaders(
   req: Request,
   ctx: FreshContext<State>,
 ): Promise<Response> {
+  const { ably, config } = services();
   return withSecurityHeaders(
     req,
     await ctx.next(),
-    services().ably.browserOptions,
+    ably.browserOptions,
+    config,
   );
 }
 

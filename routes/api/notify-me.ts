@@ -5,7 +5,8 @@
  * shows the one path by which the server reaches a user alone: tokens grant
  * subscribe only on that channel, so nobody else can publish there.
  *
- * - `Origin` must be this site's (a state change, like sign-out): else 403.
+ * - `Origin` must be this site's (a state change, like sign-out;
+ *   `isSameOrigin`): else 403.
  * - No, unknown or expired session: 401 `{"error":"Unauthorized!"}`.
  * - Past `NOTIFY_RATE_LIMIT_PER_MIN` for this session on this instance (each
  *   call is a publish paid with the server's key): 429 with `Retry-After`,
@@ -14,6 +15,7 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import { getLogger } from "../../lib/log.ts";
+import { isSameOrigin } from "../../lib/request_origin.ts";
 import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
 import { services } from "../../lib/services.ts";
 
@@ -34,10 +36,8 @@ function json(status: number, body: unknown): Response {
 
 export const handler: Handlers = {
   async POST(req) {
-    if (req.headers.get("origin") !== new URL(req.url).origin) {
-      return json(403, { error: "Forbidden" });
-    }
-    const { auth, ably, notifyRateLimit } = services();
+    const { auth, ably, notifyRateLimit, config } = services();
+    if (!isSameOrigin(req, config)) return json(403, { error: "Forbidden" });
     const sessionId = auth.getSessionId(req);
     const user = sessionId === null
       ? null

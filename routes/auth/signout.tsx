@@ -2,12 +2,14 @@
  * `/auth/signout`: GET shows who is signed in and a sign-out button; POST
  * signs out and answers 303 to `/`. Other methods get 405 from the runtime.
  *
- * POST must come from this site (`Origin` equal to ours): the session cookie
+ * POST must come from this site (`Origin` equal to ours, `isSameOrigin`,
+ * which knows our public origin behind a trusted proxy): the session cookie
  * is SameSite=Lax, so a cross-site form could not carry it anyway, but a
  * sign-out is a state change and is refused outright when its origin is
  * foreign or unknown.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
+import { isSameOrigin } from "../../lib/request_origin.ts";
 import { services } from "../../lib/services.ts";
 import type { State } from "../_middleware.ts";
 
@@ -16,7 +18,7 @@ export const handler: Handlers<{ refused?: boolean }, State> = {
     return ctx.render({});
   },
   POST(req, ctx) {
-    if (req.headers.get("origin") !== new URL(req.url).origin) {
+    if (!isSameOrigin(req, services().config)) {
       return ctx.render({ refused: true }, { status: 403 });
     }
     return services().auth.signOut(req);
