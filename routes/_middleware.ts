@@ -4,7 +4,11 @@
  * 1. `securityHeaders`: every response leaves with the Content-Security-Policy
  *    and its companions (`lib/security_headers.ts`). It is first so that it
  *    sees every answer the others and the routes give, 404s included.
- * 2. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
+ * 2. `privateCaching`: a response that depends on the session (every
+ *    `/auth/*` and `/api/*` answer, every page for a request with a session
+ *    cookie) leaves as `private, no-store`, `Vary: Cookie`
+ *    (`lib/private_caching.ts`).
+ * 3. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
  *    for every page.
  *
  * `State` is the app's one definition of `ctx.state`: handlers and pages type
@@ -22,6 +26,7 @@
 import type { FreshContext, MiddlewareHandler } from "$fresh/server.ts";
 import type { User } from "../lib/auth/mod.ts";
 import { getLogger } from "../lib/log.ts";
+import { withPrivateCaching } from "../lib/private_caching.ts";
 import { withSecurityHeaders } from "../lib/security_headers.ts";
 import { services } from "../lib/services.ts";
 
@@ -45,6 +50,15 @@ export async function securityHeaders(
     ably.browserOptions,
     config,
   );
+}
+
+/** Marks session-dependent responses uncacheable; see the module comment. */
+export async function privateCaching(
+  req: Request,
+  ctx: FreshContext<State>,
+): Promise<Response> {
+  const response = await ctx.next();
+  return withPrivateCaching(req, response, Boolean(ctx.state.user));
 }
 
 /** Looks up the session of page requests; see the module comment. */
@@ -71,5 +85,6 @@ export async function sessionUser(
 
 export const handler: MiddlewareHandler<State>[] = [
   securityHeaders,
+  privateCaching,
   sessionUser,
 ];

@@ -416,7 +416,7 @@ Deno.test("routes: past the sign-in limit an address gets a 429 page with Retry-
         Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
         `Retry-After: ${retryAfter}`,
       );
-      assert.equal(response.headers.get("cache-control"), "no-store");
+      assert.equal(response.headers.get("cache-control"), "private, no-store");
       assert.equal(response.headers.get("set-cookie"), null);
       assert.equal(response.headers.get("location"), null);
       assert.match(text, /Too many sign-ins/);

@@ -51,6 +51,19 @@ export function readSessionId(
   return value !== null && SESSION_ID.test(value) ? value : null;
 }
 
+/**
+ * Whether the request carries a session cookie under either name, well
+ * formed or not: its response may depend on who is signed in.
+ */
+export function carriesSessionCookie(request: Request): boolean {
+  const header = request.headers.get("cookie");
+  if (header === null) return false;
+  return header.split(";").some((pair) => {
+    const name = pair.slice(0, pair.indexOf("=")).trim();
+    return name === "session" || name === "__Host-session";
+  });
+}
+
 /** The sign-in state the request carries, or `null`. */
 export function readStateCookie(
   request: Request,
