@@ -55,6 +55,14 @@ export interface AppConfig {
   liveRateLimitPerMin: number;
   /** `GET /auth/signin` starts per client address per minute, per instance; 0 disables. */
   signInRateLimitPerMin: number;
+  /** `POST /api/notify-me` calls (each an Ably publish) per session per minute, per instance; 0 disables. */
+  notifyRateLimitPerMin: number;
+  /**
+   * Believe a TLS-terminating proxy's `Forwarded` / `X-Forwarded-*` headers
+   * about scheme, host and client address (`TRUST_PROXY`,
+   * `lib/request_origin.ts`). Off: those headers are ignored.
+   */
+  trustProxy: boolean;
   ably: AblyConfig;
   oauth: OAuthConfig;
   /** Running on Deno Deploy (`DENO_DEPLOYMENT_ID` is set). */
@@ -81,6 +89,7 @@ export const DEFAULTS = {
   sessionTtlSeconds: 7 * 24 * 60 * 60,
   liveRateLimitPerMin: 60,
   signInRateLimitPerMin: 30,
+  notifyRateLimitPerMin: 10,
   tokenMode: "request" as TokenMode,
   tokenTtlMs: 60 * MINUTE_MS,
 };
@@ -128,6 +137,14 @@ export function loadConfig(env: Env): AppConfig {
       0,
       1_000_000,
     ),
+    notifyRateLimitPerMin: integer(
+      env,
+      "NOTIFY_RATE_LIMIT_PER_MIN",
+      DEFAULTS.notifyRateLimitPerMin,
+      0,
+      1_000_000,
+    ),
+    trustProxy: boolean(env, "TRUST_PROXY", false),
     ably: {
       key: ablyKey(env),
       tokenMode: oneOf(
@@ -213,6 +230,16 @@ function integer(
     );
   }
   return value;
+}
+
+/** `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`, any case. */
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (["true", "1", "yes", "on"].includes(lower)) return true;
+  if (["false", "0", "no", "off"].includes(lower)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
 }
 
 function oneOf<T extends string>(

@@ -7,10 +7,10 @@
  * OpenTelemetry's console capture (`OTEL_DENO=true`) keep them whole.
  *
  * No secret may be logged. Callers never pass one, and as a second line of
- * defence every sink here sees records whose properties named like a secret
- * (ending in token, secret, cookie, session id, authorization, password,
- * verifier; or exactly `code`)
- * are replaced by `[redacted]`. Client addresses are personal data: they
+ * defence every sink here sees records in which values named like a secret
+ * (containing token, secret, cookie, session id, authorization, password,
+ * verifier; or exactly `code`) are replaced by `[redacted]`: in the
+ * properties and in the message as rendered, which is what gets printed. Client addresses are personal data: they
  * are logged as their network (`addressNetwork`), never whole.
  */
 import {
@@ -31,16 +31,126 @@ export const ROOT_CATEGORY = "live";
 const SECRET_PROPERTY =
   /secret|token|cookie|session_?id|authorization|password|verifier|^code$/i;
 
-/** A copy of `record` whose secret-looking properties read `[redacted]`. */
+const REDACTED = "[redacted]";
+
+/** Deepest nesting of objects searched for secret-named keys. */
+const MAX_DEPTH = 4;
+
+/**
+ * A copy of `record` with every secret it would print replaced by
+ * `[redacted]`: properties named like a secret (also inside plain objects and
+ * arrays), and the rendered message parts that show one. LogTape renders
+ * `{placeholder}` values into `record.message` before a sink runs, so the
+ * properties alone are not what gets printed. A message part is redacted when
+ * its placeholder's name (or any segment of a `{a.b}` path) looks secret, or
+ * when it is the very value of a redacted property (an aliased placeholder,
+ * a tagged template).
+ */
 export function redactRecord(record: LogRecord): LogRecord {
-  let properties: Record<string, unknown> | undefined;
-  for (const key of Object.keys(record.properties)) {
-    if (SECRET_PROPERTY.test(key)) {
-      properties ??= { ...record.properties };
-      properties[key] = "[redacted]";
+  const secrets = new Set<unknown>();
+  let properties = redactValue(record.properties, 0, secrets) as Record<
+    string,
+    unknown
+  >;
+  // A secret under a second, harmless name is still that secret.
+  for (const [key, value] of Object.entries(properties)) {
+    if (value !== REDACTED && isSecretValue(value, secrets)) {
+      if (properties === record.properties) properties = { ...properties };
+      properties[key] = REDACTED;
     }
   }
-  return properties ? { ...record, properties } : record;
+  const names = typeof record.rawMessage === "string"
+    ? placeholderNames(record.rawMessage)
+    : [];
+  let message: unknown[] | undefined;
+  for (let i = 1; i < record.message.length; i += 2) {
+    const value = record.message[i];
+    const name = names[(i - 1) / 2];
+    let redacted: unknown = value;
+    if (name !== undefined && isSecretPath(name)) redacted = REDACTED;
+    else if (isSecretValue(value, secrets)) redacted = REDACTED;
+    else if (name?.trim() === "*" && value === record.properties) {
+      redacted = properties;
+    } else if (typeof value === "object" && value !== null) {
+      redacted = redactValue(value, 0, secrets);
+    }
+    if (redacted !== value) {
+      message ??= [...record.message];
+      message[i] = redacted;
+    }
+  }
+  if (properties === record.properties && message === undefined) return record;
+  return { ...record, properties, message: message ?? record.message };
+}
+
+/** `value` with secret-named keys redacted, copied only where changed; what was hidden goes into `secrets`. */
+function redactValue(
+  value: unknown,
+  depth: number,
+  secrets: Set<unknown>,
+): unknown {
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) {
+    return value;
+  }
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const redacted = redactValue(item, depth + 1, secrets);
+      if (redacted !== item) (copy ??= [...value])[i] = redacted;
+    });
+    return copy ?? value;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const source = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(source)) {
+    const item = source[key];
+    let redacted: unknown;
+    if (SECRET_PROPERTY.test(key)) {
+      if (item !== undefined && item !== null) secrets.add(item);
+      redacted = REDACTED;
+    } else {
+      redacted = redactValue(item, depth + 1, secrets);
+    }
+    if (redacted !== item) (copy ??= { ...source })[key] = redacted;
+  }
+  return copy ?? value;
+}
+
+/** Whether a placeholder such as `token` or `auth.clientSecret` names a secret. */
+function isSecretPath(name: string): boolean {
+  return name.trim().split(/[.[\]?]+/).some((part) =>
+    part !== "" && SECRET_PROPERTY.test(part)
+  );
+}
+
+/** A redacted property's own value (strings only compared by value, so `"1"` does not hide every 1). */
+function isSecretValue(value: unknown, secrets: Set<unknown>): boolean {
+  if (typeof value === "string") return value.length >= 4 && secrets.has(value);
+  return typeof value === "object" && value !== null && secrets.has(value);
+}
+
+/**
+ * The placeholder names of a message template, in order, parsed as LogTape
+ * parses it (`{{` and `}}` are literal braces).
+ */
+function placeholderNames(template: string): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < template.length; i++) {
+    const char = template[i];
+    if (char === "{") {
+      if (template[i + 1] === "{") {
+        i++;
+        continue;
+      }
+      const close = template.indexOf("}", i + 1);
+      if (close === -1) continue;
+      names.push(template.slice(i + 1, close));
+      i = close;
+    } else if (char === "}" && template[i + 1] === "}") i++;
+  }
+  return names;
 }
 
 /** Wraps `sink` so that it only ever sees redacted records. */

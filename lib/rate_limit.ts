@@ -2,7 +2,8 @@
  * A per-instance rate limit: at most `limit` hits per key in a fixed window
  * (one minute by default) that starts at the key's first hit. `GET /api/live`
  * uses it with the session id as key (`LIVE_RATE_LIMIT_PER_MIN`), `GET
- * /auth/signin` with the client address (`SIGNIN_RATE_LIMIT_PER_MIN`); a
+ * /auth/signin` with the client address's key (`SIGNIN_RATE_LIMIT_PER_MIN`;
+ * an IPv6 client counted on its /64, `lib/ip_address.ts`); a
  * refusal carries the whole seconds until that key's window ends, for
  * `Retry-After`.
  *
@@ -11,11 +12,20 @@
  * hits across a window's end. The limit is there to stop a runaway client
  * from minting tokens in a loop, not to meter usage, so that is accepted.
  *
- * Memory is bounded: at most `maxKeys` keys are tracked. Keys sit in a `Map`
- * in the order their windows started, so expired ones are dropped from the
- * front as hits arrive, and when the cap is reached the oldest window is
- * forgotten, which lets that key start afresh. Failing open there is
- * deliberate: a flood of valid sessions must not lock out the rest.
+ * Memory is bounded without letting a flood reset anyone: the table is two
+ * maps, the current window's and the previous one's, rotated every
+ * `windowMs`. A key's window starts at its first hit; when the table rotates,
+ * a key whose window is still running is carried into the new map at its
+ * next hit, and whatever was left in the older map has ended by the next
+ * rotation and is dropped with it, whole. So expired keys go in O(1) per
+ * window rather than by a sweep, and no live count is ever forgotten to make
+ * room. At most `maxKeys` new keys are admitted per window (plus carried
+ * ones: at most 3 × `maxKeys` entries in all). A key that arrives when the
+ * window's map is full is not tracked on its own: `overflow: "allow"` (the
+ * default) lets it through, so that a flood of valid sessions cannot lock out
+ * the rest; `overflow: "shared"` counts all such keys together against one
+ * `limit`, for a limit on anonymous callers (sign-in starts), where a flood of
+ * fresh addresses must not buy unlimited hits.
  *
  * State lives in this process only: with several instances each counts its
  * own share, so the effective limit is per instance, as configured.
@@ -29,6 +39,12 @@ export interface RateLimitOptions {
   windowMs?: number;
   /** Most keys tracked at once; 10,000 unless given. */
   maxKeys?: number;
+  /**
+   * What a key not tracked because the window's table is full gets:
+   * `"allow"` (default) every hit; `"shared"` one window shared by all such
+   * keys, with the same `limit`.
+   */
+  overflow?: "allow" | "shared";
   /** The clock, for tests; `Date.now` unless given. */
   now?: () => number;
 }
@@ -71,13 +87,23 @@ export class RateLimiter {
   readonly limit: number;
   readonly windowMs: number;
   readonly maxKeys: number;
+  readonly overflow: "allow" | "shared";
   readonly #now: () => number;
-  readonly #windows = new Map<string, Window>();
+  /** Windows that started (or were carried over) since `#rotatedAt`. */
+  #current = new Map<string, Window>();
+  /** The map before that: windows here end before the next rotation. */
+  #previous = new Map<string, Window>();
+  /** New keys admitted to `#current`; carried ones do not count. */
+  #admitted = 0;
+  #rotatedAt: number;
+  /** The window of keys that found the table full (`overflow: "shared"`). */
+  #shared: Window | undefined;
 
   constructor(options: RateLimitOptions) {
     this.limit = options.limit;
     this.windowMs = options.windowMs ?? RATE_LIMIT_DEFAULTS.windowMs;
     this.maxKeys = options.maxKeys ?? RATE_LIMIT_DEFAULTS.maxKeys;
+    this.overflow = options.overflow ?? "allow";
     this.#now = options.now ?? Date.now;
     if (
       !Number.isInteger(this.limit) || this.limit < 0 ||
@@ -88,6 +114,7 @@ export class RateLimiter {
         "rate limit: limit ≥ 0 (whole), windowMs > 0, maxKeys ≥ 1 (whole)",
       );
     }
+    this.#rotatedAt = this.#now();
   }
 
   /** Whether the limit is on (`limit > 0`). */
@@ -95,26 +122,37 @@ export class RateLimiter {
     return this.limit > 0;
   }
 
-  /** Keys tracked now, expired ones included until swept. */
+  /** Keys tracked now, in both maps, ended windows included until dropped. */
   get size(): number {
-    return this.#windows.size;
+    return this.#current.size + this.#previous.size;
   }
 
   /** Counts one hit for `key` and says whether it is allowed. */
   hit(key: string): RateLimitDecision {
     if (this.limit === 0) return ALLOWED;
     const now = this.#now();
-    this.#sweep(now);
-    let window = this.#windows.get(key);
+    this.#rotate(now);
+    let window = this.#current.get(key);
+    if (window === undefined) {
+      window = this.#previous.get(key);
+      if (window !== undefined) {
+        // Carried over, running or not: it leaves the older map either way.
+        this.#previous.delete(key);
+        this.#current.set(key, window);
+      }
+    }
     if (window === undefined || window.start + this.windowMs <= now) {
-      // A new window goes to the back of the map, keeping it ordered by start.
-      if (window !== undefined) this.#windows.delete(key);
-      while (this.#windows.size >= this.maxKeys) {
-        this.#windows.delete(this.#windows.keys().next().value as string);
+      if (window === undefined) {
+        if (this.#admitted >= this.maxKeys) return this.#overflowHit(now);
+        this.#admitted++;
       }
       window = { start: now, count: 0 };
-      this.#windows.set(key, window);
+      this.#current.set(key, window);
     }
+    return this.#count(window, now);
+  }
+
+  #count(window: Window, now: number): RateLimitDecision {
     window.count++;
     if (window.count <= this.limit) return ALLOWED;
     return {
@@ -128,11 +166,31 @@ export class RateLimiter {
     };
   }
 
-  /** Drops expired windows from the front, where the oldest starts sit. */
-  #sweep(now: number): void {
-    for (const [key, window] of this.#windows) {
-      if (window.start + this.windowMs > now) return;
-      this.#windows.delete(key);
+  #overflowHit(now: number): RateLimitDecision {
+    if (this.overflow === "allow") return ALLOWED;
+    if (!this.#shared || this.#shared.start + this.windowMs <= now) {
+      this.#shared = { start: now, count: 0 };
     }
+    return this.#count(this.#shared, now);
+  }
+
+  /**
+   * Every `windowMs`: the current map becomes the previous one and the
+   * previous one, whose windows have all ended, is dropped. After two
+   * windows of silence both are dropped.
+   */
+  #rotate(now: number): void {
+    const since = now - this.#rotatedAt;
+    if (since < 0) {
+      // The clock stepped back: keep every count (Retry-After is clamped to
+      // one window) and measure the next rotation from here.
+      this.#rotatedAt = now;
+      return;
+    }
+    if (since < this.windowMs) return;
+    this.#previous = since >= 2 * this.windowMs ? new Map() : this.#current;
+    this.#current = new Map();
+    this.#admitted = 0;
+    this.#rotatedAt = now;
   }
 }

@@ -64,45 +64,58 @@ Deno.test("rate limit: 0 disables it and stores nothing", () => {
   assert.equal(limiter.size, 0);
 });
 
-Deno.test("rate limit: expired windows are swept, and the cap evicts the oldest window", () => {
+Deno.test("rate limit: a full window admits no new key; overflow allow lets it through untracked", () => {
   const clock = fakeClock();
   const limiter = new RateLimiter({ limit: 1, maxKeys: 3, now: clock.read });
-  for (const key of ["a", "b", "c"]) {
-    limiter.hit(key);
-    clock.now += 10_000;
-  }
+  for (const key of ["a", "b", "c"]) limiter.hit(key);
+  for (let i = 0; i < 5; i++) assert.equal(limiter.hit("d").allowed, true);
   assert.equal(limiter.size, 3);
-  // At the cap: "d" evicts "a", the oldest window, which then starts afresh.
-  limiter.hit("d");
-  assert.equal(limiter.size, 3);
-  assert.equal(limiter.hit("b").allowed, false);
-  assert.equal(limiter.hit("a").allowed, true, "evicted, so counted anew");
-  assert.equal(limiter.size, 3);
-
-  // Once every window has ended, the next hit sweeps them all.
+  assert.equal(limiter.hit("a").allowed, false, "tracked keys keep counting");
+  // The next window admits new keys again.
   clock.now += 60_000;
-  limiter.hit("e");
-  assert.equal(limiter.size, 1);
+  limiter.hit("d");
+  assert.equal(limiter.hit("d").allowed, false);
+});
+
+Deno.test("rate limit: overflow shared counts every untracked key against one limit", () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter({
+    limit: 2,
+    maxKeys: 2,
+    overflow: "shared",
+    now: clock.read,
+  });
+  limiter.hit("a");
+  limiter.hit("b");
+  assert.equal(limiter.hit("x").allowed, true);
+  assert.equal(limiter.hit("y").allowed, true);
+  const refused = limiter.hit("z");
+  assert.ok(!refused.allowed);
+  assert.equal(refused.firstRefusal, true);
+  assert.equal(limiter.hit("a").allowed, true, "tracked keys are apart");
+  clock.now += 60_000;
+  assert.equal(limiter.hit("z").allowed, true);
 });
 
 Deno.test("rate limit: memory stays at the cap under many keys", () => {
-  const limiter = new RateLimiter({ limit: 5, maxKeys: 100 });
-  for (let i = 0; i < 10_000; i++) limiter.hit(`key-${i}`);
-  assert.equal(limiter.size, 100);
+  const clock = fakeClock();
+  const limiter = new RateLimiter({ limit: 5, maxKeys: 100, now: clock.read });
+  for (let i = 0; i < 10_000; i++) {
+    clock.now += 17;
+    limiter.hit(`key-${i}`);
+    assert.ok(limiter.size <= 300);
+  }
 });
 
-Deno.test("rate limit: a restarted window moves to the back of the eviction order", () => {
+Deno.test("rate limit: a key whose window runs across a rotation keeps its count", () => {
   const clock = fakeClock();
   const limiter = new RateLimiter({ limit: 1, maxKeys: 2, now: clock.read });
+  clock.now += 45_000;
   limiter.hit("a");
-  clock.now += 30_000;
-  limiter.hit("b");
-  clock.now += 30_000; // a's window ends, b's has 30 s left
-  limiter.hit("a"); // sweeps the old "a", starts a new window at the back
-  clock.now += 1_000;
-  limiter.hit("c"); // at the cap: evicts "b", now the oldest
+  clock.now += 30_000; // the table rotated at 60 s; a's window ends at 105 s
   assert.equal(limiter.hit("a").allowed, false);
-  assert.equal(limiter.hit("b").allowed, true);
+  clock.now += 30_000; // 105 s: a's window has ended
+  assert.equal(limiter.hit("a").allowed, true);
 });
 
 Deno.test("rate limit: bad options are refused", () => {

@@ -20,8 +20,9 @@
  * - framing: none (`frame-ancestors 'none'`, and `X-Frame-Options: DENY` for
  *   browsers that predate it); `<base>`: none.
  *
- * `Strict-Transport-Security` only on https: sent over plain http (loopback
- * development) it would be ignored at best.
+ * `Strict-Transport-Security` only on https (RFC 6797 §7.2: a browser
+ * ignores it over plain http), as `lib/request_origin.ts` decides: behind a
+ * TLS-terminating proxy with `TRUST_PROXY` set, the browser's https counts.
  *
  * JSON answers (`/api/live`, `/api/notify-me`) are never rendered as a
  * document, so the page's policy and its companions have nothing to govern
@@ -32,6 +33,7 @@
  * instead of these two took ~20 % of its throughput (README, Performance).
  */
 import type { BrowserClientOptions } from "./ably/client_options.ts";
+import { isSecureRequest, type ProxyOptions } from "./request_origin.ts";
 
 /** The hosts ably-js 2.x reaches with its default options: the primary `main.realtime.ably.net`, the `*.fallback.ably-realtime.com` fallbacks and connectivity checks, and the older `*.ably.io` names. */
 const ABLY_DEFAULT_SOURCES = [
@@ -120,19 +122,21 @@ function isJson(response: Response): boolean {
 
 /**
  * `response` with the security headers set (HSTS when `request` came over
- * https): the page's set, or the JSON set for a JSON body. Headers of a response that cannot be changed (`Response.redirect`,
- * a `fetch` result) are copied into a new response.
+ * https, `proxy` saying whether a proxy's word counts): the page's set, or
+ * the JSON set for a JSON body. Headers of a response that cannot be changed
+ * (`Response.redirect`, a `fetch` result) are copied into a new response.
  */
 export function withSecurityHeaders(
   request: Request,
   response: Response,
   ably: BrowserClientOptions,
+  proxy: ProxyOptions,
 ): Response {
   let headers = isJson(response) ? JSON_HEADERS : cache.get(ably);
   if (!headers) {
     cache.set(ably, headers = Object.entries(securityHeaders(ably)));
   }
-  const secure = request.url.startsWith("https:");
+  const secure = isSecureRequest(request, proxy);
   try {
     set(response.headers, headers, secure);
     return response;

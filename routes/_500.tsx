@@ -1,22 +1,27 @@
 /**
  * The page for an error no route handled. Fresh renders it outside the
- * middleware chain, so its handler gives it the security headers the
- * middleware gives every other response.
+ * middleware chain, so its handler gives it the security headers and the
+ * private caching the middleware gives every other response.
  */
 import { Head } from "$fresh/runtime.ts";
 import type { ErrorHandler, PageProps } from "$fresh/server.ts";
+import { withPrivateCaching } from "../lib/private_caching.ts";
 import { withSecurityHeaders } from "../lib/security_headers.ts";
 import type { State } from "../lib/app/state.ts";
 
 // The error may have come before the app plugin filled the state (its
 // services failed to start): the policy then names no Ably endpoint, which
-// costs nothing on a page without islands.
-export const handler: ErrorHandler = async (req, ctx) =>
-  withSecurityHeaders(
+// costs nothing on a page without islands, and no proxy is trusted.
+export const handler: ErrorHandler = async (req, ctx) => {
+  const { ably, config } = ctx.state as Partial<State>;
+  const page = withPrivateCaching(req, await ctx.render(), false);
+  return withSecurityHeaders(
     req,
-    await ctx.render(),
-    (ctx.state as Partial<State>).ably?.browserOptions ?? {},
+    page,
+    ably?.browserOptions ?? {},
+    config ?? { trustProxy: false },
   );
+};
 
 export default function ServerError(_props: PageProps) {
   return (

@@ -238,7 +238,10 @@ Deno.test("routes: bad callbacks get a readable 400 page with a try-again link a
       assert.match(text, /Sign-in failed/);
       assert.match(text, /<a href="\/auth\/signin">Try again<\/a>/);
       assert.doesNotMatch(text, /AuthError|at file:|\.ts:\d/);
-      assert.equal(response.headers.get("set-cookie"), null);
+      // Only the state cookie's clearing, never a session.
+      assert.deepEqual(response.headers.getSetCookie(), [
+        "oauth-state=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax",
+      ]);
     }
     assert.equal(await count(f.kv, "sessions"), 0);
   });
@@ -320,9 +323,10 @@ Deno.test("routes: a failed sign-in's Try again keeps the target it was started 
     assert.equal(started.value?.redirectTo, target);
     await f.kv.delete(["oauth", state]);
 
-    // Records written straight to KV: a callback from another browser, an
-    // expired sign-in, and a stored target that is not a path on this site,
-    // which the link must not carry whatever KV holds.
+    // Records written straight to KV, brought by a browser without the
+    // state cookie: the sign-in of another browser (which stays pending, and
+    // whose target is not shown to this one), an expired sign-in, and a
+    // stored target that is not a path on this site.
     const record = (redirectTo: string, expiresAt = Date.now() + 60_000) => ({
       codeVerifier: "v".repeat(43),
       redirectTo,
@@ -330,16 +334,11 @@ Deno.test("routes: a failed sign-in's Try again keeps the target it was started 
       expiresAt,
     });
     const cases: [string, ReturnType<typeof record>, string, RegExp][] = [
-      [
-        "s-mismatch",
-        record("/rooms/9"),
-        "/auth/signin?redirect=%2Frooms%2F9",
-        /another browser/,
-      ],
+      ["s-mismatch", record("/rooms/9"), "/auth/signin", /another browser/],
       [
         "s-expired",
         record("/rooms/9", Date.now() - 1),
-        "/auth/signin?redirect=%2Frooms%2F9",
+        "/auth/signin",
         /expired/,
       ],
       ["s-evil", record("//evil.example"), "/auth/signin", /another browser/],
@@ -361,8 +360,20 @@ Deno.test("routes: a failed sign-in's Try again keeps the target it was started 
       assert.equal(response.status, 400, key);
       assert.match(text, message, key);
       assert.equal(tryAgain(text), link, key);
-      assert.equal((await f.kv.get(["oauth", key])).value, null, key);
+      await f.kv.delete(["oauth", key]);
     }
+
+    // The browser that started the sign-in gets its target back on failure.
+    await f.kv.set(["oauth", "A".repeat(43)], record("/rooms/9"));
+    res = await request(
+      new CookieJar(),
+      `${APP}/auth/callback?code=abc&state=${"A".repeat(43)}`,
+      { headers: { cookie: `oauth-state=${"A".repeat(43)}` } },
+      f.send,
+    );
+    assert.equal(res.response.status, 400);
+    assert.equal(tryAgain(res.text), "/auth/signin?redirect=%2Frooms%2F9");
+    assert.equal((await f.kv.get(["oauth", "A".repeat(43)])).value, null);
 
     // An unknown state: nothing to keep.
     res = await request(
@@ -402,7 +413,7 @@ Deno.test("routes: past the sign-in limit an address gets a 429 page with Retry-
         Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
         `Retry-After: ${retryAfter}`,
       );
-      assert.equal(response.headers.get("cache-control"), "no-store");
+      assert.equal(response.headers.get("cache-control"), "private, no-store");
       assert.equal(response.headers.get("set-cookie"), null);
       assert.equal(response.headers.get("location"), null);
       assert.match(text, /Too many sign-ins/);

@@ -9,7 +9,13 @@
  * - `/api/live?…`: nothing in the query changes who the token is for or what
  *   it allows;
  * - `/auth/callback`: every mix of `code`, `state`, `iss`, `error`… with
- *   real, stale, foreign and absurd values.
+ *   real, stale, foreign and absurd values;
+ * - under `TRUST_PROXY`: garbage, half-valid and hostile `Forwarded` and
+ *   `X-Forwarded-*` headers and connection addresses: never a 500, and the
+ *   scheme the app believes is consistent across cookie, HSTS and
+ *   `redirect_uri`;
+ * - client addresses in every IPv6 spelling: one /64 is one key, and the
+ *   parser never throws.
  *
  * Each case has an expected status class; the app never answers 500 (the
  * runtime logs nothing as an error), and after each batch it still serves a
@@ -18,6 +24,11 @@
  */
 import assert from "node:assert/strict";
 import { safeRedirectTarget } from "../lib/auth/mod.ts";
+import {
+  addressKey,
+  formatIpAddress,
+  parseIpAddress,
+} from "../lib/ip_address.ts";
 import { CookieJar } from "./auth_helpers.ts";
 import {
   ASCII,
@@ -376,3 +387,200 @@ function randomCallbackParams(random: Random): string[] {
   }
   return out;
 }
+
+/** Forwarding header values: valid, half valid, hostile and noise. */
+function forwardingHeaders(random: Random): Record<string, string> {
+  const hosts = [
+    "live.example",
+    "LIVE.example:8443",
+    "[2001:db8::1]:443",
+    "evil.example/x",
+    "a@b",
+    "..",
+    "x:99999",
+    "",
+  ];
+  const value = () =>
+    random.pick([
+      () => random.pick(["https", "http", "HTTPS", "ftp", "javascript"]),
+      () => random.pick(hosts),
+      () => random.pick(["198.51.100.7", "[2001:db8::7]:80", "unknown", "_x"]),
+      () => random.string(ASCII + SPECIAL, random.int(40)),
+      () => random.headerBytes(random.int(60)),
+    ])();
+  const element = () =>
+    Array.from(
+      { length: random.int(4) },
+      () =>
+        `${random.pick(["for", "proto", "host", "by", "x", ""])}=${
+          random.chance(0.5) ? `"${value()}"` : value()
+        }`,
+    ).join(random.pick([";", "; ", ";;"]));
+  const headers: Record<string, string> = {};
+  if (random.chance(0.5)) {
+    headers.forwarded = Array.from({ length: 1 + random.int(3) }, element)
+      .join(random.pick([",", ", "]));
+  }
+  for (
+    const name of ["x-forwarded-proto", "x-forwarded-host", "x-forwarded-for"]
+  ) {
+    if (random.chance(0.5)) {
+      headers[name] = Array.from({ length: 1 + random.int(3) }, value).join(
+        ", ",
+      );
+    }
+  }
+  if (random.chance(0.3)) {
+    headers.origin = random.pick([
+      "https://live.example",
+      APP_ORIGIN,
+      "null",
+      value(),
+    ]);
+  }
+  return headers;
+}
+
+const APP_ORIGIN = "http://127.0.0.1:8000";
+
+/** A random IPv6 address's groups. */
+function randomGroups(random: Random): number[] {
+  return Array.from(
+    { length: 8 },
+    () => random.chance(0.3) ? 0 : random.int(0x10000),
+  );
+}
+
+/** One of the many ways to write `groups`. */
+function spell(random: Random, groups: number[]): string {
+  let parts = groups.map((g) => {
+    const hex = g.toString(16);
+    const padded = random.chance(0.3) ? hex.padStart(4, "0") : hex;
+    return random.chance(0.3) ? padded.toUpperCase() : padded;
+  });
+  // Compress one run of zero groups, not always the longest.
+  const zero = groups.findIndex((g) => g === 0);
+  if (zero !== -1 && random.chance(0.7)) {
+    let end = zero;
+    while (end < 8 && groups[end] === 0) end++;
+    const head = parts.slice(0, zero).join(":");
+    const tail = parts.slice(end).join(":");
+    parts = [`${head}::${tail}`];
+  }
+  let text = parts.join(":");
+  if (random.chance(0.2)) text += `%${random.pick(["eth0", "1", "en0"])}`;
+  if (random.chance(0.2)) text = `[${text}]`;
+  return text;
+}
+
+Deno.test(`hostile forwarding headers and client addresses never get a 500 (FUZZ_SEED=${seed})`, async () => {
+  const random = new Random(seed);
+  await using app = await startInProcessApp({
+    TRUST_PROXY: "true",
+    SIGNIN_RATE_LIMIT_PER_MIN: "0",
+    NOTIFY_RATE_LIMIT_PER_MIN: "0",
+  });
+  const jar = new CookieJar();
+  await app.signIn(jar, "alice");
+
+  const remoteAddresses = [
+    "127.0.0.1",
+    "::1",
+    "::ffff:10.0.0.1",
+    "fe80::1%eth0",
+    "not an address",
+    "",
+  ];
+  await quietErrors(async (errors) => {
+    const cases = Array.from({ length: 300 }, () => ({
+      headers: forwardingHeaders(random),
+      path: random.pick([
+        "/auth/signin",
+        "/",
+        "/api/live",
+        "/auth/signout",
+        "/api/notify-me",
+      ]),
+      post: random.chance(0.3),
+      remote: random.pick(remoteAddresses),
+    }));
+    await batch(random, "forwarding headers", cases, async (c) => {
+      const cookie = jar.header(`${APP_ORIGIN}/`);
+      const response = await app.handler(
+        new Request(APP_ORIGIN + c.path, {
+          method: c.post ? "POST" : "GET",
+          headers: { ...c.headers, ...(cookie ? { cookie } : {}) },
+          redirect: "manual",
+        }),
+        { remoteAddr: { transport: "tcp", hostname: c.remote, port: 1 } },
+      );
+      await response.body?.cancel();
+      assert.ok(response.status < 500, `status ${response.status}`);
+      if (c.path === "/auth/signin" && !c.post) {
+        assert.equal(response.status, 302);
+        const redirectUri = new URL(
+          new URL(response.headers.get("location")!).searchParams.get(
+            "redirect_uri",
+          )!,
+        );
+        assert.ok(["http:", "https:"].includes(redirectUri.protocol));
+        assert.equal(redirectUri.pathname, "/auth/callback");
+        assert.equal(redirectUri.username + redirectUri.password, "");
+        assert.equal(redirectUri.search + redirectUri.hash, "");
+        const https = redirectUri.protocol === "https:";
+        const stateCookie = response.headers.getSetCookie()[0];
+        assert.equal(stateCookie.startsWith("__Host-oauth-state="), https);
+        assert.equal(stateCookie.endsWith("; Secure"), https);
+        assert.equal(
+          response.headers.has("strict-transport-security"),
+          https,
+        );
+      }
+    });
+    assert.deepEqual(errors, [], "the runtime logged no error");
+  });
+  // The session survived every POST above only if no Origin matched;
+  // either way the app still serves.
+  assert.equal(
+    (await app.send(new CookieJar(), "/about")).response.status,
+    200,
+  );
+});
+
+Deno.test(`every spelling of an IPv6 address keys on its /64; the parser never throws (FUZZ_SEED=${seed})`, async () => {
+  const random = new Random(seed);
+  const cases = Array.from({ length: 500 }, () => randomGroups(random));
+  await batch(random, "IPv6 spellings", cases, (groups) => {
+    const canonical = formatIpAddress({ version: 6, groups });
+    const mapped = groups.slice(0, 6).join() === "0,0,0,0,0,65535";
+    const expected = mapped ? addressKey(canonical) : `${
+      formatIpAddress({
+        version: 6,
+        groups: [...groups.slice(0, 4), 0, 0, 0, 0],
+      })
+    }/64`;
+    for (let i = 0; i < 4; i++) {
+      const spelling = spell(random, groups);
+      assert.equal(addressKey(spelling), expected, spelling);
+    }
+    return Promise.resolve();
+  });
+  const noise = Array.from(
+    { length: 500 },
+    () =>
+      random.pick([
+        () => random.string("0123456789abcdefABCDEF:.%[]", random.int(50)),
+        () => random.string(ASCII, random.int(60)),
+        () => random.headerBytes(random.int(60)),
+      ])(),
+  );
+  await batch(random, "address noise", noise, (text) => {
+    const parsed = parseIpAddress(text);
+    if (parsed) {
+      // Whatever parses, formats to text that parses to the same address.
+      assert.deepEqual(parseIpAddress(formatIpAddress(parsed)), parsed);
+    }
+    assert.equal(typeof addressKey(text), "string");
+    return Promise.resolve();
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * Security headers (`lib/security_headers.ts`, applied by
- * `routes/_middleware.ts` and `routes/_500.tsx`) on every kind of response
+ * the app plugin's middleware and `routes/_500.tsx`) on every kind of response
  * the app gives. That the app still runs under the policy in Chromium is
  * `hardening_browser_test.ts`.
  */

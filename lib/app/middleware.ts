@@ -6,7 +6,11 @@
  * 2. `securityHeaders`: every response leaves with the
  *    Content-Security-Policy and its companions (`lib/security_headers.ts`).
  *    It wraps the rest so that it sees every answer, 404s included.
- * 3. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
+ * 3. `privateCaching`: a response that depends on the session (every
+ *    `/auth/*` and `/api/*` answer, every page for a request with a session
+ *    cookie) leaves as `private, no-store`, `Vary: Cookie`
+ *    (`lib/private_caching.ts`).
+ * 4. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
  *    for every page.
  *
  * Static files and island bundles skip the session look-up: they are the same
@@ -20,6 +24,7 @@
  */
 import type { FreshContext, MiddlewareHandler } from "$fresh/server.ts";
 import { getLogger } from "../log.ts";
+import { withPrivateCaching } from "../private_caching.ts";
 import { withSecurityHeaders } from "../security_headers.ts";
 import type { Services } from "./services.ts";
 import type { State } from "./state.ts";
@@ -31,8 +36,9 @@ export function provideServices(
   services: () => Services | Promise<Services>,
 ): MiddlewareHandler<State> {
   return async (_req, ctx) => {
-    const { kv, auth, ably, limits } = await services();
+    const { config, kv, auth, ably, limits } = await services();
     const state = ctx.state;
+    state.config = config;
     state.kv = kv;
     state.auth = auth;
     state.ably = ably;
@@ -47,11 +53,18 @@ export async function securityHeaders(
   req: Request,
   ctx: FreshContext<State>,
 ): Promise<Response> {
-  return withSecurityHeaders(
-    req,
-    await ctx.next(),
-    ctx.state.ably.browserOptions,
-  );
+  const response = await ctx.next();
+  const { ably, config } = ctx.state;
+  return withSecurityHeaders(req, response, ably.browserOptions, config);
+}
+
+/** Marks session-dependent responses uncacheable; see the module comment. */
+export async function privateCaching(
+  req: Request,
+  ctx: FreshContext<State>,
+): Promise<Response> {
+  const response = await ctx.next();
+  return withPrivateCaching(req, response, Boolean(ctx.state.user));
 }
 
 /** Looks up the session of page requests; see the module comment. */

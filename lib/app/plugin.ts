@@ -18,7 +18,12 @@
  */
 import type { FreshConfig, MiddlewareHandler, Plugin } from "$fresh/server.ts";
 import { type AppConfig, loadConfig, readEnvironment } from "../config.ts";
-import { provideServices, securityHeaders, sessionUser } from "./middleware.ts";
+import {
+  privateCaching,
+  provideServices,
+  securityHeaders,
+  sessionUser,
+} from "./middleware.ts";
 import {
   type RunningServices,
   startServices,
@@ -60,6 +65,7 @@ export function livePlugin(options: LivePluginOptions = {}): LivePlugin {
     // `dev.ts build`, where nothing may be left running.
     provideServices(() => running?.services ?? start().then((r) => r.services)),
     securityHeaders,
+    privateCaching,
     sessionUser,
   ];
   const close = async () => {

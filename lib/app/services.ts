@@ -24,10 +24,20 @@ export interface RateLimits {
    * able to fill KV.
    */
   signIn: RateLimiter;
+  /**
+   * `POST /api/notify-me` per session (`NOTIFY_RATE_LIMIT_PER_MIN`): each
+   * call is an Ably publish paid with the server's key.
+   */
+  notify: RateLimiter;
 }
 
 /** What routes may use, through `ctx.state`. */
 export interface Services {
+  /**
+   * The configuration, read once: `trustProxy` decides what a request's
+   * origin is (`lib/request_origin.ts`).
+   */
+  config: AppConfig;
   /** The app's KV store. */
   kv: Deno.Kv;
   /** Sign-in and session look-up. */
@@ -67,12 +77,19 @@ export async function startServices(
   const auth = await startAuthServices(config, kv);
   const ably = await startAblyServices(config.ably);
   const services: Services = {
+    config,
     kv,
     auth: auth.auth,
     ably,
     limits: {
       live: new RateLimiter({ limit: config.liveRateLimitPerMin }),
-      signIn: new RateLimiter({ limit: config.signInRateLimitPerMin }),
+      // Anonymous callers: past the table's cap, fresh addresses share one
+      // allowance rather than each getting an unlimited one.
+      signIn: new RateLimiter({
+        limit: config.signInRateLimitPerMin,
+        overflow: "shared",
+      }),
+      notify: new RateLimiter({ limit: config.notifyRateLimitPerMin }),
     },
   };
   const close = async () => {

@@ -23,17 +23,17 @@ Deno.test("session ids are 43 base64url characters and differ each time", () => 
 
 Deno.test("the cookie is __Host-session with Secure over https, session over plain http", () => {
   assert.equal(
-    sessionCookie(https(), id, 604800),
+    sessionCookie(true, id, 604800),
     `__Host-session=${id}; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax; Secure`,
   );
   assert.equal(
-    sessionCookie(http(), id, 60),
+    sessionCookie(false, id, 60),
     `session=${id}; Max-Age=60; Path=/; HttpOnly; SameSite=Lax`,
   );
-  assert.match(clearSessionCookie(https()), /^__Host-session=; Max-Age=0;/);
-  assert.equal(readSessionId(https(`__Host-session=${id}`)), id);
-  assert.equal(readSessionId(https(`session=${id}`)), null);
-  assert.equal(readSessionId(http(`a=b; session=${id}; c=d`)), id);
+  assert.match(clearSessionCookie(true), /^__Host-session=; Max-Age=0;/);
+  assert.equal(readSessionId(https(`__Host-session=${id}`), true), id);
+  assert.equal(readSessionId(https(`session=${id}`), true), null);
+  assert.equal(readSessionId(http(`a=b; session=${id}; c=d`), false), id);
 });
 
 Deno.test("malformed cookie headers read as no session, never throw", () => {
@@ -55,7 +55,7 @@ Deno.test("malformed cookie headers read as no session, never throw", () => {
   ];
   for (const cookie of bad) {
     assert.equal(
-      readSessionId(http(cookie)),
+      readSessionId(http(cookie), false),
       null,
       String(cookie).slice(0, 50),
     );

@@ -39,6 +39,8 @@ export class AuthError extends Error {
       providerError?: string;
       /** Where the failed sign-in was to land, when it is known. */
       redirectTo?: string;
+      /** `Set-Cookie` lines the failure's response must carry. */
+      setCookie?: readonly string[];
       cause?: unknown;
     },
   ) {
@@ -46,6 +48,7 @@ export class AuthError extends Error {
     this.name = "AuthError";
     this.providerError = options?.providerError;
     this.redirectTo = options?.redirectTo;
+    this.setCookie = options?.setCookie ?? [];
   }
 
   /** For `provider_denied` and `token_rejected`: the provider's `error` code. */
@@ -58,4 +61,10 @@ export class AuthError extends Error {
    * callback whose state is missing or unknown.
    */
   readonly redirectTo: string | undefined;
+
+  /**
+   * `Set-Cookie` lines for the failure's response: a failed callback clears
+   * the state cookie. Values only `lib/auth/cookies.ts` wrote, no secret.
+   */
+  readonly setCookie: readonly string[];
 }

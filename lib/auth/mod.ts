@@ -1,7 +1,7 @@
 /**
  * Sign-in for the app: the OAuth 2 code flow with PKCE against GitHub or any
  * OpenID Connect issuer (oauth4webapi), sessions in Deno KV, the session
- * cookie. Routes and `lib/services.ts` import this module only.
+ * cookie. Routes and the app plugin (`lib/app/`) import this module only.
  *
  * Where each part lives: the flow in `flow.ts`, providers in `providers.ts`,
  * cookies in `cookies.ts`, KV sessions in `sessions.ts` (cache:

@@ -35,7 +35,9 @@ export interface AuthServices {
  * ```
  */
 export async function startAuthServices(
-  config: Pick<AppConfig, "oauth" | "sessionTtlSeconds">,
+  config:
+    & Pick<AppConfig, "oauth" | "sessionTtlSeconds">
+    & Partial<Pick<AppConfig, "trustProxy">>,
   kv: Deno.Kv,
   options: AuthServicesOptions = {},
 ): Promise<AuthServices> {
@@ -71,6 +73,7 @@ export async function startAuthServices(
     provider,
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionCache: options.sessionCache,
+    trustProxy: config.trustProxy ?? false,
   });
   return {
     auth,

@@ -8,7 +8,8 @@
  *   and one warning naming the route and why (never the cookie).
  * - Past `LIVE_RATE_LIMIT_PER_MIN` for this session on this instance:
  *   `429 {"error":"Too Many Requests"}` with `Retry-After`
- *   (`lib/rate_limit.ts`); one warning per session and window.
+ *   (`lib/rate_limit.ts`, `lib/rate_limit_refusal.ts`); one warning per
+ *   session and window.
  * - Ably unreachable in `token` mode: `503` with `Retry-After`.
  * - Anything else: `500 {"error":"Internal Server Error"}`, the cause logged.
  * - Other methods: 405 with `Allow: GET, HEAD`, from the runtime.
@@ -21,6 +22,7 @@ import type { Handlers } from "$fresh/server.ts";
 import { AblyUnavailableError } from "../../lib/ably/mod.ts";
 import { getLogger } from "../../lib/log.ts";
 import type { State } from "../../lib/app/state.ts";
+import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
 
 const ROUTE = "/api/live";
 const logger = getLogger(["live", "api"]);
@@ -64,17 +66,11 @@ export const handler: Handlers<
       // nor spend a real session's allowance.
       const decision = limits.live.hit(sessionId);
       if (!decision.allowed) {
-        if (decision.firstRefusal) {
-          logger.warn("GET {route} refused: rate limit reached for {userId}", {
-            route: ROUTE,
-            userId: user.id,
-          });
-        }
-        return json(
-          429,
-          { error: "Too Many Requests" },
-          decision.retryAfterSeconds,
-        );
+        return rateLimitedResponse(decision, {
+          method: "GET",
+          route: ROUTE,
+          userId: user.id,
+        });
       }
       return json(200, { token: await ably.tokens.issue(user) });
     } catch (error) {

@@ -5,13 +5,19 @@
  * shows the one path by which the server reaches a user alone: tokens grant
  * subscribe only on that channel, so nobody else can publish there.
  *
- * - `Origin` must be this site's (a state change, like sign-out): else 403.
+ * - `Origin` must be this site's (a state change, like sign-out;
+ *   `isSameOrigin`): else 403.
  * - No, unknown or expired session: 401 `{"error":"Unauthorized!"}`.
+ * - Past `NOTIFY_RATE_LIMIT_PER_MIN` for this session on this instance (each
+ *   call is a publish paid with the server's key): 429 with `Retry-After`,
+ *   as `/api/live` refuses (`lib/rate_limit_refusal.ts`).
  * - Published: 202 `{"ok":true}`. Ably failing: 503.
  */
 import type { Handlers } from "$fresh/server.ts";
 import { getLogger } from "../../lib/log.ts";
 import type { State } from "../../lib/app/state.ts";
+import { isSameOrigin } from "../../lib/request_origin.ts";
+import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
 
 /** The Ably message name of a notice on a user's channel. */
 export const NOTICE_NAME = "notice";
@@ -28,14 +34,29 @@ function json(status: number, body: unknown): Response {
   });
 }
 
-export const handler: Handlers<unknown, Pick<State, "auth" | "ably">> = {
+export const handler: Handlers<
+  unknown,
+  Pick<State, "auth" | "ably" | "limits" | "config">
+> = {
   async POST(req, ctx) {
-    if (req.headers.get("origin") !== new URL(req.url).origin) {
-      return json(403, { error: "Forbidden" });
+    const { auth, ably, limits, config } = ctx.state;
+    if (!isSameOrigin(req, config)) return json(403, { error: "Forbidden" });
+    const sessionId = auth.getSessionId(req);
+    const user = sessionId === null
+      ? null
+      : await auth.sessions.getUser(sessionId);
+    if (sessionId === null || user === null) {
+      return json(401, { error: "Unauthorized!" });
     }
-    const { auth, ably } = ctx.state;
-    const user = await auth.getSessionUser(req);
-    if (!user) return json(401, { error: "Unauthorized!" });
+    // After validation, so that forged ids cannot fill the limiter.
+    const decision = limits.notify.hit(sessionId);
+    if (!decision.allowed) {
+      return rateLimitedResponse(decision, {
+        method: "POST",
+        route: "/api/notify-me",
+        userId: user.id,
+      });
+    }
     try {
       await ably.publisher.publishToUser(user.id, NOTICE_NAME, {
         text: "hello from the server",

@@ -77,7 +77,14 @@ export function renderFailure(
       providerError: error.providerError,
       retryPath: signInPath(error.redirectTo),
     },
-    { status: STATUS[error.code] },
+    {
+      status: STATUS[error.code],
+      // A failed callback clears the state cookie (`lib/auth/flow.ts`).
+      headers: error.setCookie.map((line): [string, string] => [
+        "set-cookie",
+        line,
+      ]),
+    },
   );
 }
 

@@ -12,6 +12,8 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AuthError } from "../../lib/auth/mod.ts";
+import { addressKey } from "../../lib/ip_address.ts";
+import { clientAddress } from "../../lib/request_origin.ts";
 import { addressNetwork, getLogger } from "../../lib/log.ts";
 import type { State } from "../../lib/app/state.ts";
 import {
@@ -27,16 +29,17 @@ const logger = getLogger(["live", "auth"]);
 
 export const handler: Handlers<
   SignInFailure,
-  Pick<State, "auth" | "limits">
+  Pick<State, "auth" | "limits" | "config">
 > = {
   async GET(req, ctx) {
-    const { auth, limits } = ctx.state;
-    // The connection's address, not X-Forwarded-For: any client can write
-    // that header and so pick a fresh key per request. On Deno Deploy the
-    // connection address is the client's own; behind a proxy of one's own
-    // every client shares the proxy's, and the limit must be raised or off.
-    const address = ctx.remoteAddr.hostname;
-    const decision = limits.signIn.hit(address);
+    const { auth, limits, config } = ctx.state;
+    // The connection's address; X-Forwarded-For only under TRUST_PROXY, and
+    // then its right-most entry, the one our proxy wrote: any client can
+    // write the rest and so pick a fresh key per request
+    // (`lib/request_origin.ts`).
+    const address = clientAddress(req, ctx.remoteAddr, config);
+    // One key per client: an IPv6 /64, an IPv4-mapped address as IPv4.
+    const decision = limits.signIn.hit(addressKey(address));
     if (!decision.allowed) {
       if (decision.firstRefusal) {
         logger.warn("GET {route} refused: rate limit reached for {network}", {

@@ -2,23 +2,25 @@
  * `/auth/signout`: GET shows who is signed in and a sign-out button; POST
  * signs out and answers 303 to `/`. Other methods get 405 from the runtime.
  *
- * POST must come from this site (`Origin` equal to ours): the session cookie
+ * POST must come from this site (`Origin` equal to ours, `isSameOrigin`,
+ * which knows our public origin behind a trusted proxy): the session cookie
  * is SameSite=Lax, so a cross-site form could not carry it anyway, but a
  * sign-out is a state change and is refused outright when its origin is
  * foreign or unknown.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import type { State } from "../../lib/app/state.ts";
+import { isSameOrigin } from "../../lib/request_origin.ts";
 
 export const handler: Handlers<
   { refused?: boolean },
-  Pick<State, "auth">
+  Pick<State, "auth" | "config">
 > = {
   GET(_req, ctx) {
     return ctx.render({});
   },
   POST(req, ctx) {
-    if (req.headers.get("origin") !== new URL(req.url).origin) {
+    if (!isSameOrigin(req, ctx.state.config)) {
       return ctx.render({ refused: true }, { status: 403 });
     }
     return ctx.state.auth.signOut(req);
