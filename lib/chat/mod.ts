@@ -17,6 +17,7 @@ export {
   listVisibleRooms,
   MAX_MEMBERS,
   MAX_ROOM_NAME_LENGTH,
+  MAX_ROOMS_PER_USER,
   removeMember,
 } from "./rooms.ts";
 export {

@@ -31,6 +31,11 @@ export const MAX_ROOM_NAME_LENGTH = 60;
 export const MAX_MEMBERS = 200;
 /** Public rooms and own rooms each listed at most. */
 export const MAX_LISTED_ROOMS = 100;
+/**
+ * Rooms a user may create while a member of this many: keeps one account
+ * from filling KV, and everything it is in visible in `listVisibleRooms`.
+ */
+export const MAX_ROOMS_PER_USER = MAX_LISTED_ROOMS;
 const ATTEMPTS = 5;
 
 /** Who acts: the session user. */
@@ -49,7 +54,8 @@ export type Extend = (
 /**
  * A new room owned by `owner`, who is its first member.
  *
- * @throws {ChatError} `invalid_input` for a bad name.
+ * @throws {ChatError} `invalid_input` for a bad name, `conflict` when the
+ * owner is in `MAX_ROOMS_PER_USER` rooms already.
  * @example
  * ```ts
  * const room = await createRoom(kv, user, { name: "Team", private: true });
@@ -64,6 +70,18 @@ export async function createRoom(
   const name = checkText(input.name, "Room name", MAX_ROOM_NAME_LENGTH);
   if (typeof input.private !== "boolean") {
     throw new ChatError("invalid_input", "Say whether the room is private.");
+  }
+  let rooms = 0;
+  for await (
+    const _ of kv.list({ prefix: ["user_rooms", owner.id] }, {
+      limit: MAX_ROOMS_PER_USER,
+    })
+  ) rooms++;
+  if (rooms >= MAX_ROOMS_PER_USER) {
+    throw new ChatError(
+      "conflict",
+      `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
+    );
   }
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const room: Room = {

@@ -10,6 +10,7 @@ import {
   listMembers,
   listVisibleRooms,
   MAX_MEMBERS,
+  MAX_ROOMS_PER_USER,
   removeMember,
 } from "./rooms.ts";
 import { signIn, user, withKv } from "./test_helpers.ts";
@@ -221,6 +222,19 @@ Deno.test("deleteRoom racing invites: no membership outlives the room", async ()
     ]);
     assert.equal(await roomAccess(kv, owner, room.id), null);
     assert.deepEqual(await memberships(kv), []);
+  });
+});
+
+Deno.test("a user in MAX_ROOMS_PER_USER rooms creates no more", async () => {
+  await withKv(async (kv) => {
+    for (let i = 0; i < MAX_ROOMS_PER_USER; i++) {
+      await kv.set(["user_rooms", owner.id, `room${i}`], { addedAt: 0 });
+    }
+    await assert.rejects(
+      createRoom(kv, owner, { name: "One more", private: false }),
+      refused("conflict"),
+    );
+    await createRoom(kv, bob, { name: "Bob's first", private: false });
   });
 });
 
