@@ -22,6 +22,12 @@ import {
 
 const logger = getLogger(["live", "chat"]);
 
+/**
+ * How long a send waits for the inline publish. The request that posted the
+ * message should not hang on a slow Ably: past this, the outbox publishes.
+ */
+export const INLINE_PUBLISH_TIMEOUT_MS = 2_000;
+
 /** What `sendMessage` did. */
 export interface SendResult extends PostResult {
   /**
@@ -49,14 +55,30 @@ export async function sendMessage(
   kv: Deno.Kv,
   rest: Ably.Rest,
   input: PostInput,
-  options: { now?: () => number; schedule?: JobSchedule } = {},
+  options: {
+    now?: () => number;
+    schedule?: JobSchedule;
+    inlineTimeoutMs?: number;
+  } = {},
 ): Promise<SendResult> {
   const result = await postMessage(kv, input, options);
   // A repeat is not published again: the first send's job covers it, and a
   // re-publish after Ably's idempotency window would be a duplicate.
   if (result.outboxId === null) return { ...result, published: false };
+  const timeoutMs = options.inlineTimeoutMs ?? INLINE_PUBLISH_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await publishMessage(rest, result.message);
+    // A publish still under way when the time is up may yet succeed: the
+    // outbox's later publish has the same message id and is then dropped.
+    await Promise.race([
+      publishMessage(rest, result.message),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer from Ably in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
   } catch (error) {
     logger.warn(
       "publishing message {messageId} failed; the outbox retries: {reason}",
@@ -67,6 +89,8 @@ export async function sendMessage(
       },
     );
     return { ...result, published: false };
+  } finally {
+    clearTimeout(timer);
   }
   try {
     await completeJob(kv, result.outboxId);

@@ -4,7 +4,7 @@
  * outbox when Ably was down, never delivered twice.
  */
 import assert from "node:assert/strict";
-import type * as Ably from "ably";
+import * as Ably from "ably";
 import {
   ablyMessageId,
   MESSAGE_NAME,
@@ -15,7 +15,11 @@ import {
   pageCapability,
   roomChannel,
 } from "../ably/capability.ts";
-import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import {
+  type Emulator,
+  emulatorClientOptions,
+  startEmulator,
+} from "../emulator/mod.ts";
 import {
   closeClient,
   realtimeClient,
@@ -229,6 +233,44 @@ Deno.test("never lost, never doubled: emulator down during the send, the outbox 
     kv.close();
     await outbox.stopped;
     await emu.close();
+    await resetLogging();
+  }
+});
+
+Deno.test("a slow Ably does not hold the send: past the inline timeout the message is left to the outbox", async () => {
+  await setupLogging({ level: "warning", sink: () => {} });
+  const answered = Promise.withResolvers<void>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request) => {
+      await request.body?.cancel();
+      await new Promise((r) => setTimeout(r, 400));
+      answered.resolve();
+      return Response.json({ messageId: "m", serials: ["s"] }, { status: 201 });
+    },
+  );
+  const kv = await Deno.openKv(":memory:");
+  const rest = new Ably.Rest({
+    ...emulatorClientOptions(`http://127.0.0.1:${server.addr.port}`),
+    key: KEY,
+    logLevel: 0,
+  });
+  try {
+    const access = await roomAccess(kv, alice, "lobby");
+    const started = Date.now();
+    const sent = await sendMessage(kv, rest, {
+      access: access!,
+      user: alice,
+      text: "slow",
+      clientMessageId: "slow-ably-1",
+    }, { inlineTimeoutMs: 100 });
+    assert.ok(Date.now() - started < 350, "the send did not wait for Ably");
+    assert.deepEqual([sent.created, sent.published], [true, false]);
+    assert.equal(await outboxSize(kv), 1, "the outbox still holds the job");
+    await answered.promise;
+  } finally {
+    kv.close();
+    await server.shutdown();
     await resetLogging();
   }
 });

@@ -14,8 +14,7 @@
  * meanwhile, nor from a member removed meanwhile. Publishing to Ably is
  * `delivery.ts`. The browser's view of a message is `lib/room/message.ts`.
  */
-import type { RoomAccess } from "../policy.ts";
-import { roomAccess } from "../policy.ts";
+import { type RoomAccess, roomAccess } from "../policy.ts";
 import { type JobSchedule, scheduleJob } from "../outbox.ts";
 import { ChatError } from "./errors.ts";
 import {

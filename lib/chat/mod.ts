@@ -34,7 +34,12 @@ export {
   RECENT_MESSAGES,
   recentMessages,
 } from "./messages.ts";
-export { publishJobHandler, sendMessage, type SendResult } from "./delivery.ts";
+export {
+  INLINE_PUBLISH_TIMEOUT_MS,
+  publishJobHandler,
+  sendMessage,
+  type SendResult,
+} from "./delivery.ts";
 export {
   displayNames,
   findUserIdByLogin,
