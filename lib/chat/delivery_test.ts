@@ -169,14 +169,22 @@ Deno.test("never lost, never doubled: emulator down during the send, the outbox 
   const port = emu.port;
   const kv = await Deno.openKv(":memory:");
   const rest = restClient(emu);
-  // The first queued attempt falls while the emulator is down; the next
-  // comes well after it is back and the subscriber has re-attached.
+  // The first queued attempt falls while the emulator is down. Once it is
+  // back, attempts wait until the subscriber has re-attached: a message
+  // published before that is missed by this subscriber whatever the server
+  // does (the island catches up from the server's store), so the test holds
+  // the publish rather than racing the SDK's reconnection.
   const schedule: JobSchedule = {
     delayMs: 100,
-    backoffSchedule: [2_000, 2_000, 4_000, 8_000, 8_000],
+    backoffSchedule: [300, 300, 600, 1_000, 2_000],
   };
+  const publish = publishJobHandler(kv, rest);
+  let reattached: Promise<void> | undefined;
   const outbox = startOutbox<PublishJob>(kv, {
-    publish: publishJobHandler(kv, rest),
+    publish: async (job) => {
+      await reattached;
+      await publish(job);
+    },
   });
   const sub = await subscribe(emu, rest);
   try {
@@ -201,15 +209,21 @@ Deno.test("never lost, never doubled: emulator down during the send, the outbox 
       5000,
       "first queued attempt",
     );
+    const back = Promise.withResolvers<void>();
+    reattached = back.promise;
     emu = await startEmulator({ keys: [KEY], port });
-    await waitFor(
-      () =>
-        sub.client.connection.state === "connected" &&
-        sub.client.connection.id !== firstConnection,
-      10_000,
-      "subscriber reconnect",
-    );
-    await waitFor(() => sub.channel.state === "attached", 5_000, "re-attach");
+    try {
+      await waitFor(
+        () =>
+          sub.client.connection.state === "connected" &&
+          sub.client.connection.id !== firstConnection,
+        10_000,
+        "subscriber reconnect",
+      );
+      await waitFor(() => sub.channel.state === "attached", 5_000, "re-attach");
+    } finally {
+      back.resolve();
+    }
     await waitFor(
       () => sub.received.length === 1,
       10_000,
