@@ -8,13 +8,47 @@
  * channels through the helpers below, so a channel the policy grants and the
  * channel the code uses cannot drift apart.
  *
- * Least privilege (DESIGN.md, Tokens): the shared room with subscribe,
- * publish, presence and history; the user's own channel with subscribe only,
- * so that only the server (which holds the key) publishes there.
+ * Two grants live here:
+ *
+ * - `pageCapability(userId, roomId)`: what a page's token carries once the
+ *   policy (`lib/policy.ts`, which alone decides whether the user may see the
+ *   room) has said yes. Least privilege: `presence` and `subscribe` on
+ *   `room:<id>` — no `publish`, messages go through the server — and
+ *   `subscribe` on the user's own channel, where only the server (which holds
+ *   the key) publishes.
+ * - `capabilityFor(user)`: the grant of the lobby-only app, where browsers
+ *   publish to `room:lobby` themselves. It goes once `/api/live` asks the
+ *   policy for `pageCapability`.
  */
+import { isRoomId, LOBBY_ID } from "../chat/ids.ts";
 
-/** The shared channel every signed-in user reads and writes. */
-export const ROOM_CHANNEL = "room:lobby";
+/** The namespace of room channels, `room:<roomId>`. */
+export const ROOM_CHANNEL_PREFIX = "room:";
+
+/** A room id the policy refuses to turn into a channel name. */
+export class InvalidRoomIdError extends Error {
+  constructor() {
+    super("room id refused: not a room id");
+    this.name = "InvalidRoomIdError";
+  }
+}
+
+/**
+ * The channel of room `roomId`. Room ids never contain `:` or `*`
+ * (`lib/chat/ids.ts`), so the name is always one exact channel.
+ *
+ * @example
+ * ```ts
+ * roomChannel("lobby"); // "room:lobby"
+ * ```
+ */
+export function roomChannel(roomId: string): string {
+  if (!isRoomId(roomId)) throw new InvalidRoomIdError();
+  return ROOM_CHANNEL_PREFIX + roomId;
+}
+
+/** The lobby's channel, which every signed-in user reads and writes. */
+export const ROOM_CHANNEL: string = roomChannel(LOBBY_ID);
 
 /** The namespace of per-user channels, `user:<provider>:<subject>`. */
 export const USER_CHANNEL_PREFIX = "user:";
@@ -38,6 +72,13 @@ export const ROOM_OPERATIONS = [
 
 /** Operations on the user's own channel: read only. */
 export const USER_OPERATIONS = ["subscribe"] as const;
+
+/**
+ * Operations on the page's room: see messages and who is here, announce
+ * oneself. No `publish` (messages are posted to the server, which publishes
+ * them) and no `history` (the server's store is the history).
+ */
+export const PAGE_ROOM_OPERATIONS = ["presence", "subscribe"] as const;
 
 /** A user id the policy refuses; `reason` says why. */
 export class InvalidUserIdError extends Error {
@@ -77,6 +118,32 @@ export function capabilityFor(user: LiveUser): Capability {
     [ROOM_CHANNEL]: [...ROOM_OPERATIONS],
     [userChannel(user.id)]: [...USER_OPERATIONS],
   };
+}
+
+/**
+ * The capability of a page's token: `roomId`'s channel with
+ * `PAGE_ROOM_OPERATIONS` and the user's own channel with `USER_OPERATIONS`;
+ * without a room, the user channel alone. Call it only with a room the
+ * policy lets the user read (`tokenCapability` in `lib/policy.ts` does).
+ *
+ * @example
+ * ```ts
+ * pageCapability("github:42", "lobby");
+ * // { "room:lobby": ["presence","subscribe"], "user:github:42": ["subscribe"] }
+ * pageCapability("github:42", null); // { "user:github:42": ["subscribe"] }
+ * ```
+ */
+export function pageCapability(
+  userId: string,
+  roomId: string | null,
+): Capability {
+  const capability: Capability = {
+    [userChannel(userId)]: [...USER_OPERATIONS],
+  };
+  if (roomId !== null) {
+    capability[roomChannel(roomId)] = [...PAGE_ROOM_OPERATIONS];
+  }
+  return capability;
 }
 
 /**

@@ -3,8 +3,11 @@ import {
   canonicalCapability,
   canonicalCapabilityFor,
   capabilityFor,
+  InvalidRoomIdError,
   InvalidUserIdError,
+  pageCapability,
   ROOM_CHANNEL,
+  roomChannel,
   userChannel,
 } from "./capability.ts";
 
@@ -56,4 +59,24 @@ Deno.test("canonicalCapability sorts resources and operations, no whitespace", (
     '{"a:c":["presence","subscribe"],"z:b":["history","publish","subscribe"]}',
   );
   assert.deepEqual(input["z:b"], ["subscribe", "history", "publish"]);
+});
+
+Deno.test("roomChannel names one room and refuses anything that is not a room id", () => {
+  assert.equal(roomChannel("lobby"), "room:lobby");
+  assert.equal(roomChannel("abcdefghijklmnop"), "room:abcdefghijklmnop");
+  assert.equal(ROOM_CHANNEL, roomChannel("lobby"));
+  for (const bad of ["*", "lobby:*", "", "a:b", "abcdefghijklmnoP"]) {
+    assert.throws(() => roomChannel(bad), InvalidRoomIdError, bad);
+  }
+});
+
+Deno.test("pageCapability grants presence and subscribe on the room, never publish or history", () => {
+  assert.deepEqual(pageCapability("github:42", "abcdefghijklmnop"), {
+    "room:abcdefghijklmnop": ["presence", "subscribe"],
+    "user:github:42": ["subscribe"],
+  });
+  assert.deepEqual(pageCapability("github:42", null), {
+    "user:github:42": ["subscribe"],
+  });
+  assert.throws(() => pageCapability("*", "lobby"), InvalidUserIdError);
 });

@@ -1,0 +1,121 @@
+/**
+ * Getting a posted message to the room's subscribers: right away after the
+ * commit (`sendMessage`), and again from the outbox if that did not happen
+ * (`publishJobHandler`, registered with `startOutbox` for kind "publish").
+ *
+ * The inline publish is the fast path; the queue is the safety net that
+ * makes a message stored in KV reach Ably eventually. Both publish with the
+ * same Ably message id (`lib/ably/publish_message.ts`), so the two never
+ * deliver a message twice. Storage is `messages.ts`.
+ */
+import type * as Ably from "ably";
+import { publishMessage } from "../ably/publish_message.ts";
+import { getLogger } from "../log.ts";
+import { completeJob, type JobSchedule } from "../outbox.ts";
+import {
+  getMessage,
+  type PostInput,
+  postMessage,
+  type PostResult,
+  type PublishJob,
+} from "./messages.ts";
+
+const logger = getLogger(["live", "chat"]);
+
+/**
+ * How long a send waits for the inline publish. The request that posted the
+ * message should not hang on a slow Ably: past this, the outbox publishes.
+ */
+export const INLINE_PUBLISH_TIMEOUT_MS = 2_000;
+
+/** What `sendMessage` did. */
+export interface SendResult extends PostResult {
+  /**
+   * Whether the message was published inline. `false` for a repeated send
+   * (the first one's publish job handles it) and when Ably failed (the
+   * outbox retries); either way the message is stored.
+   */
+  published: boolean;
+}
+
+/**
+ * Stores a message (`postMessage`), publishes it, and marks its outbox job
+ * done. Fails only when storing fails: a failed publish is logged and left to
+ * the outbox.
+ *
+ * @throws {ChatError} as `postMessage`.
+ * @example
+ * ```ts
+ * const { message, created } = await sendMessage(kv, ably.tokens.rest, {
+ *   access, user, text: body.text, clientMessageId: body.clientMessageId,
+ * });
+ * ```
+ */
+export async function sendMessage(
+  kv: Deno.Kv,
+  rest: Ably.Rest,
+  input: PostInput,
+  options: {
+    now?: () => number;
+    schedule?: JobSchedule;
+    inlineTimeoutMs?: number;
+  } = {},
+): Promise<SendResult> {
+  const result = await postMessage(kv, input, options);
+  // A repeat is not published again: the first send's job covers it, and a
+  // re-publish after Ably's idempotency window would be a duplicate.
+  if (result.outboxId === null) return { ...result, published: false };
+  const timeoutMs = options.inlineTimeoutMs ?? INLINE_PUBLISH_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    // A publish still under way when the time is up may yet succeed: the
+    // outbox's later publish has the same message id and is then dropped.
+    await Promise.race([
+      publishMessage(rest, result.message),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer from Ably in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    logger.warn(
+      "publishing message {messageId} failed; the outbox retries: {reason}",
+      {
+        messageId: result.message.id,
+        roomId: result.message.roomId,
+        reason: (error as Error)?.message ?? String(error),
+      },
+    );
+    return { ...result, published: false };
+  } finally {
+    clearTimeout(timer);
+  }
+  try {
+    await completeJob(kv, result.outboxId);
+  } catch (error) {
+    // Harmless: the job re-publishes with the same id, which Ably drops.
+    logger.warn("could not mark message {messageId} published: {reason}", {
+      messageId: result.message.id,
+      reason: (error as Error)?.message ?? String(error),
+    });
+  }
+  return { ...result, published: true };
+}
+
+/**
+ * The outbox handler for `{ kind: "publish" }`: publishes the stored
+ * message; a message gone with its room needs nothing. Throws when Ably
+ * fails, so the queue retries.
+ */
+export function publishJobHandler(
+  kv: Deno.Kv,
+  rest: Ably.Rest,
+): (job: PublishJob) => Promise<void> {
+  return async (job) => {
+    const message = await getMessage(kv, job.roomId, job.messageId);
+    if (message === null) return;
+    await publishMessage(rest, message);
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Helpers for the tests of `lib/chat/`, `lib/policy.ts` and `lib/outbox.ts`:
+ * a KV store that is closed after the test, and a few signed-in users.
+ * Only `*_test.ts` files import this module.
+ */
+import { saveUser, type UserRecord } from "./users.ts";
+
+/** A session-like user: what routes pass to the library. */
+export interface TestUser extends UserRecord {
+  readonly id: string;
+}
+
+export function user(login: string, name = login.toUpperCase()): TestUser {
+  return { id: `github:${login}-id`, login, name, provider: "github" };
+}
+
+/** Runs `fn` with a fresh `:memory:` KV that is closed afterwards. */
+export async function withKv(
+  fn: (kv: Deno.Kv) => Promise<void>,
+): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+/** Stores `users` as the sign-in callback would. */
+export async function signIn(kv: Deno.Kv, ...users: TestUser[]): Promise<void> {
+  for (const u of users) await saveUser(kv, u);
+}
