@@ -10,6 +10,7 @@
  * The table of variables lives in README.md ("Configuration"); keep the two
  * in step.
  */
+import { isLoopbackUrl } from "./net.ts";
 import { Secret } from "./secret.ts";
 
 export type TokenMode = "request" | "token" | "jwt";
@@ -274,10 +275,6 @@ function ablyKey(env: Env): AblyKey | undefined {
   return { keyName: match[1], keySecret: new Secret(match[2]) };
 }
 
-function isLoopback(url: URL): boolean {
-  return ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-}
-
 /** An absolute http(s) URL; plain http only to this machine. */
 function serviceUrl(env: Env, name: string): URL | undefined {
   const raw = nonEmpty(env, name);
@@ -289,7 +286,8 @@ function serviceUrl(env: Env, name: string): URL | undefined {
     throw new ConfigError(name, `expected an absolute URL, got "${raw}"`);
   }
   if (
-    url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url))
+    url.protocol !== "https:" &&
+    !(url.protocol === "http:" && isLoopbackUrl(url))
   ) {
     throw new ConfigError(
       name,

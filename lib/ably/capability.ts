@@ -62,7 +62,7 @@ export interface LiveUser {
 /** A capability as Ably takes it: resource name → operations. */
 export type Capability = Record<string, readonly string[]>;
 
-/** Operations on the room (Ably capability operations, ABLY.md §5). */
+/** Operations on the room (Ably capability operations). */
 export const ROOM_OPERATIONS = [
   "history",
   "presence",
@@ -186,7 +186,7 @@ export function canonicalCapabilityFor(user: LiveUser): string {
 
 /**
  * A user id must name one user: a `*` would turn `user:<id>` into a wildcard
- * resource (ABLY.md §5: `ns:*` matches every `ns:…` channel) and, as a
+ * resource (Ably's capability rules: `ns:*` matches every `ns:…` channel) and, as a
  * clientId, into the wildcard client that may act as anyone (RSA7b4, RSA7c).
  */
 function assertUserId(userId: string): void {

@@ -47,7 +47,7 @@ function base64url(text: string): string {
  */
 export function createJwtSigner(key: AblyKey): JwtSigner {
   const { keyName } = key;
-  // Ably finds the key by `kid` (Ably JWT docs; ABLY.md §4).
+  // Ably finds the key by `kid` (Ably JWT docs, "kid" header).
   const header = base64url(
     JSON.stringify({ typ: "JWT", alg: "HS256", kid: keyName }),
   );

@@ -2,22 +2,19 @@
  * Server-side publishing over REST through the token service's `Ably.Rest`
  * (RSL1), authenticated with the key itself: the server is the only publisher
  * on `user:<id>` channels, whose tokens grant subscribe only
- * (`capability.ts`). Used, for example, to tell a user's other tabs that the
- * account signed in elsewhere.
+ * (`capability.ts`). `POST /api/notify-me` uses it to reach one user alone.
  *
  * Works the same in every token mode (`request`, `token`, `jwt`); the channel
  * names come from `capability.ts`, and Ably or `lib/emulator/` delivers the
  * messages to subscribed islands.
  */
 import type * as Ably from "ably";
-import { ROOM_CHANNEL, userChannel } from "./capability.ts";
+import { userChannel } from "./capability.ts";
 
 /** Publishes on the app's channels. */
 export interface Publisher {
   /** One message on `user:<userId>`; resolves once Ably has accepted it. */
   publishToUser(userId: string, name: string, data?: unknown): Promise<void>;
-  /** One message on the shared room; resolves once Ably has accepted it. */
-  publishToRoom(name: string, data?: unknown): Promise<void>;
 }
 
 /**
@@ -26,16 +23,13 @@ export interface Publisher {
  * @example
  * ```ts
  * const publisher = createPublisher(tokens.rest);
- * await publisher.publishToUser("github:42", "signed-in-elsewhere", { at: Date.now() });
+ * await publisher.publishToUser("github:42", "notice", { text: "hello" });
  * ```
  */
 export function createPublisher(rest: Ably.Rest): Publisher {
   return {
     async publishToUser(userId, name, data) {
       await rest.channels.get(userChannel(userId)).publish(name, data);
-    },
-    async publishToRoom(name, data) {
-      await rest.channels.get(ROOM_CHANNEL).publish(name, data);
     },
   };
 }

@@ -20,6 +20,7 @@
  * `lib/request_origin.ts` (which knows about `TRUST_PROXY`): the same
  * request must get the same answer when a cookie is set and when it is read.
  */
+import { randomId } from "../net.ts";
 
 /** Longest Cookie header read at all; browsers send far less for this app. */
 export const MAX_COOKIE_HEADER = 8192;
@@ -39,7 +40,7 @@ export function stateCookieName(secure: boolean): string {
 
 /** A fresh session id: 32 random bytes, base64url (43 characters). */
 export function newSessionId(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return randomId(32);
 }
 
 /** The session id the request carries, or `null` for none or a malformed one. */
@@ -128,9 +129,4 @@ function serialize(
   // RFC 6265bis §4.1.3.2: a __Host- cookie must be Secure, Path=/, no Domain.
   const attribute = secure ? "; Secure" : "";
   return `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly; SameSite=Lax${attribute}`;
-}
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }

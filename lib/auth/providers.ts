@@ -13,6 +13,7 @@
  * `flow.ts` drives the code flow against a `Provider`; nothing here knows
  * about sessions or cookies.
  */
+import { isLoopbackUrl } from "../net.ts";
 import * as oauth from "oauth4webapi";
 import { AuthError } from "./errors.ts";
 import type { ProviderProfile } from "./user.ts";
@@ -237,7 +238,6 @@ function baseOptions(
 
 /** Plain http is allowed to this machine only (the embedded provider, fakes in tests). */
 function isLoopbackHttp(url: string): boolean {
-  const { protocol, hostname } = new URL(url);
-  return protocol === "http:" &&
-    ["127.0.0.1", "localhost", "[::1]"].includes(hostname);
+  const parsed = new URL(url);
+  return parsed.protocol === "http:" && isLoopbackUrl(parsed);
 }

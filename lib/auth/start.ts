@@ -9,6 +9,7 @@
  *
  * `close()` stops what was started; the KV handle stays the caller's.
  */
+import { isLoopbackUrl } from "../net.ts";
 import type { AppConfig } from "../config.ts";
 import { type Idp, startIdp } from "../idp/mod.ts";
 import { type Auth, CALLBACK_PATH, createAuth } from "./flow.ts";
@@ -84,7 +85,7 @@ export async function startAuthServices(
   };
 }
 
-/** `http://127.0.0.1:<any port>/auth/callback` (or localhost): the app on this machine. */
+/** `http://127.0.0.1:<any port>/auth/callback` (or localhost, `[::1]`): the app on this machine. */
 export function isLoopbackCallback(uri: string): boolean {
   let url: URL;
   try {
@@ -93,7 +94,7 @@ export function isLoopbackCallback(uri: string): boolean {
     return false;
   }
   return url.protocol === "http:" &&
-    (url.hostname === "127.0.0.1" || url.hostname === "localhost") &&
+    isLoopbackUrl(url) &&
     url.pathname === CALLBACK_PATH && !url.search && !url.hash &&
     !url.username && !url.password;
 }

@@ -18,6 +18,7 @@
  * Its cookies are named `idp_*`: a browser shares cookies across ports of
  * one host, and the app's own cookie is `session`.
  */
+import { randomId } from "../net.ts";
 import {
   createServer,
   type IncomingMessage,
@@ -213,9 +214,7 @@ async function generateSigningKey(): Promise<JsonWebKey & { kid: string }> {
 }
 
 function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return randomId(32);
 }
 
 function redirectPredicate(

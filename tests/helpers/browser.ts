@@ -24,7 +24,11 @@ import { type Browser, chromium, type Page } from "playwright-core";
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ??
   "/usr/bin/chromium";
 
-/** The launch flags from DESIGN.md; playwright adds headless itself. */
+/**
+ * Debian Chromium as root in a sandboxless container, with nothing that
+ * reaches for the network by itself (the machine has none); playwright adds
+ * headless itself.
+ */
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
