@@ -31,20 +31,32 @@ import type { State } from "./state.ts";
 
 const logger = getLogger(["live", "middleware"]);
 
-/** The middleware that hands `services` to every request. */
+/**
+ * The middleware that hands `services` to every request. Synchronous once
+ * the services run: this is on every request's path, and an `await` of a
+ * plain value still costs a turn of the microtask queue.
+ */
 export function provideServices(
   services: () => Services | Promise<Services>,
 ): MiddlewareHandler<State> {
-  return async (_req, ctx) => {
-    const { config, kv, auth, ably, limits } = await services();
-    const state = ctx.state;
-    state.config = config;
-    state.kv = kv;
-    state.auth = auth;
-    state.ably = ably;
-    state.limits = limits;
+  const fill = (state: State, started: Services) => {
+    state.config = started.config;
+    state.kv = started.kv;
+    state.auth = started.auth;
+    state.ably = started.ably;
+    state.limits = started.limits;
     state.user = null;
-    return await ctx.next();
+  };
+  return (_req, ctx) => {
+    const started = services();
+    if (started instanceof Promise) {
+      return started.then((s) => {
+        fill(ctx.state, s);
+        return ctx.next();
+      });
+    }
+    fill(ctx.state, started);
+    return ctx.next();
   };
 }
 
@@ -68,22 +80,27 @@ export async function privateCaching(
 }
 
 /** Looks up the session of page requests; see the module comment. */
-export async function sessionUser(
+export function sessionUser(
   req: Request,
   ctx: FreshContext<State>,
 ): Promise<Response> {
   const page =
     (ctx.destination === "route" && !ctx.url.pathname.startsWith("/api/")) ||
     ctx.destination === "notFound";
-  if (page) {
-    try {
-      ctx.state.user = await ctx.state.auth.getSessionUser(req);
-    } catch (error) {
-      logger.error("session look-up failed for {path}: {error}", {
-        path: ctx.url.pathname,
-        error,
-      });
-    }
+  return page ? withSessionUser(req, ctx) : ctx.next();
+}
+
+async function withSessionUser(
+  req: Request,
+  ctx: FreshContext<State>,
+): Promise<Response> {
+  try {
+    ctx.state.user = await ctx.state.auth.getSessionUser(req);
+  } catch (error) {
+    logger.error("session look-up failed for {path}: {error}", {
+      path: ctx.url.pathname,
+      error,
+    });
   }
   return await ctx.next();
 }
