@@ -1,0 +1,110 @@
+/**
+ * Inbound frames of one connection: the frame-size check, parsing, the
+ * count of malformed frames in a row, and routing by action to the job that
+ * handles it (spec TR2 actions; RTN13 ping, RTN12 CLOSE, RTL4/RTL5
+ * ATTACH/DETACH, RTL6 MESSAGE, RTP8 PRESENCE, RTN22 AUTH). Nothing thrown
+ * escapes: a failure becomes an ERROR frame. The counterpart is ably-js
+ * `Protocol.send` / `Transport.send`.
+ */
+
+import { AblyError, asAblyError, Errors } from "../errors.ts";
+import { attach, detach } from "./channel_ops.ts";
+import type { ConnectionContext } from "./context.ts";
+import { applyPresence } from "./presence_ops.ts";
+import { Action, type InboundFrame, parseFrame } from "./protocol.ts";
+import { publish } from "./publish_ops.ts";
+
+/** Inbound frames in a row that may fail before the socket is closed. */
+const MAX_BAD_FRAMES = 16;
+/** Longest ping id echoed back (RTN13). */
+const MAX_PING_ID_LENGTH = 256;
+
+/** Reads a connection's inbound frames; one per socket binding. */
+export class Dispatcher {
+  readonly #conn: ConnectionContext;
+  #badFrames = 0;
+
+  constructor(conn: ConnectionContext) {
+    this.#conn = conn;
+  }
+
+  /** A fresh socket starts with a clean malformed-frame count. */
+  reset(): void {
+    this.#badFrames = 0;
+  }
+
+  /** Handles one WebSocket message; answers failures with ERROR. */
+  onMessage(data: unknown): void {
+    const conn = this.#conn;
+    try {
+      if (typeof data !== "string") {
+        throw Errors.badRequest(
+          "Binary frames are not supported: use the JSON protocol (useBinaryProtocol: false)",
+        );
+      }
+      const maxFrameSize = conn.host.limits.maxFrameSize;
+      if (data.length > maxFrameSize) {
+        throw new AblyError(
+          40009,
+          400,
+          `Frame exceeds maxFrameSize (${maxFrameSize} bytes)`,
+        );
+      }
+      route(conn, parseFrame(data));
+      this.#badFrames = 0;
+    } catch (err) {
+      this.#badFrames++;
+      conn.send({ action: Action.ERROR, error: asAblyError(err).toWire() });
+      if (this.#badFrames >= MAX_BAD_FRAMES) {
+        conn.send({
+          action: Action.DISCONNECTED,
+          error: Errors.protocolError("Too many malformed frames").toWire(),
+        });
+        conn.dropSocket();
+      }
+    }
+  }
+}
+
+function route(conn: ConnectionContext, frame: InboundFrame): void {
+  switch (frame.action) {
+    case Action.HEARTBEAT:
+      // RTN13: a ping carries an id the answer must echo.
+      if (
+        typeof frame.id === "string" && frame.id.length <= MAX_PING_ID_LENGTH
+      ) {
+        conn.send({ action: Action.HEARTBEAT, id: frame.id });
+      }
+      return;
+    case Action.CLOSE:
+      // RTN12a: CLOSE → CLOSED, then the connection is gone.
+      conn.send({ action: Action.CLOSED });
+      conn.destroy();
+      return;
+    case Action.DISCONNECT:
+      conn.dropSocket();
+      return;
+    case Action.ATTACH:
+      return attach(conn, frame);
+    case Action.DETACH:
+      return detach(conn, frame);
+    case Action.MESSAGE:
+      return conn.acks.answer(
+        conn,
+        frame,
+        (serial) => publish(conn, frame, serial),
+      );
+    case Action.PRESENCE:
+      return conn.acks.answer(
+        conn,
+        frame,
+        (serial) => applyPresence(conn, frame, serial),
+      );
+    case Action.AUTH:
+      return conn.renewal.reauth(frame);
+    default:
+      throw Errors.protocolError(
+        `Unexpected action ${frame.action} from a client`,
+      );
+  }
+}
