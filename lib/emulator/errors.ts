@@ -56,7 +56,9 @@ export function asAblyError(err: unknown): AblyError {
 export const Errors = {
   badRequest: (msg: string) => new AblyError(40000, 400, msg),
   invalidBody: (msg: string) => new AblyError(40001, 400, msg),
+  invalidParamName: (msg: string) => new AblyError(40002, 400, msg),
   invalidParam: (msg: string) => new AblyError(40003, 400, msg),
+  invalidConnectionId: (msg: string) => new AblyError(40006, 400, msg),
   messageTooLarge: (size: number, max: number) =>
     new AblyError(
       40009,
@@ -92,6 +94,12 @@ export const Errors = {
       "Unable to recover connection: connection expired",
     ),
   protocolError: (msg: string) => new AblyError(80013, 400, msg),
+  invalidConnectionKey: () =>
+    new AblyError(
+      80018,
+      400,
+      "Unable to recover connection: invalid connection key",
+    ),
   channelState: (msg: string) => new AblyError(90001, 400, msg),
   tooManyChannels: (max: number) =>
     new AblyError(

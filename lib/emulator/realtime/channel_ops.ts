@@ -1,75 +1,91 @@
 /**
- * ATTACH and DETACH from a client (spec RTL4 attach, RTL5 detach, RTL4c1 /
- * RTL15b continuity by channelSerial, RTP1 / RTP18 the presence SYNC that
- * follows ATTACHED). The channel itself (history, fan-out) lives in
+ * ATTACH and DETACH from a client (spec RTL4 attach, RTL4k params, RTL4l /
+ * RTL4m modes, RTL5 detach, RTL4c1 / RTL15b continuity by channelSerial,
+ * RTP1 / RTP18 the presence SYNC that follows ATTACHED). The name may be
+ * qualified (channel_name.ts): params, a metachannel, or a derived channel
+ * with a filter (filter.ts). The channel itself (history, fan-out) lives in
  * channels.ts; the counterpart is ably-js `RealtimeChannel`, which sends
  * ATTACH with its modes, params and last channelSerial and waits for
- * ATTACHED (or a channel ERROR) in return.
+ * ATTACHED (or a channel ERROR) in return; `setOptions` with new modes or
+ * params sends ATTACH again on an attached channel.
  */
 
 import { operationsFor } from "../capability.ts";
+import { type ChannelName, parseChannelName } from "../channel_name.ts";
 import { randomId } from "../crypto.ts";
-import { asAblyError, Errors } from "../errors.ts";
+import { AblyError, asAblyError, Errors } from "../errors.ts";
+import { compileFilter, type MessageFilter } from "../filter.ts";
 import type { Channel, StoredPublish } from "./channels.ts";
-import { type ConnectionContext, sendChannelError } from "./context.ts";
+import {
+  type Attachment,
+  type ConnectionContext,
+  sendChannelError,
+} from "./context.ts";
 import { modesFor, readParams } from "./modes.ts";
 import type { PresenceMember } from "./presence.ts";
 import { leavePresence } from "./presence_ops.ts";
-import {
-  Action,
-  ALL_MODES,
-  Flag,
-  type InboundFrame,
-  readChannelName,
-} from "./protocol.ts";
+import { Action, ALL_MODES, Flag, type InboundFrame } from "./protocol.ts";
 
 /** Members per SYNC frame (RTP18). */
 const SYNC_PAGE_SIZE = 100;
 
 /** RTL4: ATTACH → ATTACHED with granted modes, SYNC, replay/rewind. */
 export function attach(conn: ConnectionContext, frame: InboundFrame): void {
-  let name: string;
+  let name: ChannelName;
+  let params: Record<string, string>;
+  let filter: MessageFilter | undefined;
   try {
-    name = readChannelName(frame);
+    name = parseChannelName(frame.channel);
+    params = readParams(frame.params, name.params);
+    if (name.filter !== undefined) filter = compileFilter(name.filter);
   } catch (err) {
     return sendChannelError(conn, frame.channel, asAblyError(err));
   }
-  const ops = operationsFor(conn.grant.capability, name);
+  const ops = operationsFor(conn.grant.capability, name.base);
   if (ops.size === 0 || (ops.size === 1 && ops.has("stats"))) {
     // RTL4e / Ably: attaching without any right on the channel fails it.
     return sendChannelError(
       conn,
-      name,
+      name.full,
       Errors.notPermitted(`Channel denied access based on given capability`),
     );
   }
-  const wasAttached = conn.attached.has(name);
+  const previous = conn.attached.get(name.full);
   const maxChannels = conn.host.limits.maxChannelsPerConnection;
-  if (!wasAttached && conn.attached.size >= maxChannels) {
-    return sendChannelError(conn, name, Errors.tooManyChannels(maxChannels));
+  if (!previous && conn.attached.size >= maxChannels) {
+    return sendChannelError(
+      conn,
+      name.full,
+      Errors.tooManyChannels(maxChannels),
+    );
   }
+  // RTL4l / RTL4m: requested modes are granted as far as the capability
+  // allows; none requested means every mode the capability allows.
   const allowed = modesFor(ops);
   const requested = typeof frame.flags === "number"
     ? frame.flags & ALL_MODES
     : 0;
   const modes = requested !== 0 ? requested & allowed : allowed;
-  const channel = conn.host.channels.get(name);
-  conn.attached.set(name, modes);
-  channel.subscribers.set(conn, modes);
+  const channel = conn.host.channels.get(name.base);
+  const attachment: Attachment = { channel: name, modes, filter };
+  conn.attached.set(name.full, attachment);
+  channel.subscribe(conn, name.full, modes, filter);
 
-  const now = conn.host.now();
   let replay: StoredPublish[] = [];
   let resumed = false;
-  const params = readParams(frame.params);
+  let backlog = false;
   if (typeof frame.channelSerial === "string" && frame.channelSerial) {
     // RTL4c1 / RTL15b: the client's channelSerial asks for continuity.
     const missed = channel.since(frame.channelSerial);
     if (missed) {
       replay = missed;
-      resumed = wasAttached && !conn.presenceDropped.has(name);
+      resumed = previous !== undefined && !conn.presenceDropped.has(name.full);
     }
   } else if (params.rewind !== undefined) {
-    replay = channel.rewind(params.rewind, now);
+    // Ably docs "Rewind": only a fresh attach rewinds; the replayed
+    // messages are a backlog, flagged HAS_BACKLOG (TR3).
+    replay = channel.rewind(params.rewind, conn.host.now());
+    backlog = replay.length > 0;
   }
   const members = (modes & Flag.PRESENCE_SUBSCRIBE) !== 0
     ? channel.presence.snapshot()
@@ -77,29 +93,32 @@ export function attach(conn: ConnectionContext, frame: InboundFrame): void {
   let flags = modes;
   if (members.length > 0) flags |= Flag.HAS_PRESENCE;
   if (resumed) flags |= Flag.RESUMED;
+  if (backlog) flags |= Flag.HAS_BACKLOG;
   const attached: Record<string, unknown> = {
     action: Action.ATTACHED,
-    channel: name,
+    channel: name.full,
     flags,
     channelSerial: channel.channelSerial,
   };
+  // RTL4k1: the params in force are echoed back.
   if (Object.keys(params).length > 0) attached.params = params;
-  conn.presenceDropped.delete(name);
+  conn.presenceDropped.delete(name.full);
   conn.send(attached);
   // RTP1 / RTP18: with HAS_PRESENCE the client expects a SYNC; without it,
   // it clears its member set.
-  if (members.length > 0) sendSync(conn, channel, members);
+  if (members.length > 0) sendSync(conn, name.full, members);
   if ((modes & Flag.SUBSCRIBE) !== 0) {
     for (const p of replay) {
       if (!conn.echo && p.connectionId === conn.id) continue;
-      conn.sendText(p.text);
+      const text = channel.frameFor(p, name.full, filter);
+      if (text !== undefined) conn.sendText(text);
     }
   }
 }
 
 function sendSync(
   conn: ConnectionContext,
-  channel: Channel,
+  channelName: string,
   members: PresenceMember[],
 ): void {
   const syncId = randomId(6).replace(/[^A-Za-z0-9]/g, "x");
@@ -107,7 +126,7 @@ function sendSync(
     const last = i + SYNC_PAGE_SIZE >= members.length;
     conn.send({
       action: Action.SYNC,
-      channel: channel.name,
+      channel: channelName,
       // RTP18a: `<syncId>:<cursor>`; an empty cursor ends the sync.
       channelSerial: `${syncId}:${last ? "" : String(i + SYNC_PAGE_SIZE)}`,
       presence: members.slice(i, i + SYNC_PAGE_SIZE),
@@ -117,33 +136,34 @@ function sendSync(
 
 /** RTL5: DETACH → DETACHED; the connection's presence there leaves. */
 export function detach(conn: ConnectionContext, frame: InboundFrame): void {
-  let name: string;
+  let name: ChannelName;
   try {
-    name = readChannelName(frame);
+    name = parseChannelName(frame.channel);
   } catch (err) {
     return sendChannelError(conn, frame.channel, asAblyError(err));
   }
-  if (conn.attached.delete(name)) {
-    const channel = conn.host.channels.find(name);
-    if (channel) {
-      channel.subscribers.delete(conn);
-      leavePresence(conn, channel);
-    }
-  }
-  conn.send({ action: Action.DETACHED, channel: name });
+  const attachment = conn.attached.get(name.full);
+  if (attachment) forget(conn, attachment);
+  conn.send({ action: Action.DETACHED, channel: name.full });
 }
 
 /** Forgets one attached channel after its rights are gone (RTN22, RTL4e). */
 export function failChannel(
   conn: ConnectionContext,
-  name: string,
-  error: ReturnType<typeof Errors.notPermitted>,
+  attachment: Attachment,
+  error: AblyError,
 ): void {
-  conn.attached.delete(name);
-  const channel = conn.host.channels.find(name);
+  forget(conn, attachment);
+  sendChannelError(conn, attachment.channel.full, error);
+}
+
+/** Unsubscribes an attachment; the connection's members there leave. */
+export function forget(conn: ConnectionContext, attachment: Attachment): void {
+  const { full, base } = attachment.channel;
+  conn.attached.delete(full);
+  const channel: Channel | undefined = conn.host.channels.find(base);
   if (channel) {
-    channel.subscribers.delete(conn);
+    channel.unsubscribe(conn, full);
     leavePresence(conn, channel);
   }
-  sendChannelError(conn, name, error);
 }

@@ -9,6 +9,7 @@
  */
 
 import { randomAlnum } from "../crypto.ts";
+import type { MessageFilter } from "../filter.ts";
 import {
   Action,
   Flag,
@@ -16,6 +17,7 @@ import {
   type WirePresence,
 } from "./protocol.ts";
 import { PresenceSet } from "./presence.ts";
+import { PresenceHistory } from "./presence_history.ts";
 
 /** A realtime connection as a channel sees it. */
 export interface Subscriber {
@@ -38,11 +40,25 @@ export interface StoredPublish {
   text: string;
 }
 
+/**
+ * Attachments under a qualified name (`[?rewind=1]room`,
+ * `[filter=…]room`): frames to them carry that name, and a derived
+ * channel's filter picks the messages they get.
+ */
+interface View {
+  readonly name: string;
+  readonly filter?: MessageFilter;
+  readonly subscribers: Map<Subscriber, number>;
+}
+
 /** One channel. */
 export class Channel {
   readonly name: string;
+  /** Attachments under the plain name, with their mode bits. */
   readonly subscribers = new Map<Subscriber, number>();
+  readonly #views = new Map<string, View>();
   readonly presence = new PresenceSet();
+  readonly presenceHistory: PresenceHistory;
   readonly #history: StoredPublish[] = [];
   /** Retained publishes by the client-chosen id of their first message. */
   readonly #byClientId = new Map<string, StoredPublish>();
@@ -54,6 +70,7 @@ export class Channel {
     this.name = name;
     this.#epoch = epoch;
     this.#historyLimit = historyLimit;
+    this.presenceHistory = new PresenceHistory(historyLimit);
   }
 
   /** The serial of the latest publish (RTL15b), or the channel's origin. */
@@ -63,7 +80,62 @@ export class Channel {
 
   /** Whether the channel holds nothing worth keeping. */
   get idle(): boolean {
-    return this.subscribers.size === 0 && this.presence.size === 0;
+    return this.subscribers.size === 0 && this.#views.size === 0 &&
+      this.presence.size === 0;
+  }
+
+  /**
+   * Adds or updates an attachment. `as` is the name the client attached
+   * with; a qualified one gets frames under that name, filtered by
+   * `filter` (a derived channel).
+   */
+  subscribe(
+    sub: Subscriber,
+    as: string,
+    modes: number,
+    filter?: MessageFilter,
+  ): void {
+    if (as === this.name) {
+      this.subscribers.set(sub, modes);
+      return;
+    }
+    let view = this.#views.get(as);
+    if (!view) {
+      view = { name: as, filter, subscribers: new Map() };
+      this.#views.set(as, view);
+    }
+    view.subscribers.set(sub, modes);
+  }
+
+  /** Removes an attachment made under `as`. */
+  unsubscribe(sub: Subscriber, as: string): void {
+    if (as === this.name) {
+      this.subscribers.delete(sub);
+      return;
+    }
+    const view = this.#views.get(as);
+    if (!view) return;
+    view.subscribers.delete(sub);
+    if (view.subscribers.size === 0) this.#views.delete(as);
+  }
+
+  /**
+   * The MESSAGE frame of a stored publish as an attachment under `as`
+   * sees it: renamed, and only the messages that pass `filter`; undefined
+   * when none passes.
+   */
+  frameFor(
+    stored: StoredPublish,
+    as: string,
+    filter?: MessageFilter,
+  ): string | undefined {
+    if (as === this.name) return stored.text;
+    const messages = filter ? stored.messages.filter(filter) : stored.messages;
+    if (messages.length === 0) return undefined;
+    const frame = JSON.parse(stored.text) as Record<string, unknown>;
+    frame.channel = as;
+    frame.messages = messages;
+    return JSON.stringify(frame);
   }
 
   /**
@@ -133,6 +205,19 @@ export class Channel {
       if (sub === origin.from && !sub.echo) continue;
       sub.sendText(text);
     }
+    for (const view of this.#views.values()) {
+      let viewText: string | undefined | null = null;
+      for (const [sub, modes] of view.subscribers) {
+        if ((modes & Flag.SUBSCRIBE) === 0) continue;
+        if (sub === origin.from && !sub.echo) continue;
+        // Serialised once per view, and only if someone there receives it.
+        if (viewText === null) {
+          viewText = this.frameFor(stored, view.name, view.filter);
+        }
+        if (viewText === undefined) break;
+        sub.sendText(viewText);
+      }
+    }
     return stored;
   }
 
@@ -142,16 +227,28 @@ export class Channel {
     meta: { id: string; connectionId: string; timestamp: number },
   ): void {
     if (presence.length === 0) return;
-    const text = JSON.stringify({
+    this.presenceHistory.record(presence, this.channelSerial);
+    const frame = {
       action: Action.PRESENCE,
       channel: this.name,
       id: meta.id,
       connectionId: meta.connectionId,
       timestamp: meta.timestamp,
       presence,
-    });
+    };
+    const text = JSON.stringify(frame);
     for (const [sub, modes] of this.subscribers) {
       if ((modes & Flag.PRESENCE_SUBSCRIBE) !== 0) sub.sendText(text);
+    }
+    // Presence is the channel's: every view sees it, filters apply to
+    // messages only.
+    for (const view of this.#views.values()) {
+      let viewText: string | undefined;
+      for (const [sub, modes] of view.subscribers) {
+        if ((modes & Flag.PRESENCE_SUBSCRIBE) === 0) continue;
+        viewText ??= JSON.stringify({ ...frame, channel: view.name });
+        sub.sendText(viewText);
+      }
     }
   }
 
@@ -202,12 +299,18 @@ export class Channel {
       start?: number;
       end?: number;
       cursor?: string;
+      /** RTL10b: only publishes at or before this channelSerial. */
+      fromSerial?: string;
     },
   ): { items: WireMessage[]; next?: string } {
     const all: WireMessage[] = [];
     for (const p of this.#history) {
       if (opts.start !== undefined && p.timestamp < opts.start) continue;
       if (opts.end !== undefined && p.timestamp > opts.end) continue;
+      // Serials of one channel sort as strings (serialOf pads them).
+      if (opts.fromSerial !== undefined && p.channelSerial > opts.fromSerial) {
+        continue;
+      }
       for (const m of p.messages) all.push(m);
     }
     const backwards = opts.direction === "backwards";

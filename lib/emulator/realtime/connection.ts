@@ -14,7 +14,11 @@ import { randomId } from "../crypto.ts";
 import type { AblyError } from "../errors.ts";
 import type { Grant } from "../tokens.ts";
 import type { Subscriber } from "./channels.ts";
-import type { ConnectionContext, ConnectionHost } from "./context.ts";
+import type {
+  Attachment,
+  ConnectionContext,
+  ConnectionHost,
+} from "./context.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { leavePresenceEverywhere } from "./presence_ops.ts";
 import { Action } from "./protocol.ts";
@@ -42,7 +46,7 @@ export class Connection implements Subscriber, ConnectionContext {
   readonly echo: boolean;
   grant: Grant;
   readonly host: ConnectionHost;
-  readonly attached = new Map<string, number>();
+  readonly attached = new Map<string, Attachment>();
   readonly presenceDropped = new Set<string>();
   readonly acks = new AckLog();
   readonly renewal: Renewal = new Renewal(this);
@@ -163,8 +167,8 @@ export class Connection implements Subscriber, ConnectionContext {
     this.renewal.clear();
     this.#clearDropTimers();
     leavePresenceEverywhere(this);
-    for (const name of this.attached.keys()) {
-      this.host.channels.find(name)?.subscribers.delete(this);
+    for (const { channel } of this.attached.values()) {
+      this.host.channels.find(channel.base)?.unsubscribe(this, channel.full);
     }
     this.attached.clear();
     const socket = this.#socket;

@@ -8,7 +8,9 @@
  * renewal.ts (AUTH).
  */
 
+import type { ChannelName } from "../channel_name.ts";
 import type { AblyError } from "../errors.ts";
+import type { MessageFilter } from "../filter.ts";
 import type { Grant } from "../tokens.ts";
 import type { ChannelRegistry } from "./channels.ts";
 import { Action } from "./protocol.ts";
@@ -38,6 +40,16 @@ export interface ConnectionHost {
   now(): number;
 }
 
+/** One attached channel of a connection (RTL4). */
+export interface Attachment {
+  /** The name attached, parsed: frames carry `channel.full`. */
+  readonly channel: ChannelName;
+  /** Mode bits granted (RTL4m). */
+  modes: number;
+  /** A derived channel's filter. */
+  readonly filter?: MessageFilter;
+}
+
 /** One realtime connection as its per-job modules see it. */
 export interface ConnectionContext {
   /** connectionId (RTN8). */
@@ -49,8 +61,8 @@ export interface ConnectionContext {
   /** The credential's rights; replaced by an in-band re-auth (RTN22). */
   grant: Grant;
   readonly host: ConnectionHost;
-  /** Attached channels and the mode bits granted on each (RTL4m). */
-  readonly attached: Map<string, number>;
+  /** Attached channels by the name the client attached with. */
+  readonly attached: Map<string, Attachment>;
   /** Channels whose presence left after a drop: no RESUMED on re-attach. */
   readonly presenceDropped: Set<string>;
   /** ACK/NACK answers and the last msgSerial seen (RTN7). */

@@ -8,13 +8,14 @@
  */
 
 import { operationsFor } from "../capability.ts";
+import { parseChannelName } from "../channel_name.ts";
 import { Errors } from "../errors.ts";
 import type { Channel } from "./channels.ts";
 import type { ConnectionContext } from "./context.ts";
 import type { PresenceMember } from "./presence.ts";
 import {
+  Flag,
   type InboundFrame,
-  readChannelName,
   readPresence,
   type WirePresence,
 } from "./protocol.ts";
@@ -30,14 +31,20 @@ export function applyPresence(
   frame: InboundFrame,
   serial: number,
 ): undefined {
-  const name = readChannelName(frame);
-  if (!operationsFor(conn.grant.capability, name).has("presence")) {
+  const name = parseChannelName(frame.channel);
+  if (!operationsFor(conn.grant.capability, name.base).has("presence")) {
     throw Errors.notPermitted(
       `Unable to enter presence channel: permission denied`,
     );
   }
-  if (!conn.attached.has(name)) {
-    throw Errors.channelState("Channel is not attached");
+  const attachment = conn.attached.get(name.full);
+  if (!attachment) throw Errors.channelState("Channel is not attached");
+  // RTL4l: a channel attached without the presence mode cannot enter,
+  // whatever the capability says.
+  if ((attachment.modes & Flag.PRESENCE) === 0) {
+    throw Errors.notPermitted(
+      "Unable to enter presence channel: channel attached without the presence mode",
+    );
   }
   const list = readPresence(frame.presence);
   checkSize(conn, list);
@@ -54,7 +61,7 @@ export function applyPresence(
       timestamp: now,
     };
   });
-  const channel = conn.host.channels.get(name);
+  const channel = conn.host.channels.get(name.base);
   const changes: WirePresence[] = [];
   for (const event of events) {
     const change = channel.presence.apply(event);
@@ -83,8 +90,8 @@ export function leavePresence(conn: ConnectionContext, channel: Channel): void {
 
 /** The connection's members leave every channel it is attached to. */
 export function leavePresenceEverywhere(conn: ConnectionContext): void {
-  for (const name of conn.attached.keys()) {
-    const channel = conn.host.channels.find(name);
+  for (const { channel: name } of conn.attached.values()) {
+    const channel = conn.host.channels.find(name.base);
     if (channel) leavePresence(conn, channel);
   }
 }

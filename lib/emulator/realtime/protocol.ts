@@ -118,15 +118,6 @@ export function readMsgSerial(frame: InboundFrame): number {
   return serial;
 }
 
-/** A channel name: a non-empty string of sane length (40010 otherwise). */
-export function readChannelName(frame: Record<string, unknown>): string {
-  const name = frame.channel;
-  if (typeof name !== "string" || name.length === 0 || name.length > 2048) {
-    throw Errors.invalidChannelName("Invalid channel name");
-  }
-  return name;
-}
-
 /** Copies the fields of a message a client may set, checking each type. */
 export function readMessages(list: unknown): WireMessage[] {
   if (!Array.isArray(list) || list.length === 0 || list.length > 1000) {

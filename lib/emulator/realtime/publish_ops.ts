@@ -8,13 +8,14 @@
  */
 
 import { operationsFor } from "../capability.ts";
+import { parseChannelName } from "../channel_name.ts";
 import { asAblyError, Errors } from "../errors.ts";
 import type { ConnectionContext } from "./context.ts";
 import {
   Action,
+  Flag,
   type InboundFrame,
   messagesSize,
-  readChannelName,
   readMessages,
   readMsgSerial,
 } from "./protocol.ts";
@@ -83,16 +84,29 @@ export function publish(
   frame: InboundFrame,
   serial: number,
 ): { serials: string[] } {
-  const name = readChannelName(frame);
-  if (!operationsFor(conn.grant.capability, name).has("publish")) {
+  const name = parseChannelName(frame.channel);
+  if (name.filter !== undefined) {
+    throw Errors.badRequest(
+      "Unable to publish to a derived channel: publish to its base channel",
+    );
+  }
+  if (!operationsFor(conn.grant.capability, name.base).has("publish")) {
     throw Errors.notPermitted(
       `Unable to publish to channel: permission denied`,
+    );
+  }
+  // RTL4l: publishing is allowed without an attach, but an attachment
+  // without the publish mode forbids it.
+  const attachment = conn.attached.get(name.full);
+  if (attachment && (attachment.modes & Flag.PUBLISH) === 0) {
+    throw Errors.notPermitted(
+      "Unable to publish to channel: channel attached without the publish mode",
     );
   }
   const messages = readMessages(frame.messages);
   checkSize(conn, messages);
   for (const m of messages) checkClientId(conn, m);
-  const stored = conn.host.channels.get(name).publish(
+  const stored = conn.host.channels.get(name.base).publish(
     messages.map((m) =>
       conn.clientId && !m.clientId ? { ...m, clientId: conn.clientId } : m
     ),

@@ -101,18 +101,24 @@ export class Renewal {
     conn.grant = grant;
     conn.sendConnected();
     this.schedule();
-    for (const [name, modes] of conn.attached) {
-      const ops = operationsFor(grant.capability, name);
+    for (const attachment of [...conn.attached.values()]) {
+      const { base, full } = attachment.channel;
+      const ops = operationsFor(grant.capability, base);
       const allowed = modesFor(ops);
       if (ops.size === 0) {
         failChannel(
           conn,
-          name,
+          attachment,
           Errors.notPermitted("Channel access revoked by new capability"),
         );
-      } else if ((modes & allowed) !== modes) {
-        conn.attached.set(name, modes & allowed);
-        conn.host.channels.find(name)?.subscribers.set(conn, modes & allowed);
+      } else if ((attachment.modes & allowed) !== attachment.modes) {
+        attachment.modes &= allowed;
+        conn.host.channels.find(base)?.subscribe(
+          conn,
+          full,
+          attachment.modes,
+          attachment.filter,
+        );
       }
     }
   }
