@@ -85,6 +85,7 @@ export function startEmulator(
     auth,
     channels: hub.channels,
     maxMessageSize,
+    connectionByKey: (key: string) => hub.connectionByKey(key),
     now: Date.now,
   };
   const hostname = options.hostname ?? "127.0.0.1";

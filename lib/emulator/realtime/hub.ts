@@ -60,6 +60,12 @@ export class RealtimeHub implements ConnectionHost {
     return Date.now();
   }
 
+  /** The live connection with this connectionKey (RTN9), if any. */
+  connectionByKey(key: string): Connection | undefined {
+    const conn = this.#byKey.get(key);
+    return conn && !conn.closed ? conn : undefined;
+  }
+
   grantForToken(token: string): Grant {
     return this.#auth.grantForToken(token);
   }
