@@ -19,6 +19,10 @@ import {
 } from "./connection.ts";
 import { Action } from "./protocol.ts";
 
+/** The shape of a connectionKey (`<prefix>!<secret>-<connectionId>`, as
+ * Connection makes them and Ably's look). */
+const CONNECTION_KEY_SHAPE = /^[\w-]{1,64}![\w-]{1,128}$/;
+
 /** Settings of the realtime endpoint. */
 export interface HubOptions extends ConnectionLimits {
   maxConnections: number;
@@ -144,12 +148,16 @@ export class RealtimeHub implements ConnectionHost {
     const conn = new Connection(this, grant, clientId, echo);
     this.#byId.set(conn.id, conn);
     this.#byKey.set(conn.key, conn);
-    // RTN15c7: a resume that cannot be honoured gets a new id and 80008.
-    conn.bind(
-      socket,
-      grant,
-      resumeKey !== null ? Errors.connectionExpired() : undefined,
-    );
+    // RTN15c7 / RTN16d: a resume or recover that cannot be honoured gets a
+    // new connection and the reason: 80018 for a key that is not a
+    // connectionKey at all, 80008 for one that names no live connection.
+    let reason: AblyError | undefined;
+    if (resumeKey !== null) {
+      reason = CONNECTION_KEY_SHAPE.test(resumeKey)
+        ? Errors.connectionExpired()
+        : Errors.invalidConnectionKey();
+    }
+    conn.bind(socket, grant, reason);
   }
 
   /** RSA11 basic key auth or RSA3 token auth from the query string. */
