@@ -224,10 +224,11 @@ Deno.test("an abrupt drop keeps the connection for resume; presence leaves after
     await waitFor(() => left.length === 1, 3000, "leave after drop");
     assert.deepEqual(left, ["gina"]);
 
-    // An unknown connectionKey: new connectionId and 80008 (RTN15c7).
+    // A well-formed but unknown connectionKey: new connectionId and 80008
+    // (RTN15c7); a malformed one gets 80018 (history_rest_test.ts).
     const stale = await rawSocket(
       emu,
-      `key=${KEY}&format=json&v=6&resume=nope`,
+      `key=${KEY}&format=json&v=6&resume=abcdef!nope-xyz`,
     );
     await waitFor(() => stale.frames.length === 1);
     assert.notEqual(stale.frames[0].connectionId, connected.connectionId);

@@ -12,7 +12,8 @@
  *
  * Channel names are parsed as Ably reads them (channel_name.ts, 40010 when
  * invalid). HTTP plumbing — credentials, bodies, CORS, Ably error JSON —
- * lives in rest_http.ts. The counterpart is ably-js `Rest` / `Resource`.
+ * lives in rest_http.ts; answers are JSON or msgpack as the client asks
+ * (RSC8). The counterpart is ably-js `Rest` / `Resource`.
  */
 
 import type { Authority } from "./auth.ts";
@@ -25,9 +26,10 @@ import {
   decodeSegment,
   errorResponse,
   json,
+  negotiate,
   preflight,
   readJson,
-  rejectMsgpack,
+  responseFormat,
   withCors,
 } from "./rest_http.ts";
 import { history, publish } from "./rest_messages.ts";
@@ -58,56 +60,63 @@ export async function handleRest(
   const origin = req.headers.get("origin");
   try {
     if (req.method === "OPTIONS") return preflight(req, origin);
-    const url = new URL(req.url);
-    rejectMsgpack(req, url);
-    const path = url.pathname;
-    if (path === "/time") {
-      if (req.method !== "GET") throw Errors.methodNotAllowed();
-      return json([ctx.now()], 200, origin);
-    }
-    if (path === "/is-the-internet-up.txt") {
-      return withCors(
-        new Response("yes\n", { headers: { "content-type": "text/plain" } }),
-        origin,
-      );
-    }
-    if (path === "/stats") {
-      if (req.method !== "GET") throw Errors.methodNotAllowed();
-      return stats(url, authenticate(req, ctx.auth), origin);
-    }
-    const tokenMatch = TOKEN_PATH.exec(path);
-    if (tokenMatch) {
-      if (req.method !== "POST") throw Errors.methodNotAllowed();
-      const keyName = decodeSegment(tokenMatch[1]);
-      const auth = req.headers.get("authorization");
-      const basicKey = auth?.startsWith("Basic ")
-        ? ctx.auth.keys.authenticate(decodeBasic(auth))
-        : undefined;
-      const body = await readJson(req);
-      return json(ctx.auth.requestToken(keyName, body, basicKey), 200, origin);
-    }
-    const channelMatch = CHANNEL_PATH.exec(path);
-    if (channelMatch) {
-      const name = parseChannelName(decodeSegment(channelMatch[1]));
-      const grant = authenticate(req, ctx.auth);
-      const resource = channelMatch[2];
-      if (resource === "messages") {
-        if (req.method === "POST") {
-          return await publish(req, ctx, grant, name, origin);
-        }
-        if (req.method === "GET") {
-          return history(url, ctx, grant, name, origin);
-        }
-        throw Errors.methodNotAllowed();
-      }
-      if (req.method !== "GET") throw Errors.methodNotAllowed();
-      return resource === "presence"
-        ? presence(url, ctx, grant, name, origin)
-        : presenceHistory(url, ctx, grant, name, origin);
-    }
-    throw Errors.notFound(`No such endpoint: ${req.method} ${path}`);
+    return await negotiate(await route(req, ctx, origin), responseFormat(req));
   } catch (err) {
     await req.body?.cancel().catch(() => {});
     return errorResponse(asAblyError(err), origin);
   }
+}
+
+async function route(
+  req: Request,
+  ctx: RestContext,
+  origin: string | null,
+): Promise<Response> {
+  const url = new URL(req.url);
+  const path = url.pathname;
+  if (path === "/time") {
+    if (req.method !== "GET") throw Errors.methodNotAllowed();
+    return json([ctx.now()], 200, origin);
+  }
+  if (path === "/is-the-internet-up.txt") {
+    return withCors(
+      new Response("yes\n", { headers: { "content-type": "text/plain" } }),
+      origin,
+    );
+  }
+  if (path === "/stats") {
+    if (req.method !== "GET") throw Errors.methodNotAllowed();
+    return stats(url, authenticate(req, ctx.auth), origin);
+  }
+  const tokenMatch = TOKEN_PATH.exec(path);
+  if (tokenMatch) {
+    if (req.method !== "POST") throw Errors.methodNotAllowed();
+    const keyName = decodeSegment(tokenMatch[1]);
+    const auth = req.headers.get("authorization");
+    const basicKey = auth?.startsWith("Basic ")
+      ? ctx.auth.keys.authenticate(decodeBasic(auth))
+      : undefined;
+    const body = await readJson(req);
+    return json(ctx.auth.requestToken(keyName, body, basicKey), 200, origin);
+  }
+  const channelMatch = CHANNEL_PATH.exec(path);
+  if (channelMatch) {
+    const name = parseChannelName(decodeSegment(channelMatch[1]));
+    const grant = authenticate(req, ctx.auth);
+    const resource = channelMatch[2];
+    if (resource === "messages") {
+      if (req.method === "POST") {
+        return await publish(req, ctx, grant, name, origin);
+      }
+      if (req.method === "GET") {
+        return history(url, ctx, grant, name, origin);
+      }
+      throw Errors.methodNotAllowed();
+    }
+    if (req.method !== "GET") throw Errors.methodNotAllowed();
+    return resource === "presence"
+      ? presence(url, ctx, grant, name, origin)
+      : presenceHistory(url, ctx, grant, name, origin);
+  }
+  throw Errors.notFound(`No such endpoint: ${req.method} ${path}`);
 }

@@ -2,14 +2,22 @@
  * HTTP plumbing shared by the REST endpoints (ABLY.md section 2; spec RSC7
  * headers, RSA3/RSA11 credentials, RSL2a paging by `Link`): request
  * credentials, bounded JSON bodies, JSON answers with Ably's CORS headers,
- * and Ably error responses with `content-type: application/json` exactly
+ * msgpack or JSON bodies and answers (wire_format.ts, RSC8), and Ably
+ * error responses with `content-type: application/json` exactly
  * (ably-js's Node client matches that literal) plus `X-Ably-ErrorCode` /
  * `X-Ably-ErrorMessage`. The counterpart is ably-js's HTTP layer
  * (`Resource`, `PaginatedResource`).
  */
 
 import type { Authority } from "./auth.ts";
-import { AblyError, Errors } from "./errors.ts";
+import type { AblyError } from "./errors.ts";
+import { Errors } from "./errors.ts";
+import {
+  decodeMsgpack,
+  encodeMsgpack,
+  MSGPACK_CONTENT_TYPE,
+  type WireFormat,
+} from "./wire_format.ts";
 import type { Grant } from "./tokens.ts";
 
 /** Largest request body read, so a client cannot exhaust memory. */
@@ -111,23 +119,40 @@ export function pageLinks(
   return links.join(", ");
 }
 
-/** Refuses msgpack requests plainly: this emulator speaks JSON. */
-export function rejectMsgpack(req: Request, url: URL): void {
-  const type = req.headers.get("content-type") ?? "";
+/**
+ * RSC8: the encoding a client wants answers in — msgpack when its Accept
+ * header puts `application/x-msgpack` first (ably-js with
+ * `useBinaryProtocol`), else JSON.
+ */
+export function responseFormat(req: Request): WireFormat {
   const accept = req.headers.get("accept") ?? "";
-  if (
-    type.includes("msgpack") || url.searchParams.get("format") === "msgpack" ||
-    (accept.includes("msgpack") && !accept.includes("json"))
-  ) {
-    throw new AblyError(
-      40000,
-      400,
-      "The emulator speaks JSON only: set useBinaryProtocol: false",
-    );
-  }
+  return accept.trimStart().startsWith(MSGPACK_CONTENT_TYPE)
+    ? "msgpack"
+    : "json";
 }
 
-/** Reads a JSON body of at most 1 MiB (40001 when it is not JSON). */
+/**
+ * Re-encodes a successful JSON answer as msgpack for a msgpack client.
+ * Errors stay JSON: ably-js reads an error body by its content type.
+ */
+export async function negotiate(
+  res: Response,
+  format: WireFormat,
+): Promise<Response> {
+  if (
+    format !== "msgpack" || res.status >= 300 ||
+    res.headers.get("content-type") !== "application/json"
+  ) return res;
+  const body = encodeMsgpack(JSON.parse(await res.text()));
+  const headers = new Headers(res.headers);
+  headers.set("content-type", MSGPACK_CONTENT_TYPE);
+  return new Response(body, { status: res.status, headers });
+}
+
+/**
+ * Reads a body of at most 1 MiB: msgpack when its content type says so,
+ * else JSON (40001 when it does not parse).
+ */
 export async function readJson(req: Request): Promise<unknown> {
   const length = Number(req.headers.get("content-length") ?? "0");
   if (length > MAX_BODY_BYTES) {
@@ -153,10 +178,17 @@ export async function readJson(req: Request): Promise<unknown> {
     bytes.set(c, at);
     at += c.length;
   }
+  const msgpack = (req.headers.get("content-type") ?? "").includes(
+    MSGPACK_CONTENT_TYPE,
+  );
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return msgpack
+      ? decodeMsgpack(bytes)
+      : JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw Errors.invalidBody("Request body is not JSON");
+    throw Errors.invalidBody(
+      `Request body is not ${msgpack ? "msgpack" : "JSON"}`,
+    );
   }
 }
 

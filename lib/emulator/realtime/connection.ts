@@ -24,6 +24,11 @@ import { leavePresenceEverywhere } from "./presence_ops.ts";
 import { Action } from "./protocol.ts";
 import { AckLog } from "./publish_ops.ts";
 import { Renewal } from "./renewal.ts";
+import {
+  encodeMsgpack,
+  msgpackOfText,
+  type WireFormat,
+} from "../wire_format.ts";
 
 export type { ConnectionHost, ConnectionLimits } from "./context.ts";
 
@@ -45,6 +50,8 @@ export class Connection implements Subscriber, ConnectionContext {
   readonly clientId: string | undefined;
   readonly echo: boolean;
   grant: Grant;
+  /** The encoding of the current socket (RTN2a). */
+  format: WireFormat = "json";
   readonly host: ConnectionHost;
   readonly attached = new Map<string, Attachment>();
   readonly presenceDropped = new Set<string>();
@@ -87,12 +94,20 @@ export class Connection implements Subscriber, ConnectionContext {
    * (RTN15c6) keeps id, channels and msgSerial; `error` carries 80008 when a
    * resume was asked for but could not be honoured (RTN15c7).
    */
-  bind(socket: WebSocket, grant: Grant, error?: AblyError): void {
+  bind(
+    socket: WebSocket,
+    grant: Grant,
+    format: WireFormat,
+    error?: AblyError,
+  ): void {
     this.#clearDropTimers();
     if (this.#socket && this.#socket !== socket) {
       detachQuietly(this.#socket);
     }
     this.#socket = socket;
+    // RTN2a: each socket speaks the format its URL asked for.
+    this.format = format;
+    socket.binaryType = "arraybuffer";
     this.grant = grant;
     this.#dispatcher.reset();
     socket.onmessage = (ev) => {
@@ -109,8 +124,19 @@ export class Connection implements Subscriber, ConnectionContext {
     this.sendText(HEARTBEAT_TEXT);
   }
 
-  /** Sends a pre-serialised frame if the socket is open. */
+  /** Sends a frame serialised to JSON text, in the socket's format. */
   sendText(text: string): void {
+    this.#deliver(this.format === "msgpack" ? msgpackOfText(text) : text);
+  }
+
+  send(frame: Record<string, unknown>): void {
+    this.#deliver(
+      this.format === "msgpack" ? encodeMsgpack(frame) : JSON.stringify(frame),
+    );
+  }
+
+  /** Writes to the socket if it is open and keeps up. */
+  #deliver(payload: string | Uint8Array<ArrayBuffer>): void {
     const socket = this.#socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -121,14 +147,10 @@ export class Connection implements Subscriber, ConnectionContext {
       return;
     }
     try {
-      socket.send(text);
+      socket.send(payload);
     } catch {
       this.#onSocketGone(socket);
     }
-  }
-
-  send(frame: Record<string, unknown>): void {
-    this.sendText(JSON.stringify(frame));
   }
 
   sendConnected(error?: AblyError): void {

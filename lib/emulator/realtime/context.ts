@@ -16,6 +16,7 @@ import type { ChannelRegistry } from "./channels.ts";
 import { Action } from "./protocol.ts";
 import type { AckLog } from "./publish_ops.ts";
 import type { Renewal } from "./renewal.ts";
+import type { WireFormat } from "../wire_format.ts";
 
 /** Limits and timings a connection enforces; see EmulatorOptions. */
 export interface ConnectionLimits {
@@ -71,9 +72,11 @@ export interface ConnectionContext {
   readonly renewal: Renewal;
   /** Whether a WebSocket currently carries the connection. */
   readonly live: boolean;
+  /** The encoding of the current socket (RTN2a). */
+  readonly format: WireFormat;
   /** Serialises and sends one ProtocolMessage. */
   send(frame: Record<string, unknown>): void;
-  /** Sends a pre-serialised frame. */
+  /** Sends a frame serialised to JSON text, in the socket's format. */
   sendText(text: string): void;
   /** Sends CONNECTED (RTN21), with `error` when a resume failed. */
   sendConnected(error?: AblyError): void;

@@ -1,5 +1,6 @@
 /**
- * Inbound frames of one connection: the frame-size check, parsing, the
+ * Inbound frames of one connection: the frame-size check, parsing (JSON
+ * text, or msgpack binary on a msgpack socket, wire_format.ts), the
  * count of malformed frames in a row, and routing by action to the job that
  * handles it (spec TR2 actions; RTN13 ping, RTN12 CLOSE, RTL4/RTL5
  * ATTACH/DETACH, RTL6 MESSAGE, RTP8 PRESENCE, RTN22 AUTH). Nothing thrown
@@ -11,7 +12,13 @@ import { AblyError, asAblyError, Errors } from "../errors.ts";
 import { attach, detach } from "./channel_ops.ts";
 import type { ConnectionContext } from "./context.ts";
 import { applyPresence } from "./presence_ops.ts";
-import { Action, type InboundFrame, parseFrame } from "./protocol.ts";
+import {
+  Action,
+  type InboundFrame,
+  parseFrame,
+  parseFrameValue,
+} from "./protocol.ts";
+import { decodeMsgpack } from "../wire_format.ts";
 import { publish } from "./publish_ops.ts";
 
 /** Inbound frames in a row that may fail before the socket is closed. */
@@ -33,24 +40,33 @@ export class Dispatcher {
     this.#badFrames = 0;
   }
 
+  /** A text frame is JSON; a binary one msgpack, on a msgpack socket. */
+  #decode(data: unknown): InboundFrame {
+    const conn = this.#conn;
+    if (typeof data === "string") {
+      checkFrameSize(conn, data.length);
+      return parseFrame(data);
+    }
+    if (conn.format !== "msgpack" || !(data instanceof ArrayBuffer)) {
+      throw Errors.badRequest(
+        "Binary frames need format=msgpack on the connection URL",
+      );
+    }
+    checkFrameSize(conn, data.byteLength);
+    let value: unknown;
+    try {
+      value = decodeMsgpack(data);
+    } catch {
+      throw Errors.badRequest("Malformed frame: not msgpack");
+    }
+    return parseFrameValue(value);
+  }
+
   /** Handles one WebSocket message; answers failures with ERROR. */
   onMessage(data: unknown): void {
     const conn = this.#conn;
     try {
-      if (typeof data !== "string") {
-        throw Errors.badRequest(
-          "Binary frames are not supported: use the JSON protocol (useBinaryProtocol: false)",
-        );
-      }
-      const maxFrameSize = conn.host.limits.maxFrameSize;
-      if (data.length > maxFrameSize) {
-        throw new AblyError(
-          40009,
-          400,
-          `Frame exceeds maxFrameSize (${maxFrameSize} bytes)`,
-        );
-      }
-      route(conn, parseFrame(data));
+      route(conn, this.#decode(data));
       this.#badFrames = 0;
     } catch (err) {
       this.#badFrames++;
@@ -63,6 +79,18 @@ export class Dispatcher {
         conn.dropSocket();
       }
     }
+  }
+}
+
+/** Oversized frames are refused before they are parsed. */
+function checkFrameSize(conn: ConnectionContext, size: number): void {
+  const maxFrameSize = conn.host.limits.maxFrameSize;
+  if (size > maxFrameSize) {
+    throw new AblyError(
+      40009,
+      400,
+      `Frame exceeds maxFrameSize (${maxFrameSize} bytes)`,
+    );
   }
 }
 

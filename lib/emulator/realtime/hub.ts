@@ -1,7 +1,8 @@
 /**
  * The realtime endpoint: accepts WebSocket upgrades at `/`, authenticates
  * the CONNECT carried in the query string (RTN2: `key` or `access_token` /
- * `accessToken`, `clientId`, `echo`, `resume`/`recover`, `format`, `v`),
+ * `accessToken`, `clientId`, `echo`, `resume`/`recover`, `format` json or
+ * msgpack, `v`),
  * creates or resumes a Connection (RTN15) and sends heartbeats to every live
  * socket every `maxIdleInterval` (RTN23). The counterpart is ably-js
  * `WebSocketTransport` + `ConnectionManager`, which builds that URL and
@@ -18,6 +19,7 @@ import {
   type ConnectionLimits,
 } from "./connection.ts";
 import { Action } from "./protocol.ts";
+import { encodeMsgpack, type WireFormat } from "../wire_format.ts";
 
 /** The shape of a connectionKey (`<prefix>!<secret>-<connectionId>`, as
  * Connection makes them and Ably's look). */
@@ -109,15 +111,14 @@ export class RealtimeHub implements ConnectionHost {
   }
 
   #open(socket: WebSocket, params: URLSearchParams): void {
+    const asked = params.get("format") ?? "json";
+    const format: WireFormat = asked === "msgpack" ? "msgpack" : "json";
     let grant: Grant;
     let clientId: string | undefined;
     try {
-      // RTN2a: this emulator speaks JSON only.
-      const format = params.get("format") ?? "json";
-      if (format !== "json") {
-        throw Errors.badRequest(
-          "The emulator speaks JSON only: set useBinaryProtocol: false",
-        );
+      // RTN2a: JSON or msgpack (ably-js's default outside browsers).
+      if (asked !== "json" && asked !== "msgpack") {
+        throw Errors.badRequest(`Unsupported format ${asked.slice(0, 32)}`);
       }
       // RTN2f: protocol version 2 or later (ably-js 2.x sends 6).
       const v = params.get("v");
@@ -132,7 +133,7 @@ export class RealtimeHub implements ConnectionHost {
     } catch (err) {
       // Auth failures at connect: ERROR then close; a 4014x code makes the
       // client fetch a new token and retry (RSA4b), others fail it (RTN14).
-      rejectSocket(socket, asAblyError(err));
+      rejectSocket(socket, asAblyError(err), format);
       return;
     }
     const echo = params.get("echo") !== "false";
@@ -141,7 +142,7 @@ export class RealtimeHub implements ConnectionHost {
       const existing = this.#byKey.get(resumeKey);
       if (existing && !existing.closed && existing.clientId === clientId) {
         // RTN15c6: same connectionId, state and channels kept.
-        existing.bind(socket, grant);
+        existing.bind(socket, grant, format);
         return;
       }
     }
@@ -157,7 +158,7 @@ export class RealtimeHub implements ConnectionHost {
         ? Errors.connectionExpired()
         : Errors.invalidConnectionKey();
     }
-    conn.bind(socket, grant, reason);
+    conn.bind(socket, grant, format, reason);
   }
 
   /** RSA11 basic key auth or RSA3 token auth from the query string. */
@@ -211,9 +212,16 @@ export class RealtimeHub implements ConnectionHost {
   }
 }
 
-function rejectSocket(socket: WebSocket, err: AblyError): void {
+function rejectSocket(
+  socket: WebSocket,
+  err: AblyError,
+  format: WireFormat,
+): void {
+  const frame = { action: Action.ERROR, error: err.toWire() };
   try {
-    socket.send(JSON.stringify({ action: Action.ERROR, error: err.toWire() }));
+    socket.send(
+      format === "msgpack" ? encodeMsgpack(frame) : JSON.stringify(frame),
+    );
     socket.close(1000);
   } catch {
     // The client left already.
