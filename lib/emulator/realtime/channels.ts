@@ -1,8 +1,11 @@
 /**
  * Channels of one emulator: subscribers with their modes, a bounded message
  * history, serials, and fan-out (spec RTL6 publish, RTL7 subscribe, RTL10
- * history and RTL15b channelSerial; RSL1/RSL2 for the REST side). A publish
- * is serialised to JSON once and the same text goes to every subscriber.
+ * history and RTL15b channelSerial; RSL1/RSL2 for the REST side), plus
+ * presence history (presence_history.ts). A publish is serialised to JSON
+ * once and the same text goes to every subscriber of the plain name;
+ * attachments under a qualified name (`[?rewind=1]x`, a derived
+ * `[filter=…]x`) form views that get their own copy, renamed and filtered.
  * The counterpart is ably-js `RealtimeChannel.processMessage`, which reads
  * `channelSerial` from ATTACHED/MESSAGE and sends it back on re-attach, so a
  * re-attach after a resume replays what was missed.

@@ -2,7 +2,8 @@
  * Ably realtime protocol v6 in JSON, the parts the emulator speaks: action
  * numbers and flag bits of a ProtocolMessage (spec TR2, TR3), the shapes of
  * messages and presence messages on the wire (TM2, TP3), and the checks that
- * turn an untrusted inbound frame into typed values. The counterpart is
+ * turn an untrusted inbound frame into typed values (binary payloads of a
+ * msgpack client take their JSON form here, wire_format.ts). The counterpart is
  * ably-js `src/common/lib/types/protocolmessage*.ts`, which encodes and
  * decodes the same fields.
  */
