@@ -33,6 +33,7 @@ import {
   readPresence,
   type WirePresence,
 } from "./protocol.ts";
+import { TokenLifetime } from "./token_lifetime.ts";
 
 /** Limits and timings a connection enforces; see EmulatorOptions. */
 export interface ConnectionLimits {
@@ -83,10 +84,7 @@ export class Connection implements Subscriber {
   #closed = false;
   /** Channels whose presence left after a drop: no RESUMED on re-attach. */
   readonly #presenceDropped = new Set<string>();
-  /** Expiry the client was already asked to renew ahead of (RTN22). */
-  #renewAskedFor = 0;
-  #renewTimer: Timer | undefined;
-  #expireTimer: Timer | undefined;
+  readonly #lifetime = new TokenLifetime();
   #leaveTimer: Timer | undefined;
   #ttlTimer: Timer | undefined;
 
@@ -131,7 +129,27 @@ export class Connection implements Subscriber {
     socket.onclose = () => this.#onSocketGone(socket);
     socket.onerror = () => this.#onSocketGone(socket);
     this.#sendConnected(error);
+    // A resume may bring a narrower token than the one the channels were
+    // attached with (RTN15c6 keeps them): apply it as AUTH does (RTN22).
+    this.#narrowChannels(grant);
     this.#scheduleAuth();
+  }
+
+  /**
+   * Sends DISCONNECTED with `err` and drops the socket; state is kept for a
+   * resume (RTN15). Token errors (4014x) make ably-js renew first (RTN15h).
+   */
+  disconnectWith(err: AblyError): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    this.#send({ action: Action.DISCONNECTED, error: err.toWire() });
+    this.#dropSocket(socket);
+    this.#onSocketGone(socket);
+  }
+
+  /** Asks the client to re-authenticate in place (RTN22: server AUTH). */
+  requestReauth(): void {
+    this.#send({ action: Action.AUTH });
   }
 
   /** Sends a heartbeat (RTN23a): keeps the client's idle timer from firing. */
@@ -161,9 +179,8 @@ export class Connection implements Subscriber {
   destroy(closeCode = 1000): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const timer of ["renew", "expire", "leave", "ttl"] as const) {
-      this.#clearTimer(timer);
-    }
+    this.#lifetime.clear();
+    for (const timer of ["leave", "ttl"] as const) this.#clearTimer(timer);
     this.#leavePresenceEverywhere();
     for (const name of this.#attached.keys()) {
       this.#host.channels.find(name)?.subscribers.delete(this);
@@ -204,8 +221,7 @@ export class Connection implements Subscriber {
   #onSocketGone(socket: WebSocket): void {
     if (socket !== this.#socket) return;
     this.#socket = null;
-    this.#clearTimer("renew");
-    this.#clearTimer("expire");
+    this.#lifetime.clear();
     if (this.#closed) return;
     const limits = this.#host.limits;
     // RTN15: state is kept for a resume; presence leaves after a delay, as
@@ -566,6 +582,11 @@ export class Connection implements Subscriber {
     this.grant = grant;
     this.#sendConnected();
     this.#scheduleAuth();
+    this.#narrowChannels(grant);
+  }
+
+  /** Channels whose rights `grant` no longer gives are failed or narrowed. */
+  #narrowChannels(grant: Grant): void {
     for (const [name, modes] of this.#attached) {
       const ops = operationsFor(grant.capability, name);
       const allowed = modesFor(ops);
@@ -585,37 +606,14 @@ export class Connection implements Subscriber {
     }
   }
 
-  /**
-   * RTN22 / RSA4: the server drives renewal — AUTH ahead of expiry (30 s, or
-   * half the remaining life for short tokens), DISCONNECTED 40142 at expiry
-   * so the client re-authenticates and resumes.
-   */
+  /** RTN15h: at expiry, DISCONNECTED 40142 (see token_lifetime.ts). */
   #scheduleAuth(): void {
-    this.#clearTimer("renew");
-    this.#clearTimer("expire");
-    if (!Number.isFinite(this.grant.expires) || !this.#socket) return;
-    const remaining = Math.max(0, this.grant.expires - this.#host.now());
-    const lead = Math.min(30_000, remaining / 2);
-    // One AUTH per token: a client that renews with the same token is not
-    // asked again and again as expiry nears; expiry then disconnects it.
-    if (this.grant.expires > this.#renewAskedFor) {
-      this.#renewTimer = setTimeout(() => {
-        this.#renewTimer = undefined;
-        this.#renewAskedFor = this.grant.expires;
-        this.#send({ action: Action.AUTH });
-      }, clampDelay(remaining - lead));
-    }
-    this.#expireTimer = setTimeout(() => {
-      this.#expireTimer = undefined;
-      const socket = this.#socket;
-      if (!socket) return;
-      this.#send({
-        action: Action.DISCONNECTED,
-        error: Errors.tokenExpired().toWire(),
-      });
-      this.#dropSocket(socket);
-      this.#onSocketGone(socket);
-    }, clampDelay(remaining));
+    if (!this.#socket) return;
+    this.#lifetime.watch(
+      this.grant,
+      () => this.#host.now(),
+      () => this.disconnectWith(Errors.tokenExpired()),
+    );
   }
 
   #channelError(channel: unknown, err: unknown): void {
@@ -648,16 +646,9 @@ export class Connection implements Subscriber {
     }
   }
 
-  #clearTimer(which: "renew" | "expire" | "leave" | "ttl"): void {
-    const field = {
-      renew: this.#renewTimer,
-      expire: this.#expireTimer,
-      leave: this.#leaveTimer,
-      ttl: this.#ttlTimer,
-    }[which];
+  #clearTimer(which: "leave" | "ttl"): void {
+    const field = { leave: this.#leaveTimer, ttl: this.#ttlTimer }[which];
     if (field !== undefined) clearTimeout(field);
-    if (which === "renew") this.#renewTimer = undefined;
-    if (which === "expire") this.#expireTimer = undefined;
     if (which === "leave") this.#leaveTimer = undefined;
     if (which === "ttl") this.#ttlTimer = undefined;
   }
@@ -684,10 +675,6 @@ function readParams(raw: unknown): Record<string, string> {
     if (typeof v === "string" && k.length < 64 && v.length < 256) out[k] = v;
   }
   return out;
-}
-
-function clampDelay(ms: number): number {
-  return Math.max(0, Math.min(ms, 2_147_483_647));
 }
 
 function closeQuietly(socket: WebSocket, code: number): void {
