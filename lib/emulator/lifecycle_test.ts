@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type * as Ably from "ably";
 import { startEmulator } from "./mod.ts";
 import {
   closeClient,
