@@ -62,7 +62,9 @@ export class NonceCache {
     }
     const id = `${keyName}\n${nonce}`;
     const until = this.#seen.get(id);
-    if (until !== undefined && until > now) throw Errors.nonceReplayed();
+    // Inclusive like the timestamp check below (RSA9d): a request is still
+    // acceptable at exactly timestamp + window, so its nonce is still held.
+    if (until !== undefined && now <= until) throw Errors.nonceReplayed();
     if (this.#seen.size >= this.#max) {
       throw Errors.rateLimited("Too many token requests; retry shortly");
     }
@@ -73,7 +75,7 @@ export class NonceCache {
   #sweep(now: number): void {
     this.#lastSweep = now;
     for (const [id, until] of this.#seen) {
-      if (until <= now) this.#seen.delete(id);
+      if (until < now) this.#seen.delete(id);
     }
   }
 }
@@ -135,7 +137,8 @@ export function verifyTokenRequest(
   if (!constantTimeEqual(mac, expected)) {
     throw Errors.invalidCredentials("TokenRequest MAC does not verify");
   }
-  // RSA9d / TE4: the timestamp must be current (Ably allows ±2 minutes).
+  // RSA9d / TE4: the timestamp must be current (Ably allows ±2 minutes,
+  // both ends included; NonceCache holds nonces over the same closed range).
   const ts = Number(timestamp);
   if (!Number.isFinite(ts) || Math.abs(now - ts) > TIMESTAMP_WINDOW_MS) {
     throw Errors.timestampNotCurrent();
