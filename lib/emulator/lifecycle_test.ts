@@ -193,3 +193,60 @@ Deno.test("after an emulator restart on the same port the SDK reconnects and re-
     await emu.close();
   }
 });
+
+Deno.test("a resume with a narrower token stops delivery on channels it no longer covers (RTN15c6, RTN22)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  try {
+    const rest = restClient(emu);
+    const wide = await rest.auth.requestToken({
+      clientId: "nia",
+      capability: { "room:a": ["subscribe"], "room:b": ["subscribe"] },
+    });
+    const narrow = await rest.auth.requestToken({
+      clientId: "nia",
+      capability: { "room:a": ["subscribe"] },
+    });
+    const first = await rawSocket(
+      emu,
+      `access_token=${wide.token}&format=json&v=6`,
+    );
+    await waitFor(() => first.frames.length === 1);
+    const { connectionKey } = first.frames[0] as { connectionKey: string };
+    first.socket.send(JSON.stringify({ action: 10, channel: "room:a" }));
+    first.socket.send(JSON.stringify({ action: 10, channel: "room:b" }));
+    await waitFor(() =>
+      first.frames.filter((f) => f.action === 11).length === 2
+    );
+    first.socket.close();
+    await first.closed;
+
+    const back = await rawSocket(
+      emu,
+      `access_token=${narrow.token}&format=json&v=6&resume=${
+        encodeURIComponent(connectionKey)
+      }`,
+    );
+    await waitFor(() => back.frames.length >= 1);
+    assert.equal(back.frames[0].action, 4);
+    assert.equal(back.frames[0].error, undefined, "resumed");
+    await rest.channels.get("room:b").publish("secret", "not for nia");
+    await rest.channels.get("room:a").publish("open", "for nia");
+    await waitFor(
+      () => back.frames.some((f) => f.action === 15),
+      5000,
+      "the room:a message",
+    );
+    const delivered = back.frames.filter((f) => f.action === 15).map((f) =>
+      f.channel
+    );
+    assert.deepEqual(delivered, ["room:a"]);
+    // The channel was failed with 40160 rather than silently kept.
+    const failed = back.frames.find((f) => f.action === 9);
+    assert.equal(failed?.channel, "room:b");
+    assert.equal((failed?.error as { code: number }).code, 40160);
+    back.socket.close();
+    await back.closed;
+  } finally {
+    await emu.close();
+  }
+});
