@@ -1,7 +1,8 @@
 /**
  * The REST side of the emulator (ABLY.md section 2; spec RSC16 time, RSA8
  * requestToken, RSL1 publish, RSL2 history): `GET /time`,
- * `POST /keys/{keyName}/requestToken`, `POST|GET /channels/{name}/messages`,
+ * `POST /keys/{keyName}/requestToken`, `POST /keys/{keyName}/revokeTokens`
+ * (RSA17, state in revocations.ts), `POST|GET /channels/{name}/messages`,
  * `GET /channels/{name}/presence` (RSP3), and `GET /is-the-internet-up.txt`
  * for a connectivity check pointed here.
  * Every answer carries Ably's CORS headers; errors are Ably JSON with
@@ -65,6 +66,16 @@ export async function handleRest(
       const body = await readJson(req);
       return json(ctx.auth.requestToken(keyName, body, basicKey), 200, origin);
     }
+    const revokeMatch = /^\/keys\/([^/]+)\/revokeTokens$/.exec(path);
+    if (revokeMatch) {
+      if (req.method !== "POST") throw Errors.methodNotAllowed();
+      return await revokeTokens(
+        req,
+        ctx,
+        decodeSegment(revokeMatch[1]),
+        origin,
+      );
+    }
     const channelMatch = /^\/channels\/([^/]+)\/messages$/.exec(path);
     if (channelMatch) {
       const name = decodeSegment(channelMatch[1]);
@@ -86,6 +97,33 @@ export async function handleRest(
     await req.body?.cancel().catch(() => {});
     return errorResponse(asAblyError(err), origin);
   }
+}
+
+/**
+ * RSA17: revokeTokens, by Basic auth with the issuing key only (RSA17d: a
+ * token caller gets 40162). All targets applied → 200 and the array of
+ * results; any target failed → 400 40020 with the array as
+ * `batchResponse`, Ably's answer to a batch with errors.
+ */
+async function revokeTokens(
+  req: Request,
+  ctx: RestContext,
+  keyName: string,
+  origin: string | null,
+): Promise<Response> {
+  const header = req.headers.get("authorization");
+  if (header?.startsWith("Bearer ")) throw Errors.needsBasicAuth();
+  if (!header?.startsWith("Basic ")) {
+    throw Errors.unauthorized("Authentication required");
+  }
+  const key = ctx.auth.keys.authenticate(decodeBasic(header));
+  const results = ctx.auth.revokeTokens(keyName, key, await readJson(req));
+  if (results.some((r) => "error" in r)) {
+    return errorResponse(Errors.batchHasErrors(), origin, {
+      batchResponse: results,
+    });
+  }
+  return json(results, 200, origin);
 }
 
 /** RSL1: publish one message or an array; fans out to realtime subscribers. */
@@ -314,8 +352,12 @@ function json(body: unknown, status: number, origin: string | null): Response {
 }
 
 /** An Ably error response: JSON body, exact content type, error headers. */
-export function errorResponse(err: AblyError, origin: string | null): Response {
-  const res = new Response(JSON.stringify({ error: err.toWire() }), {
+export function errorResponse(
+  err: AblyError,
+  origin: string | null,
+  extra: Record<string, unknown> = {},
+): Response {
+  const res = new Response(JSON.stringify({ ...extra, error: err.toWire() }), {
     status: err.statusCode,
     headers: {
       "content-type": "application/json",

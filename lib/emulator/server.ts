@@ -42,6 +42,15 @@ export interface EmulatorOptions {
   maxTokens?: number;
   /** TokenRequest nonces remembered at most: 100000. */
   maxNonces?: number;
+  /** Key names (`appId.keyId`) whose tokens can be revoked (RSA17), as the
+   * "Revocable tokens" key setting on Ably; off for given keys unless
+   * listed, on for the generated dev key. */
+  revocableKeys?: string[];
+  /** Revocations kept per key; past it the oldest are folded into a
+   * key-wide cut-off (fails closed): 10000. */
+  maxRevocationsPerKey?: number;
+  /** Enforcement delay of a revocation with allowReauthMargin, ms: 30000. */
+  reauthMarginMs?: number;
 }
 
 /** A running emulator. */
@@ -62,11 +71,28 @@ export interface Emulator {
 export function startEmulator(
   options: EmulatorOptions = {},
 ): Promise<Emulator> {
-  const keyInputs = options.keys?.length ? options.keys : [generateDevKey()];
-  const ring = new KeyRing(keyInputs.map(parseKey));
+  const given = options.keys?.length ? options.keys : undefined;
+  const revocable = new Set(options.revocableKeys ?? []);
+  const keys = (given ?? [generateDevKey()]).map(parseKey).map((key) => ({
+    ...key,
+    // The generated dev key behaves like a key set up for revocation.
+    revocableTokens: key.revocableTokens || !given ||
+      revocable.has(key.keyName),
+  }));
+  const unknown = [...revocable].filter((name) =>
+    !keys.some((k) => k.keyName === name)
+  );
+  if (unknown.length > 0) {
+    return Promise.reject(
+      new TypeError(`revocableKeys names no given key: ${unknown.join(", ")}`),
+    );
+  }
+  const ring = new KeyRing(keys);
   const auth = new Authority(ring, {
     maxTokens: options.maxTokens ?? 100_000,
     maxNonces: options.maxNonces ?? 100_000,
+    maxRevocationsPerKey: options.maxRevocationsPerKey ?? 10_000,
+    reauthMarginMs: options.reauthMarginMs ?? 30_000,
   }, Date.now);
   const maxMessageSize = options.maxMessageSize ?? 65_536;
   const hub = new RealtimeHub(auth, {
@@ -101,6 +127,7 @@ export function startEmulator(
       return handleRest(req, restCtx);
     });
   } catch (err) {
+    auth.revocations.close();
     hub.close();
     return Promise.reject(err);
   }
@@ -114,6 +141,7 @@ export function startEmulator(
     keys: ring.all().map((k) => `${k.keyName}:${k.secret}`),
     close() {
       closing ??= (async () => {
+        auth.revocations.close();
         hub.close();
         await server.shutdown();
       })();

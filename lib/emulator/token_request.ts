@@ -32,6 +32,8 @@ export interface TokenTerms {
   ttl: number;
   capability: Capability;
   clientId?: string;
+  /** The signed request's timestamp, when the terms came from one. */
+  timestamp?: number;
 }
 
 /**
@@ -145,7 +147,7 @@ export function verifyTokenRequest(
   }
   // RSA9c: a nonce is accepted once.
   nonces.use(keyName, nonce, ts, now);
-  return checkTokenTerms(key, req);
+  return { ...checkTokenTerms(key, req), timestamp: ts };
 }
 
 /**

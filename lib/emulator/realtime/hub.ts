@@ -18,6 +18,7 @@ import {
   type ConnectionLimits,
 } from "./connection.ts";
 import { Action } from "./protocol.ts";
+import type { RevocationEvent } from "../revocations.ts";
 
 /** Settings of the realtime endpoint. */
 export interface HubOptions extends ConnectionLimits {
@@ -44,6 +45,9 @@ export class RealtimeHub implements ConnectionHost {
       options.historyLimit,
       options.maxChannels,
     );
+    // RSA17: revocations reach live connections at once (or, with
+    // allowReauthMargin, an AUTH first and the cut when the margin ends).
+    auth.revocations.subscribe((event) => this.#onRevocation(event));
     this.#heartbeat = setInterval(() => {
       for (const conn of this.#byId.values()) conn.heartbeat();
     }, options.maxIdleInterval);
@@ -68,6 +72,21 @@ export class RealtimeHub implements ConnectionHost {
     if (this.#byId.get(connection.id) === connection) {
       this.#byId.delete(connection.id);
       this.#byKey.delete(connection.key);
+    }
+  }
+
+  #onRevocation(event: RevocationEvent): void {
+    const now = this.now();
+    const revocations = this.#auth.revocations;
+    for (const conn of [...this.#byId.values()]) {
+      if (!conn.live || conn.grant.keyName !== event.keyName) continue;
+      if (revocations.isRevoked(conn.grant, now)) {
+        // A token error: ably-js fetches a new token and resumes (RTN15h2);
+        // one its auth server now refuses stays disconnected.
+        conn.disconnectWith(Errors.tokenRevoked());
+      } else if (event.reauth && revocations.isPending(conn.grant, now)) {
+        conn.requestReauth();
+      }
     }
   }
 
