@@ -153,3 +153,24 @@ Deno.test("emulatorClientOptions gives the SDK no fallback hosts", async () => {
     await emu.close();
   }
 });
+
+Deno.test("REST history drops messages past the retention unless the namespace is persisted", async () => {
+  const emu = await startEmulator({
+    keys: [KEY],
+    historyRetentionMs: 300,
+    persist: ["kept"],
+  });
+  try {
+    const rest = restClient(emu);
+    await rest.channels.get("brief").publish("m", "short-lived");
+    await rest.channels.get("kept:log").publish("m", "persisted");
+    const items = async (name: string) =>
+      (await rest.channels.get(name).history()).items.map((m) => m.data);
+    assert.deepEqual(await items("brief"), ["short-lived"]);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(await items("brief"), []);
+    assert.deepEqual(await items("kept:log"), ["persisted"]);
+  } finally {
+    await emu.close();
+  }
+});

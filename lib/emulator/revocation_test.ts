@@ -451,3 +451,19 @@ Deno.test("revocations per key are bounded; an evicted one still refuses what it
 function delay1ms(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 2));
 }
+
+Deno.test("the generated dev key has revocable tokens; given keys do not unless listed", async () => {
+  const dev = await startEmulator();
+  try {
+    const res = await restClient(dev).auth.revokeTokens([
+      { type: "clientId", value: "nobody" },
+    ]) as unknown as unknown[];
+    assert.equal(res.length, 1);
+  } finally {
+    await dev.close();
+  }
+  await assert.rejects(
+    startEmulator({ keys: [KEY], revocableKeys: ["app.other"] }),
+    TypeError,
+  );
+});

@@ -9,6 +9,7 @@ import { Authority } from "./auth.ts";
 import { randomAlnum } from "./crypto.ts";
 import { generateDevKey, type KeyInput, KeyRing, parseKey } from "./keys.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
+import { HistoryRetention } from "./realtime/retention.ts";
 import { handleRest } from "./rest.ts";
 
 /** Options of startEmulator; every limit has an Ably-like default. */
@@ -51,6 +52,11 @@ export interface EmulatorOptions {
   maxRevocationsPerKey?: number;
   /** Enforcement delay of a revocation with allowReauthMargin, ms: 30000. */
   reauthMarginMs?: number;
+  /** Channel namespaces with a "persist" rule: their history is kept 24 h
+   * (`persist: ["chat"]` covers `chat:*`). */
+  persist?: string[];
+  /** History kept for every other channel, ms: 120000 (Ably's default). */
+  historyRetentionMs?: number;
 }
 
 /** A running emulator. */
@@ -87,6 +93,15 @@ export function startEmulator(
       new TypeError(`revocableKeys names no given key: ${unknown.join(", ")}`),
     );
   }
+  let retention: HistoryRetention;
+  try {
+    retention = new HistoryRetention({
+      persist: options.persist,
+      defaultMs: options.historyRetentionMs,
+    });
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const ring = new KeyRing(keys);
   const auth = new Authority(ring, {
     maxTokens: options.maxTokens ?? 100_000,
@@ -105,6 +120,7 @@ export function startEmulator(
     presenceLeaveDelay: options.presenceLeaveDelay ?? 15_000,
     historyLimit: options.historyLimit ?? 1000,
     maxChannels: options.maxChannels ?? 10_000,
+    retention,
     serverId: `emulator-${randomAlnum(6)}`,
   });
   const restCtx = {

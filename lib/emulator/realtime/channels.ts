@@ -16,6 +16,7 @@ import {
   type WirePresence,
 } from "./protocol.ts";
 import { PresenceSet } from "./presence.ts";
+import { HistoryRetention } from "./retention.ts";
 
 /** A realtime connection as a channel sees it. */
 export interface Subscriber {
@@ -48,12 +49,34 @@ export class Channel {
   readonly #byClientId = new Map<string, StoredPublish>();
   readonly #historyLimit: number;
   readonly #epoch: string;
+  readonly #retention: HistoryRetention;
   #counter = 0;
 
-  constructor(name: string, epoch: string, historyLimit: number) {
+  constructor(
+    name: string,
+    epoch: string,
+    historyLimit: number,
+    retention = new HistoryRetention(),
+  ) {
     this.name = name;
     this.#epoch = epoch;
     this.#historyLimit = historyLimit;
+    this.#retention = retention;
+  }
+
+  /** Drops publishes older than the channel's retention (retention.ts). */
+  #expire(): void {
+    const oldest = this.#retention.now() -
+      this.#retention.retentionFor(this.name);
+    while (this.#history.length > 0 && this.#history[0].timestamp < oldest) {
+      const dropped = this.#history.shift()!;
+      const droppedId = dropped.messages[0]?.id;
+      if (
+        droppedId !== undefined && this.#byClientId.get(droppedId) === dropped
+      ) {
+        this.#byClientId.delete(droppedId);
+      }
+    }
   }
 
   /** The serial of the latest publish (RTL15b), or the channel's origin. */
@@ -77,6 +100,7 @@ export class Channel {
     origin: { protocolId: string; connectionId?: string; from?: Subscriber },
     now: number,
   ): StoredPublish {
+    this.#expire();
     // RSL1k / RTL6a1: a publish retried with the same client-chosen ids is
     // accepted again but delivered once.
     const clientChosenId = input[0]?.id;
@@ -160,6 +184,7 @@ export class Channel {
    * given (another emulator run, or older than the retained history).
    */
   since(channelSerial: string): StoredPublish[] | undefined {
+    this.#expire();
     const dash = channelSerial.lastIndexOf("-");
     if (dash < 0 || channelSerial.slice(0, dash) !== this.#epoch) {
       return undefined;
@@ -178,6 +203,7 @@ export class Channel {
    * (`"30s"`, `"2m"`, `"1h"`), at most 100 (Ably's rewind limit).
    */
   rewind(spec: string, now: number): StoredPublish[] {
+    this.#expire();
     const count = /^\d+$/.test(spec) ? Number(spec) : undefined;
     if (count !== undefined) {
       return count === 0 ? [] : this.#history.slice(-Math.min(count, 100));
@@ -204,6 +230,7 @@ export class Channel {
       cursor?: string;
     },
   ): { items: WireMessage[]; next?: string } {
+    this.#expire();
     const all: WireMessage[] = [];
     for (const p of this.#history) {
       if (opts.start !== undefined && p.timestamp < opts.start) continue;
@@ -235,10 +262,16 @@ export class ChannelRegistry {
   readonly #epoch = randomAlnum(8);
   readonly #historyLimit: number;
   readonly #maxChannels: number;
+  readonly #retention: HistoryRetention;
 
-  constructor(historyLimit: number, maxChannels: number) {
+  constructor(
+    historyLimit: number,
+    maxChannels: number,
+    retention = new HistoryRetention(),
+  ) {
     this.#historyLimit = historyLimit;
     this.#maxChannels = maxChannels;
+    this.#retention = retention;
   }
 
   /** The channel, created on first use. */
@@ -246,7 +279,12 @@ export class ChannelRegistry {
     let channel = this.#channels.get(name);
     if (!channel) {
       if (this.#channels.size >= this.#maxChannels) this.#evictIdle();
-      channel = new Channel(name, this.#epoch, this.#historyLimit);
+      channel = new Channel(
+        name,
+        this.#epoch,
+        this.#historyLimit,
+        this.#retention,
+      );
       this.#channels.set(name, channel);
     } else {
       // Keep recently used channels at the end, so eviction hits the oldest.

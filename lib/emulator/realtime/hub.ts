@@ -18,6 +18,7 @@ import {
   type ConnectionLimits,
 } from "./connection.ts";
 import { Action } from "./protocol.ts";
+import type { HistoryRetention } from "./retention.ts";
 import type { RevocationEvent } from "../revocations.ts";
 
 /** Settings of the realtime endpoint. */
@@ -25,6 +26,8 @@ export interface HubOptions extends ConnectionLimits {
   maxConnections: number;
   historyLimit: number;
   maxChannels: number;
+  /** How long each channel's history is kept. */
+  retention: HistoryRetention;
 }
 
 /** Every realtime connection of one emulator. */
@@ -44,6 +47,7 @@ export class RealtimeHub implements ConnectionHost {
     this.channels = new ChannelRegistry(
       options.historyLimit,
       options.maxChannels,
+      options.retention,
     );
     // RSA17: revocations reach live connections at once (or, with
     // allowReauthMargin, an AUTH first and the cut when the margin ends).
