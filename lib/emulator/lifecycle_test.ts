@@ -46,19 +46,29 @@ Deno.test("CONNECTED carries connectionDetails; heartbeats come every maxIdleInt
   }
 });
 
-Deno.test("an unrenewed token ends in DISCONNECTED 40142 and a closed socket", async () => {
-  const emu = await startEmulator({ keys: [KEY] });
+Deno.test("an unrenewed token: AUTH at expiry, DISCONNECTED 40142 after the grace, socket closed", async () => {
+  const grace = 300;
+  const emu = await startEmulator({ keys: [KEY], renewalGraceMs: grace });
   try {
     const details = await restClient(emu).auth.requestToken({ ttl: 600 });
     const raw = await rawSocket(
       emu,
       `access_token=${details.token}&format=json&v=6`,
     );
+    const at = new Map<unknown, number>();
+    const onFrame = raw.socket.onmessage!;
+    raw.socket.onmessage = (ev) => {
+      onFrame.call(raw.socket, ev);
+      at.set(raw.frames.at(-1)?.action, Date.now());
+    };
     await withTimeout(raw.closed, 5000, "expiry close");
-    // RTN15h: no AUTH ahead of expiry (token_lifetime.ts says why).
+    // RTN22 then RTN15h: AUTH only once the token is spent (never ahead of
+    // expiry: token_lifetime.ts says why), the cut after the grace.
     const actions = raw.frames.map((f) => f.action);
-    assert.deepEqual(actions, [4, 6]);
-    const last = raw.frames[1].error as { code: number; statusCode: number };
+    assert.deepEqual(actions, [4, 17, 6]);
+    assert.ok(at.get(17)! >= details.expires, "AUTH not before expiry");
+    assert.ok(at.get(6)! - at.get(17)! >= grace - 20, "cut after the grace");
+    const last = raw.frames[2].error as { code: number; statusCode: number };
     assert.equal(last.code, 40142);
     assert.equal(last.statusCode, 401);
   } finally {

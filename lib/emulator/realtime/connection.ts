@@ -41,6 +41,8 @@ export interface ConnectionLimits {
   maxFrameSize: number;
   maxChannelsPerConnection: number;
   connectionStateTtl: number;
+  /** How long a client may take to answer AUTH at token expiry, ms. */
+  renewalGraceMs: number;
   maxIdleInterval: number;
   presenceLeaveDelay: number;
   /** Server id in connectionDetails. */
@@ -84,7 +86,7 @@ export class Connection implements Subscriber {
   #closed = false;
   /** Channels whose presence left after a drop: no RESUMED on re-attach. */
   readonly #presenceDropped = new Set<string>();
-  readonly #lifetime = new TokenLifetime();
+  readonly #lifetime: TokenLifetime;
   #leaveTimer: Timer | undefined;
   #ttlTimer: Timer | undefined;
 
@@ -95,6 +97,7 @@ export class Connection implements Subscriber {
     echo: boolean,
   ) {
     this.#host = host;
+    this.#lifetime = new TokenLifetime(host.limits.renewalGraceMs);
     // RTN8b: connection ids are unique; no ':' since ids are split on it.
     this.id = randomId(9);
     this.key = `${randomId(6)}!${randomId(18)}-${this.id}`;
@@ -606,14 +609,13 @@ export class Connection implements Subscriber {
     }
   }
 
-  /** RTN15h: at expiry, DISCONNECTED 40142 (see token_lifetime.ts). */
+  /** RTN22 AUTH at expiry, RTN15h DISCONNECTED 40142 if not renewed. */
   #scheduleAuth(): void {
     if (!this.#socket) return;
-    this.#lifetime.watch(
-      this.grant,
-      () => this.#host.now(),
-      () => this.disconnectWith(Errors.tokenExpired()),
-    );
+    this.#lifetime.watch(this.grant, () => this.#host.now(), {
+      expired: () => this.requestReauth(),
+      graceOver: () => this.disconnectWith(Errors.tokenExpired()),
+    });
   }
 
   #channelError(channel: unknown, err: unknown): void {
