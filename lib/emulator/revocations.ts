@@ -31,11 +31,12 @@ import { AblyError, Errors } from "./errors.ts";
 import { MAX_TTL_MS } from "./token_request.ts";
 import type { Grant } from "./tokens.ts";
 
-/** Target types Ably accepts (RSA17b, TRS1). */
+/** Target types Ably accepts (RSA17b). */
 const TARGET_TYPES = new Set(["clientId", "revocationKey", "channel"]);
 /** Most targets in one request, as on Ably. */
 export const MAX_TARGETS = 100;
-/** Oldest `issuedBefore` Ably accepts: one hour back (TRO1 docs). */
+/** Oldest `issuedBefore` Ably accepts: one hour back (RSA17e; ably-js
+ * TokenRevocationOptions docs). */
 export const MAX_ISSUED_BEFORE_AGE_MS = 60 * 60 * 1000;
 /** Clock skew tolerated for an `issuedBefore` a little ahead of ours. */
 const ISSUED_BEFORE_SKEW_MS = 2 * 60 * 1000;
@@ -142,7 +143,7 @@ export class Revocations {
     return request.targets.map((t) => results.find((r) => r.target === t)!);
   }
 
-  /** Throws 40141 if `grant` is revoked at `now` (RSA17, TE). */
+  /** Throws 40141 if `grant` is revoked at `now` (RSA17). */
   check(grant: Grant, now: number): void {
     if (this.isRevoked(grant, now)) throw Errors.tokenRevoked();
   }
@@ -282,7 +283,7 @@ function readRequest(body: unknown, now: number): {
   if (targets.some((t) => typeof t !== "string")) {
     throw Errors.invalidParam("targets must be strings of type:value");
   }
-  // RSA17e / TRO: issuedBefore defaults to now; not in the future, not more
+  // RSA17e: issuedBefore defaults to now; not in the future, not more
   // than an hour back.
   let issuedBefore = now;
   if (b.issuedBefore !== undefined) {
@@ -300,6 +301,7 @@ function readRequest(body: unknown, now: number): {
     // revocation must not be caught by the caller's skew.
     issuedBefore = Math.min(v, now);
   }
+  // RSA17f: allowReauthMargin is a boolean.
   const margin = b.allowReauthMargin;
   if (margin !== undefined && typeof margin !== "boolean") {
     throw Errors.invalidParam("allowReauthMargin must be a boolean");
