@@ -33,3 +33,4 @@ export {
   type TokenServiceOptions,
 } from "./tokens.ts";
 export type { TokenRequest } from "./token_request.ts";
+export * from "./revoke.ts";

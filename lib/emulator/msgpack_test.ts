@@ -1,6 +1,7 @@
 /**
  * MessagePack, ably-js's default outside browsers (spec RSC8, RTN2a):
- * msgpack and JSON clients, REST and realtime, see the same payloads.
+ * msgpack and JSON clients, REST and realtime, see the same payloads, and
+ * token revocation (RSA17) works over msgpack as over JSON.
  */
 
 import assert from "node:assert/strict";
@@ -11,6 +12,7 @@ import {
   closeClient,
   rawSocket,
   realtimeClient,
+  tokenRequestCallback,
   waitFor,
   withTimeout,
 } from "./test_helpers.ts";
@@ -137,6 +139,41 @@ Deno.test("malformed msgpack frames get ERROR; a JSON socket refuses binary fram
     plain.socket.close();
     await withTimeout(plain.closed, 5000, "close");
   } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("msgpack clients revoke over REST and see the cut over realtime (RSA17)", async () => {
+  const emu = await startEmulator({ keys: [KEY], revocableKeys: ["app.full"] });
+  const rest = new Ably.Rest({
+    ...emulatorClientOptions(emu.url),
+    key: KEY,
+    logLevel: 0,
+    useBinaryProtocol: true,
+  });
+  const rita = realtimeClient(emu, {
+    authCallback: tokenRequestCallback(rest, { clientId: "rita" }),
+    useBinaryProtocol: true,
+  });
+  try {
+    await rita.channels.get("packed-room").attach();
+    const cut = new Promise<number | undefined>((resolve) =>
+      rita.connection.once("disconnected", (c) => resolve(c.reason?.code))
+    );
+    const result = await rest.auth.revokeTokens([
+      { type: "clientId", value: "rita" },
+    ]);
+    const results = result as unknown as Array<Record<string, unknown>>;
+    assert.equal(results[0].target, "clientId:rita");
+    assert.equal(await withTimeout(cut, 5000, "cut"), 40141);
+    // A token issued after the revocation is accepted: rita comes back.
+    await withTimeout(
+      rita.connection.whenState("connected"),
+      5000,
+      "reconnected",
+    );
+  } finally {
+    await closeClient(rita);
     await emu.close();
   }
 });

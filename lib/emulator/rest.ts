@@ -4,7 +4,8 @@
  *
  * - `GET /time` (RSC16) and `GET /is-the-internet-up.txt` (a connectivity
  *   check pointed here), answered here;
- * - `POST /keys/{keyName}/requestToken` (RSA8) → auth.ts;
+ * - `POST /keys/{keyName}/requestToken` (RSA8) and
+ *   `POST /keys/{keyName}/revokeTokens` (RSA17) → rest_keys.ts;
  * - `POST|GET /channels/{name}/messages` (RSL1, RSL2) → rest_messages.ts;
  * - `GET /channels/{name}/presence` and `…/presence/history` (RSP3, RSP4)
  *   → rest_presence.ts;
@@ -22,16 +23,15 @@ import { asAblyError, Errors } from "./errors.ts";
 import type { ChannelRegistry, Subscriber } from "./realtime/channels.ts";
 import {
   authenticate,
-  decodeBasic,
   decodeSegment,
   errorResponse,
   json,
   negotiate,
   preflight,
-  readJson,
   responseFormat,
   withCors,
 } from "./rest_http.ts";
+import { requestToken, revokeTokens } from "./rest_keys.ts";
 import { history, publish } from "./rest_messages.ts";
 import { presence, presenceHistory } from "./rest_presence.ts";
 import { stats } from "./rest_stats.ts";
@@ -48,7 +48,7 @@ export interface RestContext {
   now(): number;
 }
 
-const TOKEN_PATH = /^\/keys\/([^/]+)\/requestToken$/;
+const KEY_PATH = /^\/keys\/([^/]+)\/(requestToken|revokeTokens)$/;
 const CHANNEL_PATH =
   /^\/channels\/([^/]+)\/(messages|presence|presence\/history)$/;
 
@@ -88,16 +88,13 @@ async function route(
     if (req.method !== "GET") throw Errors.methodNotAllowed();
     return stats(url, authenticate(req, ctx.auth), origin);
   }
-  const tokenMatch = TOKEN_PATH.exec(path);
-  if (tokenMatch) {
+  const keyMatch = KEY_PATH.exec(path);
+  if (keyMatch) {
     if (req.method !== "POST") throw Errors.methodNotAllowed();
-    const keyName = decodeSegment(tokenMatch[1]);
-    const auth = req.headers.get("authorization");
-    const basicKey = auth?.startsWith("Basic ")
-      ? ctx.auth.keys.authenticate(decodeBasic(auth))
-      : undefined;
-    const body = await readJson(req);
-    return json(ctx.auth.requestToken(keyName, body, basicKey), 200, origin);
+    const keyName = decodeSegment(keyMatch[1]);
+    return keyMatch[2] === "requestToken"
+      ? await requestToken(req, ctx, keyName, origin)
+      : await revokeTokens(req, ctx, keyName, origin);
   }
   const channelMatch = CHANNEL_PATH.exec(path);
   if (channelMatch) {

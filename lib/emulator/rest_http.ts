@@ -18,6 +18,7 @@ import {
   MSGPACK_CONTENT_TYPE,
   type WireFormat,
 } from "./wire_format.ts";
+import type { HistoryPage, HistoryQuery } from "./realtime/history_query.ts";
 import type { Grant } from "./tokens.ts";
 
 /** Largest request body read, so a client cannot exhaust memory. */
@@ -119,6 +120,45 @@ export function pageLinks(
   return links.join(", ");
 }
 
+/** Reads and checks a history query. */
+export function historyQuery(q: URLSearchParams): HistoryQuery {
+  const limit = limitParam(q);
+  const direction = directionParam(q);
+  const { start, end } = timeRangeParams(q);
+  return {
+    limit,
+    direction,
+    start,
+    end,
+    fromSerial: q.get("from_serial") ?? q.get("fromSerial") ?? undefined,
+    cursor: q.get("cursor") ?? undefined,
+  };
+}
+
+/**
+ * One page of a history answer: its items as JSON, and the `Link` header
+ * (RSL2a) that repeats `query` for the first and next pages.
+ */
+export function historyPage(
+  path: string,
+  query: HistoryQuery,
+  page: HistoryPage<unknown>,
+  origin: string | null,
+): Response {
+  const res = json(page.items, 200, origin);
+  const base = new URLSearchParams({
+    limit: String(query.limit),
+    direction: query.direction,
+  });
+  if (query.start !== undefined) base.set("start", String(query.start));
+  if (query.end !== undefined) base.set("end", String(query.end));
+  if (query.fromSerial !== undefined) {
+    base.set("from_serial", query.fromSerial);
+  }
+  res.headers.set("link", pageLinks(path, base, page.next));
+  return res;
+}
+
 /**
  * RSC8: the encoding a client wants answers in — msgpack when its Accept
  * header puts `application/x-msgpack` first (ably-js with
@@ -207,9 +247,16 @@ export function json(
   );
 }
 
-/** An Ably error response: JSON body, exact content type, error headers. */
-export function errorResponse(err: AblyError, origin: string | null): Response {
-  const res = new Response(JSON.stringify({ error: err.toWire() }), {
+/**
+ * An Ably error response: JSON body, exact content type, error headers;
+ * `extra` adds fields beside `error` (a batch's `batchResponse`).
+ */
+export function errorResponse(
+  err: AblyError,
+  origin: string | null,
+  extra: Record<string, unknown> = {},
+): Response {
+  const res = new Response(JSON.stringify({ ...extra, error: err.toWire() }), {
     status: err.statusCode,
     headers: {
       "content-type": "application/json",

@@ -17,14 +17,7 @@ import {
   readMessages,
   type WireMessage,
 } from "./realtime/protocol.ts";
-import {
-  directionParam,
-  json,
-  limitParam,
-  pageLinks,
-  readJson,
-  timeRangeParams,
-} from "./rest_http.ts";
+import { historyPage, historyQuery, json, readJson } from "./rest_http.ts";
 import type { RestContext } from "./rest.ts";
 import type { Grant } from "./tokens.ts";
 
@@ -136,26 +129,7 @@ export function history(
   if (!operationsFor(grant.capability, name.base).has("history")) {
     throw Errors.notPermitted("Unable to read history: permission denied");
   }
-  const q = url.searchParams;
-  const limit = limitParam(q);
-  const direction = directionParam(q);
-  const { start, end } = timeRangeParams(q);
-  // RTL10b: `untilAttach` arrives as from_serial, the ATTACHED channelSerial.
-  const fromSerial = q.get("from_serial") ?? q.get("fromSerial") ?? undefined;
-  const cursor = q.get("cursor") ?? undefined;
-  const page = ctx.channels.find(name.base)?.history({
-    limit,
-    direction,
-    start,
-    end,
-    cursor,
-    fromSerial,
-  }) ?? { items: [] };
-  const res = json(page.items, 200, origin);
-  const base = new URLSearchParams({ limit: String(limit), direction });
-  if (start !== undefined) base.set("start", String(start));
-  if (end !== undefined) base.set("end", String(end));
-  if (fromSerial !== undefined) base.set("from_serial", fromSerial);
-  res.headers.set("link", pageLinks("messages", base, page.next));
-  return res;
+  const query = historyQuery(url.searchParams);
+  const page = ctx.channels.find(name.base)?.history(query) ?? { items: [] };
+  return historyPage("messages", query, page, origin);
 }

@@ -9,13 +9,7 @@
 import { operationsFor } from "./capability.ts";
 import type { ChannelName } from "./channel_name.ts";
 import { Errors } from "./errors.ts";
-import {
-  directionParam,
-  json,
-  limitParam,
-  pageLinks,
-  timeRangeParams,
-} from "./rest_http.ts";
+import { historyPage, historyQuery, json, limitParam } from "./rest_http.ts";
 import type { RestContext } from "./rest.ts";
 import type { Grant } from "./tokens.ts";
 
@@ -56,24 +50,8 @@ export function presenceHistory(
       "Unable to read presence history: permission denied",
     );
   }
-  const q = url.searchParams;
-  const limit = limitParam(q);
-  const direction = directionParam(q);
-  const { start, end } = timeRangeParams(q);
-  const fromSerial = q.get("from_serial") ?? q.get("fromSerial") ?? undefined;
-  const page = ctx.channels.find(name.base)?.presenceHistory.page({
-    limit,
-    direction,
-    start,
-    end,
-    fromSerial,
-    cursor: q.get("cursor") ?? undefined,
-  }) ?? { items: [] };
-  const res = json(page.items, 200, origin);
-  const base = new URLSearchParams({ limit: String(limit), direction });
-  if (start !== undefined) base.set("start", String(start));
-  if (end !== undefined) base.set("end", String(end));
-  if (fromSerial !== undefined) base.set("from_serial", fromSerial);
-  res.headers.set("link", pageLinks("history", base, page.next));
-  return res;
+  const query = historyQuery(url.searchParams);
+  const page = ctx.channels.find(name.base)?.presenceHistory.page(query) ??
+    { items: [] };
+  return historyPage("history", query, page, origin);
 }

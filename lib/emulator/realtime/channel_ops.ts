@@ -7,7 +7,9 @@
  * channels.ts; the counterpart is ably-js `RealtimeChannel`, which sends
  * ATTACH with its modes, params and last channelSerial and waits for
  * ATTACHED (or a channel ERROR) in return; `setOptions` with new modes or
- * params sends ATTACH again on an attached channel.
+ * params sends ATTACH again on an attached channel. When the connection's
+ * rights change (re-auth, resume with a new token) its attached channels are
+ * re-checked here too.
  */
 
 import { operationsFor } from "../capability.ts";
@@ -155,6 +157,35 @@ export function failChannel(
 ): void {
   forget(conn, attachment);
   sendChannelError(conn, attachment.channel.full, error);
+}
+
+/**
+ * Re-checks every attached channel against the connection's grant after it
+ * changed: an in-band re-auth (RTN22) or a resume with another token
+ * (RTN15c6 keeps the channels). Channels without any right left are failed
+ * (40160); modes the grant no longer allows are dropped (RTL4m).
+ */
+export function narrowChannels(conn: ConnectionContext): void {
+  for (const attachment of [...conn.attached.values()]) {
+    const { base, full } = attachment.channel;
+    const ops = operationsFor(conn.grant.capability, base);
+    const allowed = modesFor(ops);
+    if (ops.size === 0) {
+      failChannel(
+        conn,
+        attachment,
+        Errors.notPermitted("Channel access revoked by new capability"),
+      );
+    } else if ((attachment.modes & allowed) !== attachment.modes) {
+      attachment.modes &= allowed;
+      conn.host.channels.find(base)?.subscribe(
+        conn,
+        full,
+        attachment.modes,
+        attachment.filter,
+      );
+    }
+  }
 }
 
 /** Unsubscribes an attachment; the connection's members there leave. */

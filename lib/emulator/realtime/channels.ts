@@ -1,8 +1,9 @@
 /**
- * Channels of one emulator: subscribers with their modes, a bounded message
- * history, serials, and fan-out (spec RTL6 publish, RTL7 subscribe, RTL10
- * history and RTL15b channelSerial; RSL1/RSL2 for the REST side), plus
- * presence history (presence_history.ts). A publish is serialised to JSON
+ * Channels of one emulator: subscribers with their modes, a message history
+ * bounded in count (`historyLimit`) and age (retention.ts), serials, and
+ * fan-out (spec RTL6 publish, RTL7 subscribe, RTL10 history and RTL15b
+ * channelSerial; RSL1/RSL2 for the REST side), plus presence history
+ * (presence_history.ts), bounded alike. A publish is serialised to JSON
  * once and the same text goes to every subscriber of the plain name;
  * attachments under a qualified name (`[?rewind=1]x`, a derived
  * `[filter=…]x`) form views that get their own copy, renamed and filtered.
@@ -20,7 +21,9 @@ import {
   type WirePresence,
 } from "./protocol.ts";
 import { PresenceSet } from "./presence.ts";
+import type { HistoryPage, HistoryQuery } from "./history_query.ts";
 import { PresenceHistory } from "./presence_history.ts";
+import { HistoryRetention } from "./retention.ts";
 
 /** A realtime connection as a channel sees it. */
 export interface Subscriber {
@@ -67,13 +70,43 @@ export class Channel {
   readonly #byClientId = new Map<string, StoredPublish>();
   readonly #historyLimit: number;
   readonly #epoch: string;
+  readonly #retention: HistoryRetention;
   #counter = 0;
 
-  constructor(name: string, epoch: string, historyLimit: number) {
+  constructor(
+    name: string,
+    epoch: string,
+    historyLimit: number,
+    retention = new HistoryRetention(),
+  ) {
     this.name = name;
     this.#epoch = epoch;
     this.#historyLimit = historyLimit;
-    this.presenceHistory = new PresenceHistory(historyLimit);
+    this.#retention = retention;
+    // Presence history is bounded and retained like message history.
+    this.presenceHistory = new PresenceHistory(
+      historyLimit,
+      () => retention.oldestKept(name),
+    );
+  }
+
+  /** Drops publishes older than the channel's retention (retention.ts). */
+  #expire(): void {
+    const oldest = this.#retention.oldestKept(this.name);
+    while (this.#history.length > 0 && this.#history[0].timestamp < oldest) {
+      this.#dropOldest();
+    }
+  }
+
+  /** Drops the oldest retained publish and its idempotency entry. */
+  #dropOldest(): void {
+    const dropped = this.#history.shift();
+    const droppedId = dropped?.messages[0]?.id;
+    if (
+      droppedId !== undefined && this.#byClientId.get(droppedId) === dropped
+    ) {
+      this.#byClientId.delete(droppedId);
+    }
   }
 
   /** The serial of the latest publish (RTL15b), or the channel's origin. */
@@ -152,6 +185,7 @@ export class Channel {
     origin: { protocolId: string; connectionId?: string; from?: Subscriber },
     now: number,
   ): StoredPublish {
+    this.#expire();
     // RSL1k / RTL6a1: a publish retried with the same client-chosen ids is
     // accepted again but delivered once.
     const clientChosenId = input[0]?.id;
@@ -194,15 +228,7 @@ export class Channel {
     if (clientChosenId !== undefined) {
       this.#byClientId.set(clientChosenId, stored);
     }
-    if (this.#history.length > this.#historyLimit) {
-      const dropped = this.#history.shift();
-      const droppedId = dropped?.messages[0]?.id;
-      if (
-        droppedId !== undefined && this.#byClientId.get(droppedId) === dropped
-      ) {
-        this.#byClientId.delete(droppedId);
-      }
-    }
+    if (this.#history.length > this.#historyLimit) this.#dropOldest();
     for (const [sub, modes] of this.subscribers) {
       if ((modes & Flag.SUBSCRIBE) === 0) continue;
       if (sub === origin.from && !sub.echo) continue;
@@ -230,7 +256,7 @@ export class Channel {
     meta: { id: string; connectionId: string; timestamp: number },
   ): void {
     if (presence.length === 0) return;
-    this.presenceHistory.record(presence, this.channelSerial);
+    this.presenceHistory.record(presence, this.channelSerial, meta.timestamp);
     const frame = {
       action: Action.PRESENCE,
       channel: this.name,
@@ -260,6 +286,7 @@ export class Channel {
    * given (another emulator run, or older than the retained history).
    */
   since(channelSerial: string): StoredPublish[] | undefined {
+    this.#expire();
     const dash = channelSerial.lastIndexOf("-");
     if (dash < 0 || channelSerial.slice(0, dash) !== this.#epoch) {
       return undefined;
@@ -278,6 +305,7 @@ export class Channel {
    * (`"30s"`, `"2m"`, `"1h"`), at most 100 (Ably's rewind limit).
    */
   rewind(spec: string, now: number): StoredPublish[] {
+    this.#expire();
     const count = /^\d+$/.test(spec) ? Number(spec) : undefined;
     if (count !== undefined) {
       return count === 0 ? [] : this.#history.slice(-Math.min(count, 100));
@@ -295,17 +323,8 @@ export class Channel {
    * first (the default), forwards = oldest first. `cursor` is the serial of
    * the first message of the page; `next` that of the following page.
    */
-  history(
-    opts: {
-      limit: number;
-      direction: "backwards" | "forwards";
-      start?: number;
-      end?: number;
-      cursor?: string;
-      /** RTL10b: only publishes at or before this channelSerial. */
-      fromSerial?: string;
-    },
-  ): { items: WireMessage[]; next?: string } {
+  history(opts: HistoryQuery): HistoryPage<WireMessage> {
+    this.#expire();
     const all: WireMessage[] = [];
     for (const p of this.#history) {
       if (opts.start !== undefined && p.timestamp < opts.start) continue;
@@ -341,10 +360,16 @@ export class ChannelRegistry {
   readonly #epoch = randomAlnum(8);
   readonly #historyLimit: number;
   readonly #maxChannels: number;
+  readonly #retention: HistoryRetention;
 
-  constructor(historyLimit: number, maxChannels: number) {
+  constructor(
+    historyLimit: number,
+    maxChannels: number,
+    retention = new HistoryRetention(),
+  ) {
     this.#historyLimit = historyLimit;
     this.#maxChannels = maxChannels;
+    this.#retention = retention;
   }
 
   /** The channel, created on first use. */
@@ -352,7 +377,12 @@ export class ChannelRegistry {
     let channel = this.#channels.get(name);
     if (!channel) {
       if (this.#channels.size >= this.#maxChannels) this.#evictIdle();
-      channel = new Channel(name, this.#epoch, this.#historyLimit);
+      channel = new Channel(
+        name,
+        this.#epoch,
+        this.#historyLimit,
+        this.#retention,
+      );
       this.#channels.set(name, channel);
     } else {
       // Keep recently used channels at the end, so eviction hits the oldest.

@@ -56,7 +56,7 @@ export class Connection implements Subscriber, ConnectionContext {
   readonly attached = new Map<string, Attachment>();
   readonly presenceDropped = new Set<string>();
   readonly acks = new AckLog();
-  readonly renewal: Renewal = new Renewal(this);
+  readonly renewal: Renewal;
 
   readonly #dispatcher: Dispatcher = new Dispatcher(this);
   #socket: WebSocket | null = null;
@@ -71,6 +71,7 @@ export class Connection implements Subscriber, ConnectionContext {
     echo: boolean,
   ) {
     this.host = host;
+    this.renewal = new Renewal(this, host.limits.renewalGraceMs);
     // RTN8b: connection ids are unique; no ':' since ids are split on it.
     this.id = randomId(CONNECTION_ID_LENGTH);
     this.key = `${randomId(6)}!${randomId(18)}-${this.id}`;
@@ -173,6 +174,12 @@ export class Connection implements Subscriber, ConnectionContext {
     };
     if (error) frame.error = error.toWire();
     this.send(frame);
+  }
+
+  disconnectWith(error: AblyError): void {
+    if (!this.live) return;
+    this.send({ action: Action.DISCONNECTED, error: error.toWire() });
+    this.dropSocket();
   }
 
   dropSocket(): void {

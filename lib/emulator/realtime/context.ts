@@ -24,6 +24,8 @@ export interface ConnectionLimits {
   maxFrameSize: number;
   maxChannelsPerConnection: number;
   connectionStateTtl: number;
+  /** How long a client may take to answer AUTH at token expiry, ms. */
+  renewalGraceMs: number;
   maxIdleInterval: number;
   presenceLeaveDelay: number;
   /** Server id in connectionDetails. */
@@ -82,6 +84,11 @@ export interface ConnectionContext {
   sendConnected(error?: AblyError): void;
   /** Drops the socket but keeps the state for a resume (RTN15). */
   dropSocket(): void;
+  /**
+   * Sends DISCONNECTED with `error`, then drops the socket as dropSocket
+   * does. A token error (4014x) makes ably-js renew first (RTN15h).
+   */
+  disconnectWith(error: AblyError): void;
   /** Ends the connection for good (RTN12). */
   destroy(): void;
 }

@@ -72,11 +72,7 @@ export class Dispatcher {
       this.#badFrames++;
       conn.send({ action: Action.ERROR, error: asAblyError(err).toWire() });
       if (this.#badFrames >= MAX_BAD_FRAMES) {
-        conn.send({
-          action: Action.DISCONNECTED,
-          error: Errors.protocolError("Too many malformed frames").toWire(),
-        });
-        conn.dropSocket();
+        conn.disconnectWith(Errors.protocolError("Too many malformed frames"));
       }
     }
   }

@@ -2,11 +2,12 @@
  * The realtime endpoint: accepts WebSocket upgrades at `/`, authenticates
  * the CONNECT carried in the query string (RTN2: `key` or `access_token` /
  * `accessToken`, `clientId`, `echo`, `resume`/`recover`, `format` json or
- * msgpack, `v`),
- * creates or resumes a Connection (RTN15) and sends heartbeats to every live
- * socket every `maxIdleInterval` (RTN23). The counterpart is ably-js
- * `WebSocketTransport` + `ConnectionManager`, which builds that URL and
- * expects CONNECTED or ERROR as the first frame.
+ * msgpack, `v`), creates or resumes a Connection (RTN15; a resume re-checks
+ * the attached channels against the token it brings), sends heartbeats to
+ * every live socket every `maxIdleInterval` (RTN23), and carries token
+ * revocations (RSA17, revocations.ts) to the live connections they hit. The
+ * counterpart is ably-js `WebSocketTransport` + `ConnectionManager`, which
+ * builds that URL and expects CONNECTED or ERROR as the first frame.
  */
 
 import type { Authority } from "../auth.ts";
@@ -18,7 +19,10 @@ import {
   type ConnectionHost,
   type ConnectionLimits,
 } from "./connection.ts";
+import { narrowChannels } from "./channel_ops.ts";
 import { Action } from "./protocol.ts";
+import type { HistoryRetention } from "./retention.ts";
+import type { RevocationEvent } from "../revocations.ts";
 import { encodeMsgpack, type WireFormat } from "../wire_format.ts";
 
 /** The shape of a connectionKey (`<prefix>!<secret>-<connectionId>`, as
@@ -30,6 +34,8 @@ export interface HubOptions extends ConnectionLimits {
   maxConnections: number;
   historyLimit: number;
   maxChannels: number;
+  /** How long each channel's history is kept. */
+  retention: HistoryRetention;
 }
 
 /** Every realtime connection of one emulator. */
@@ -49,7 +55,11 @@ export class RealtimeHub implements ConnectionHost {
     this.channels = new ChannelRegistry(
       options.historyLimit,
       options.maxChannels,
+      options.retention,
     );
+    // RSA17: revocations reach live connections at once (or, with
+    // allowReauthMargin, an AUTH first and the cut when the margin ends).
+    auth.revocations.subscribe((event) => this.#onRevocation(event));
     this.#heartbeat = setInterval(() => {
       for (const conn of this.#byId.values()) conn.heartbeat();
     }, options.maxIdleInterval);
@@ -80,6 +90,21 @@ export class RealtimeHub implements ConnectionHost {
     if (this.#byId.get(connection.id) === connection) {
       this.#byId.delete(connection.id);
       this.#byKey.delete(connection.key);
+    }
+  }
+
+  #onRevocation(event: RevocationEvent): void {
+    const now = this.now();
+    const revocations = this.#auth.revocations;
+    for (const conn of [...this.#byId.values()]) {
+      if (!conn.live || conn.grant.keyName !== event.keyName) continue;
+      if (revocations.isRevoked(conn.grant, now)) {
+        // A token error: ably-js fetches a new token and resumes (RTN15h2);
+        // one its auth server now refuses stays disconnected.
+        conn.disconnectWith(Errors.tokenRevoked());
+      } else if (event.reauth && revocations.isPending(conn.grant, now)) {
+        conn.renewal.requestReauth();
+      }
     }
   }
 
@@ -143,6 +168,9 @@ export class RealtimeHub implements ConnectionHost {
       if (existing && !existing.closed && existing.clientId === clientId) {
         // RTN15c6: same connectionId, state and channels kept.
         existing.bind(socket, grant, format);
+        // The resume may bring a narrower token than the one the channels
+        // were attached with: apply it as an in-band re-auth does (RTN22).
+        narrowChannels(existing);
         return;
       }
     }
