@@ -26,7 +26,8 @@ export interface BrowserClientOptions {
   transports?: Transport[];
   /** The default check fetches an Ably internet host. */
   disableConnectivityCheck?: boolean;
-  /** The emulator speaks JSON only. */
+  /** JSON to the emulator, as the browser build speaks without its MsgPack
+   * plugin (the emulator speaks msgpack too). */
   useBinaryProtocol?: boolean;
 }
 
@@ -45,7 +46,7 @@ export interface ServerClientOptions {
 export interface ServiceLocation {
   /** `config.ably.endpoint`, or the emulator's `url`. */
   endpoint: URL | undefined;
-  /** The endpoint is this app's own emulator (JSON only, no TLS). */
+  /** The endpoint is this app's own emulator (no TLS). */
   emulator?: boolean;
 }
 

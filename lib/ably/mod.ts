@@ -38,3 +38,4 @@ export {
   type TokenServiceOptions,
 } from "./tokens.ts";
 export type { TokenRequest } from "./token_request.ts";
+export * from "./revoke.ts";

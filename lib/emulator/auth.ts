@@ -17,6 +17,7 @@ import {
   type TokenTerms,
   verifyTokenRequest,
 } from "./token_request.ts";
+import { Revocations } from "./revocations.ts";
 import { type Grant, type TokenDetails, TokenStore } from "./tokens.ts";
 
 /** Bounds of the authority's memory. */
@@ -25,6 +26,10 @@ export interface AuthLimits {
   maxTokens: number;
   /** TokenRequest nonces remembered at most. */
   maxNonces: number;
+  /** Revocations kept per key before the oldest are folded (RSA17). */
+  maxRevocationsPerKey: number;
+  /** Enforcement delay of a revocation with allowReauthMargin, ms. */
+  reauthMarginMs: number;
 }
 
 /** Credential checks and token issuing for one emulator. */
@@ -32,12 +37,17 @@ export class Authority {
   readonly keys: KeyRing;
   readonly tokens: TokenStore;
   readonly nonces: NonceCache;
+  readonly revocations: Revocations;
   readonly #now: () => number;
 
   constructor(keys: KeyRing, limits: AuthLimits, now: () => number) {
     this.keys = keys;
     this.tokens = new TokenStore(limits.maxTokens);
     this.nonces = new NonceCache(limits.maxNonces);
+    this.revocations = new Revocations({
+      maxPerKey: limits.maxRevocationsPerKey,
+      reauthMarginMs: limits.reauthMarginMs,
+    });
     this.#now = now;
   }
 
@@ -53,10 +63,23 @@ export class Authority {
       throw Errors.tokenUnrecognised();
     }
     const now = this.#now();
-    if (looksLikeJwt(token)) {
-      return verifyAblyJwt(token, this.keys, this.tokens, now);
-    }
-    return this.tokens.lookup(token, now);
+    const grant = looksLikeJwt(token)
+      ? verifyAblyJwt(token, this.keys, this.tokens, now)
+      : this.tokens.lookup(token, now);
+    // RSA17: a revoked token is refused with 40141, on REST and realtime.
+    this.revocations.check(grant, now);
+    return grant;
+  }
+
+  /**
+   * `POST /keys/{keyName}/revokeTokens` (RSA17g) by `basicKey`: only the
+   * issuing key itself (40133), and only if its tokens are revocable
+   * (40164). Token-authenticated callers are refused before (rest.ts).
+   */
+  revokeTokens(pathKeyName: string, basicKey: ApiKey, body: unknown) {
+    if (basicKey.keyName !== pathKeyName) throw Errors.wrongKeyForRevocation();
+    if (!basicKey.revocableTokens) throw Errors.revocationNotEnabled();
+    return this.revocations.revoke(basicKey.keyName, body, this.#now());
   }
 
   /**
@@ -87,13 +110,21 @@ export class Authority {
         now,
       );
     }
-    return this.tokens.issue({
+    const grant: Omit<Grant, "kind"> = {
       keyName: terms.key.keyName,
       capability: terms.capability,
       clientId: terms.clientId,
       issued: now,
       expires: now + terms.ttl,
-    });
+      revocable: terms.key.revocableTokens,
+    };
+    if (terms.timestamp !== undefined && terms.timestamp < now) {
+      grant.authorisedAt = terms.timestamp;
+    }
+    // RSA17: a TokenRequest signed before a revocation of its clientId is
+    // refused rather than turned into a token that is refused at once.
+    this.revocations.check({ ...grant, kind: "token" }, now);
+    return this.tokens.issue(grant);
   }
 }
 

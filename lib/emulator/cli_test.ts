@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { parseArgs } from "./cli.ts";
 import { TextLineStream } from "./test_helpers.ts";
 
 async function firstLines(args: string[], count: number): Promise<string[]> {
@@ -49,4 +50,19 @@ Deno.test("cli accepts keys with capabilities and never prints their secrets", a
   );
   assert.match(listening, /^ably emulator listening on /);
   assert.equal(keys, "keys: app.k, app.x");
+});
+
+Deno.test("cli parses --revocable and --persist, repeatable", () => {
+  const args = parseArgs([
+    "--key",
+    "app.k:s",
+    "--revocable",
+    "app.k",
+    "--persist=chat",
+    "--persist",
+    "audit",
+  ]);
+  assert.deepEqual(args.revocableKeys, ["app.k"]);
+  assert.deepEqual(args.persist, ["chat", "audit"]);
+  assert.throws(() => parseArgs(["--persist"]), /--persist needs a value/);
 });

@@ -18,7 +18,9 @@ export interface EmulatorClientOptions {
 
 /**
  * Options for `new Ably.Realtime({...emulatorClientOptions(url), authCallback})`
- * or `new Ably.Rest(...)`: JSON protocol, WebSocket only (no comet fallback),
+ * or `new Ably.Rest(...)`: JSON protocol, as a browser speaks it (the
+ * emulator speaks msgpack too: override with `useBinaryProtocol: true`),
+ * WebSocket only (no comet fallback),
  * no connectivity check against Ably's internet hosts, no fallback hosts.
  *
  * @example

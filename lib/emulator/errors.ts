@@ -56,7 +56,9 @@ export function asAblyError(err: unknown): AblyError {
 export const Errors = {
   badRequest: (msg: string) => new AblyError(40000, 400, msg),
   invalidBody: (msg: string) => new AblyError(40001, 400, msg),
+  invalidParamName: (msg: string) => new AblyError(40002, 400, msg),
   invalidParam: (msg: string) => new AblyError(40003, 400, msg),
+  invalidConnectionId: (msg: string) => new AblyError(40006, 400, msg),
   messageTooLarge: (size: number, max: number) =>
     new AblyError(
       40009,
@@ -68,6 +70,8 @@ export const Errors = {
   unsupportedVersion: (msg: string) => new AblyError(40017, 400, msg),
   unauthorized: (msg: string) => new AblyError(40100, 401, msg),
   invalidCredentials: (msg: string) => new AblyError(40101, 401, msg),
+  batchHasErrors: () =>
+    new AblyError(40020, 400, "Batched response includes errors"),
   incompatibleCredentials: (msg: string) => new AblyError(40102, 401, msg),
   timestampNotCurrent: () => new AblyError(40104, 401, "Timestamp not current"),
   nonceReplayed: () => new AblyError(40105, 401, "Nonce value replayed"),
@@ -77,11 +81,30 @@ export const Errors = {
       401,
       `Connection limit exceeded (at most ${max} connections)`,
     ),
+  wrongKeyForRevocation: () =>
+    new AblyError(
+      40133,
+      401,
+      "Can only revoke tokens using the same key that issued them",
+    ),
+  tokenRevoked: () => new AblyError(40141, 401, "Token revoked"),
   tokenExpired: () => new AblyError(40142, 401, "Token expired"),
   tokenUnrecognised: () => new AblyError(40143, 401, "Token unrecognised"),
   invalidJwt: (msg: string) =>
     new AblyError(40144, 401, `Invalid JWT format: ${msg}`),
   notPermitted: (msg: string) => new AblyError(40160, 401, msg),
+  needsBasicAuth: () =>
+    new AblyError(
+      40162,
+      401,
+      "Token revocation requires Basic authentication with the issuing key",
+    ),
+  revocationNotEnabled: () =>
+    new AblyError(
+      40164,
+      401,
+      "Token revocation is not enabled for this API key (enable revocable tokens on the key)",
+    ),
   notFound: (msg: string) => new AblyError(40400, 404, msg),
   methodNotAllowed: () => new AblyError(40500, 405, "Method not allowed"),
   rateLimited: (msg: string) => new AblyError(42910, 429, msg),
@@ -92,6 +115,12 @@ export const Errors = {
       "Unable to recover connection: connection expired",
     ),
   protocolError: (msg: string) => new AblyError(80013, 400, msg),
+  invalidConnectionKey: () =>
+    new AblyError(
+      80018,
+      400,
+      "Unable to recover connection: invalid connection key",
+    ),
   channelState: (msg: string) => new AblyError(90001, 400, msg),
   tooManyChannels: (max: number) =>
     new AblyError(

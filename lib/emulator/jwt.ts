@@ -76,14 +76,25 @@ export function verifyAblyJwt(
   if (clientId !== undefined && (typeof clientId !== "string" || !clientId)) {
     throw Errors.invalidJwt("x-ably-clientId must be a non-empty string");
   }
-  return {
+  // RSA17: a revocationKey target matches this claim.
+  const revocationKey = claims["x-ably-revocation-key"];
+  if (
+    revocationKey !== undefined &&
+    (typeof revocationKey !== "string" || !revocationKey)
+  ) {
+    throw Errors.invalidJwt("x-ably-revocation-key must be a non-empty string");
+  }
+  const grant: Grant = {
     keyName: key.keyName,
     capability: allowed,
     clientId: clientId as string | undefined,
     issued: iat * 1000,
     expires: exp * 1000,
     kind: "jwt",
+    revocable: key.revocableTokens,
   };
+  if (revocationKey !== undefined) grant.revocationKey = revocationKey;
+  return grant;
 }
 
 function decodePart(part: string, what: string): Record<string, unknown> {

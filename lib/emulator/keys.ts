@@ -21,12 +21,18 @@ export interface ApiKey {
   secret: string;
   /** What the key may do; `{"*":["*"]}` when none was given. */
   capability: Capability;
+  /** Tokens it issues can be revoked (RSA17; off by default, as on Ably). */
+  revocableTokens: boolean;
 }
 
 /** A key as passed to startEmulator: `appId.keyId:secret` or an object. */
 export type KeyInput =
   | string
-  | { key: string; capability?: Capability | string };
+  | {
+    key: string;
+    capability?: Capability | string;
+    revocableTokens?: boolean;
+  };
 
 /**
  * Parses `appId.keyId:secret`, optionally followed by `=` and a capability
@@ -51,7 +57,9 @@ export function parseKey(input: KeyInput): ApiKey {
       "An API key must look like appId.keyId:secret (optionally ={capability json})",
     );
   }
-  return { keyName, secret, capability };
+  const revocableTokens = typeof input !== "string" &&
+    input.revocableTokens === true;
+  return { keyName, secret, capability, revocableTokens };
 }
 
 /** A fresh random key `dev<id>.<id>:<secret>` for local development. */

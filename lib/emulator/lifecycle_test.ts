@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type * as Ably from "ably";
 import { startEmulator } from "./mod.ts";
 import {
   closeClient,
@@ -47,104 +46,32 @@ Deno.test("CONNECTED carries connectionDetails; heartbeats come every maxIdleInt
   }
 });
 
-Deno.test("a 3 s token is renewed through the callback; the channel stays attached", async () => {
-  const emu = await startEmulator({ keys: [KEY] });
-  const rest = restClient(emu);
-  const calls = { count: 0 };
-  const client = realtimeClient(emu, {
-    authCallback: tokenRequestCallback(
-      rest,
-      { clientId: "erin", ttl: 3000 },
-      calls,
-    ),
-  });
-  try {
-    const channel = client.channels.get("renew");
-    const got: unknown[] = [];
-    await channel.subscribe((m) => got.push(m.data));
-    const connectionId = client.connection.id;
-    const states: string[] = [];
-    channel.on((change) => states.push(change.current));
-    // RTN22: the emulator sends AUTH at half the remaining life (1.5 s).
-    await waitFor(() => calls.count >= 3, 6000, "two renewals");
-    assert.equal(client.connection.state, "connected");
-    assert.equal(client.connection.id, connectionId);
-    assert.equal(channel.state, "attached");
-    assert.deepEqual(
-      states.filter((s) => s !== "attached" && s !== "update"),
-      [],
-    );
-    await rest.channels.get("renew").publish("after", "renewed");
-    await waitFor(() => got.length === 1, 5000, "message after renewal");
-    assert.deepEqual(got, ["renewed"]);
-  } finally {
-    await closeClient(client);
-    await emu.close();
-  }
-});
-
-Deno.test("an unrenewed token ends in DISCONNECTED 40142 and a closed socket", async () => {
-  const emu = await startEmulator({ keys: [KEY] });
+Deno.test("an unrenewed token: AUTH at expiry, DISCONNECTED 40142 after the grace, socket closed", async () => {
+  const grace = 300;
+  const emu = await startEmulator({ keys: [KEY], renewalGraceMs: grace });
   try {
     const details = await restClient(emu).auth.requestToken({ ttl: 600 });
     const raw = await rawSocket(
       emu,
       `access_token=${details.token}&format=json&v=6`,
     );
+    const at = new Map<unknown, number>();
+    const onFrame = raw.socket.onmessage!;
+    raw.socket.onmessage = (ev) => {
+      onFrame.call(raw.socket, ev);
+      at.set(raw.frames.at(-1)?.action, Date.now());
+    };
     await withTimeout(raw.closed, 5000, "expiry close");
+    // RTN22 then RTN15h: AUTH only once the token is spent (never ahead of
+    // expiry: token_lifetime.ts says why), the cut after the grace.
     const actions = raw.frames.map((f) => f.action);
     assert.deepEqual(actions, [4, 17, 6]);
+    assert.ok(at.get(17)! >= details.expires, "AUTH not before expiry");
+    assert.ok(at.get(6)! - at.get(17)! >= grace - 20, "cut after the grace");
     const last = raw.frames[2].error as { code: number; statusCode: number };
     assert.equal(last.code, 40142);
     assert.equal(last.statusCode, 401);
   } finally {
-    await emu.close();
-  }
-});
-
-Deno.test("at expiry the SDK is disconnected with 40142, re-authenticates and resumes", async () => {
-  const emu = await startEmulator({ keys: [KEY] });
-  const rest = restClient(emu);
-  let calls = 0;
-  let current: Ably.TokenDetails | undefined;
-  const client = realtimeClient(emu, {
-    // The renewal the emulator asks for gets the same token back, so the
-    // token really runs out; the call after expiry gets a fresh one.
-    authCallback: (_params, callback) => {
-      calls++;
-      const reuse = calls === 2 && current !== undefined;
-      (reuse
-        ? Promise.resolve(current!)
-        : rest.auth.requestToken({ clientId: "ida", ttl: 1500 }))
-        .then((details) => {
-          current = details;
-          callback(null, details);
-        }, (err) => callback(err, null));
-    },
-  });
-  try {
-    const reasons: number[] = [];
-    client.connection.on(
-      "disconnected",
-      (change) => reasons.push(change.reason?.code ?? 0),
-    );
-    const channel = client.channels.get("expiry");
-    const got: unknown[] = [];
-    await channel.subscribe((m) => got.push(m.data));
-    const connectionId = client.connection.id;
-    await waitFor(
-      () => calls >= 3 && client.connection.state === "connected",
-      6000,
-      "re-auth",
-    );
-    assert.deepEqual(reasons, [40142]);
-    // RTN15c6: the resume kept the connection.
-    assert.equal(client.connection.id, connectionId);
-    await waitFor(() => channel.state === "attached", 5000, "attached");
-    await rest.channels.get("expiry").publish("x", "after expiry");
-    await waitFor(() => got.length === 1, 5000, "message after expiry");
-  } finally {
-    await closeClient(client);
     await emu.close();
   }
 });
@@ -224,10 +151,11 @@ Deno.test("an abrupt drop keeps the connection for resume; presence leaves after
     await waitFor(() => left.length === 1, 3000, "leave after drop");
     assert.deepEqual(left, ["gina"]);
 
-    // An unknown connectionKey: new connectionId and 80008 (RTN15c7).
+    // A well-formed but unknown connectionKey: new connectionId and 80008
+    // (RTN15c7); a malformed one gets 80018 (history_rest_test.ts).
     const stale = await rawSocket(
       emu,
-      `key=${KEY}&format=json&v=6&resume=nope`,
+      `key=${KEY}&format=json&v=6&resume=abcdef!nope-xyz`,
     );
     await waitFor(() => stale.frames.length === 1);
     assert.notEqual(stale.frames[0].connectionId, connected.connectionId);
@@ -273,6 +201,63 @@ Deno.test("after an emulator restart on the same port the SDK reconnects and re-
     assert.deepEqual(got, ["again"]);
   } finally {
     await closeClient(client);
+    await emu.close();
+  }
+});
+
+Deno.test("a resume with a narrower token stops delivery on channels it no longer covers (RTN15c6, RTN22)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  try {
+    const rest = restClient(emu);
+    const wide = await rest.auth.requestToken({
+      clientId: "nia",
+      capability: { "room:a": ["subscribe"], "room:b": ["subscribe"] },
+    });
+    const narrow = await rest.auth.requestToken({
+      clientId: "nia",
+      capability: { "room:a": ["subscribe"] },
+    });
+    const first = await rawSocket(
+      emu,
+      `access_token=${wide.token}&format=json&v=6`,
+    );
+    await waitFor(() => first.frames.length === 1);
+    const { connectionKey } = first.frames[0] as { connectionKey: string };
+    first.socket.send(JSON.stringify({ action: 10, channel: "room:a" }));
+    first.socket.send(JSON.stringify({ action: 10, channel: "room:b" }));
+    await waitFor(() =>
+      first.frames.filter((f) => f.action === 11).length === 2
+    );
+    first.socket.close();
+    await first.closed;
+
+    const back = await rawSocket(
+      emu,
+      `access_token=${narrow.token}&format=json&v=6&resume=${
+        encodeURIComponent(connectionKey)
+      }`,
+    );
+    await waitFor(() => back.frames.length >= 1);
+    assert.equal(back.frames[0].action, 4);
+    assert.equal(back.frames[0].error, undefined, "resumed");
+    await rest.channels.get("room:b").publish("secret", "not for nia");
+    await rest.channels.get("room:a").publish("open", "for nia");
+    await waitFor(
+      () => back.frames.some((f) => f.action === 15),
+      5000,
+      "the room:a message",
+    );
+    const delivered = back.frames.filter((f) => f.action === 15).map((f) =>
+      f.channel
+    );
+    assert.deepEqual(delivered, ["room:a"]);
+    // The channel was failed with 40160 rather than silently kept.
+    const failed = back.frames.find((f) => f.action === 9);
+    assert.equal(failed?.channel, "room:b");
+    assert.equal((failed?.error as { code: number }).code, 40160);
+    back.socket.close();
+    await back.closed;
+  } finally {
     await emu.close();
   }
 });

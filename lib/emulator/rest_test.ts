@@ -153,3 +153,49 @@ Deno.test("emulatorClientOptions gives the SDK no fallback hosts", async () => {
     await emu.close();
   }
 });
+
+Deno.test("REST history drops messages past the retention unless the namespace is persisted", async () => {
+  const emu = await startEmulator({
+    keys: [KEY],
+    historyRetentionMs: 300,
+    persist: ["kept"],
+  });
+  try {
+    const rest = restClient(emu);
+    await rest.channels.get("brief").publish("m", "short-lived");
+    await rest.channels.get("kept:log").publish("m", "persisted");
+    const items = async (name: string) =>
+      (await rest.channels.get(name).history()).items.map((m) => m.data);
+    assert.deepEqual(await items("brief"), ["short-lived"]);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(await items("brief"), []);
+    assert.deepEqual(await items("kept:log"), ["persisted"]);
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("presence history drops events past the retention unless the namespace is persisted", async () => {
+  const emu = await startEmulator({
+    keys: [KEY],
+    historyRetentionMs: 300,
+    persist: ["kept"],
+  });
+  const alice = realtimeClient(emu, { key: KEY, clientId: "alice" });
+  try {
+    const rest = restClient(emu);
+    await alice.channels.get("brief").presence.enter("short-lived");
+    await alice.channels.get("kept:lobby").presence.enter("persisted");
+    const events = async (name: string) =>
+      (await rest.channels.get(name).presence.history()).items.map((p) =>
+        p.data
+      );
+    assert.deepEqual(await events("brief"), ["short-lived"]);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(await events("brief"), []);
+    assert.deepEqual(await events("kept:lobby"), ["persisted"]);
+  } finally {
+    await closeClient(alice);
+    await emu.close();
+  }
+});

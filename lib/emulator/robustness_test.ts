@@ -142,21 +142,3 @@ Deno.test("connection and channel limits answer with Ably's codes", async () => 
     await emu.close();
   }
 });
-
-Deno.test("a msgpack client is told plainly to use JSON", async () => {
-  const emu = await startEmulator({ keys: [KEY] });
-  try {
-    const raw = await rawSocket(emu, `key=${KEY}&format=msgpack&v=6`);
-    await withTimeout(raw.closed, 5000, "refused msgpack");
-    const err = raw.frames[0].error as { code: number; message: string };
-    assert.equal(err.code, 40000);
-    assert.match(err.message, /useBinaryProtocol: false/);
-    const res = await fetch(`${emu.url}/time`, {
-      headers: { accept: "application/x-msgpack" },
-    });
-    assert.equal(res.status, 400);
-    assert.match((await res.json()).error.message, /useBinaryProtocol/);
-  } finally {
-    await emu.close();
-  }
-});

@@ -9,6 +9,7 @@ import { Authority } from "./auth.ts";
 import { randomAlnum } from "./crypto.ts";
 import { generateDevKey, type KeyInput, KeyRing, parseKey } from "./keys.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
+import { HistoryRetention } from "./realtime/retention.ts";
 import { handleRest } from "./rest.ts";
 
 /** Options of startEmulator; every limit has an Ably-like default. */
@@ -30,6 +31,9 @@ export interface EmulatorOptions {
   maxChannelsPerConnection?: number;
   /** How long a dropped connection can be resumed, ms: 120000. */
   connectionStateTtl?: number;
+  /** How long a client may take to answer the AUTH sent when its token
+   * expires before it is disconnected with 40142, ms: 5000. */
+  renewalGraceMs?: number;
   /** Heartbeat period and the client's idle allowance, ms: 15000. */
   maxIdleInterval?: number;
   /** Delay before a dropped connection's presence leaves, ms: 15000. */
@@ -42,6 +46,20 @@ export interface EmulatorOptions {
   maxTokens?: number;
   /** TokenRequest nonces remembered at most: 100000. */
   maxNonces?: number;
+  /** Key names (`appId.keyId`) whose tokens can be revoked (RSA17), as the
+   * "Revocable tokens" key setting on Ably; off for given keys unless
+   * listed, on for the generated dev key. */
+  revocableKeys?: string[];
+  /** Revocations kept per key; past it the oldest are folded into a
+   * key-wide cut-off (fails closed): 10000. */
+  maxRevocationsPerKey?: number;
+  /** Enforcement delay of a revocation with allowReauthMargin, ms: 30000. */
+  reauthMarginMs?: number;
+  /** Channel namespaces with a "persist" rule: their history is kept 24 h
+   * (`persist: ["chat"]` covers `chat:*`). */
+  persist?: string[];
+  /** History kept for every other channel, ms: 120000 (Ably's default). */
+  historyRetentionMs?: number;
 }
 
 /** A running emulator. */
@@ -62,11 +80,37 @@ export interface Emulator {
 export function startEmulator(
   options: EmulatorOptions = {},
 ): Promise<Emulator> {
-  const keyInputs = options.keys?.length ? options.keys : [generateDevKey()];
-  const ring = new KeyRing(keyInputs.map(parseKey));
+  const given = options.keys?.length ? options.keys : undefined;
+  const revocable = new Set(options.revocableKeys ?? []);
+  const keys = (given ?? [generateDevKey()]).map(parseKey).map((key) => ({
+    ...key,
+    // The generated dev key behaves like a key set up for revocation.
+    revocableTokens: key.revocableTokens || !given ||
+      revocable.has(key.keyName),
+  }));
+  const unknown = [...revocable].filter((name) =>
+    !keys.some((k) => k.keyName === name)
+  );
+  if (unknown.length > 0) {
+    return Promise.reject(
+      new TypeError(`revocableKeys names no given key: ${unknown.join(", ")}`),
+    );
+  }
+  let retention: HistoryRetention;
+  try {
+    retention = new HistoryRetention({
+      persist: options.persist,
+      defaultMs: options.historyRetentionMs,
+    });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const ring = new KeyRing(keys);
   const auth = new Authority(ring, {
     maxTokens: options.maxTokens ?? 100_000,
     maxNonces: options.maxNonces ?? 100_000,
+    maxRevocationsPerKey: options.maxRevocationsPerKey ?? 10_000,
+    reauthMarginMs: options.reauthMarginMs ?? 30_000,
   }, Date.now);
   const maxMessageSize = options.maxMessageSize ?? 65_536;
   const hub = new RealtimeHub(auth, {
@@ -75,16 +119,19 @@ export function startEmulator(
     maxConnections: options.maxConnections ?? 1000,
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? 200,
     connectionStateTtl: options.connectionStateTtl ?? 120_000,
+    renewalGraceMs: options.renewalGraceMs ?? 5_000,
     maxIdleInterval: options.maxIdleInterval ?? 15_000,
     presenceLeaveDelay: options.presenceLeaveDelay ?? 15_000,
     historyLimit: options.historyLimit ?? 1000,
     maxChannels: options.maxChannels ?? 10_000,
+    retention,
     serverId: `emulator-${randomAlnum(6)}`,
   });
   const restCtx = {
     auth,
     channels: hub.channels,
     maxMessageSize,
+    connectionByKey: (key: string) => hub.connectionByKey(key),
     now: Date.now,
   };
   const hostname = options.hostname ?? "127.0.0.1";
@@ -101,6 +148,7 @@ export function startEmulator(
       return handleRest(req, restCtx);
     });
   } catch (err) {
+    auth.revocations.close();
     hub.close();
     return Promise.reject(err);
   }
@@ -114,6 +162,7 @@ export function startEmulator(
     keys: ring.all().map((k) => `${k.keyName}:${k.secret}`),
     close() {
       closing ??= (async () => {
+        auth.revocations.close();
         hub.close();
         await server.shutdown();
       })();

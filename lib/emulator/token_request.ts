@@ -32,6 +32,8 @@ export interface TokenTerms {
   ttl: number;
   capability: Capability;
   clientId?: string;
+  /** The signed request's timestamp, when the terms came from one. */
+  timestamp?: number;
 }
 
 /**
@@ -62,7 +64,9 @@ export class NonceCache {
     }
     const id = `${keyName}\n${nonce}`;
     const until = this.#seen.get(id);
-    if (until !== undefined && until > now) throw Errors.nonceReplayed();
+    // Inclusive like the timestamp check below (RSA9d): a request is still
+    // acceptable at exactly timestamp + window, so its nonce is still held.
+    if (until !== undefined && now <= until) throw Errors.nonceReplayed();
     if (this.#seen.size >= this.#max) {
       throw Errors.rateLimited("Too many token requests; retry shortly");
     }
@@ -73,7 +77,7 @@ export class NonceCache {
   #sweep(now: number): void {
     this.#lastSweep = now;
     for (const [id, until] of this.#seen) {
-      if (until <= now) this.#seen.delete(id);
+      if (until < now) this.#seen.delete(id);
     }
   }
 }
@@ -135,14 +139,15 @@ export function verifyTokenRequest(
   if (!constantTimeEqual(mac, expected)) {
     throw Errors.invalidCredentials("TokenRequest MAC does not verify");
   }
-  // RSA9d / TE4: the timestamp must be current (Ably allows ±2 minutes).
+  // RSA9d / TE4: the timestamp must be current (Ably allows ±2 minutes,
+  // both ends included; NonceCache holds nonces over the same closed range).
   const ts = Number(timestamp);
   if (!Number.isFinite(ts) || Math.abs(now - ts) > TIMESTAMP_WINDOW_MS) {
     throw Errors.timestampNotCurrent();
   }
   // RSA9c: a nonce is accepted once.
   nonces.use(keyName, nonce, ts, now);
-  return checkTokenTerms(key, req);
+  return { ...checkTokenTerms(key, req), timestamp: ts };
 }
 
 /**

@@ -25,6 +25,13 @@ export interface Grant {
   expires: number;
   /** Which kind of credential produced the grant. */
   kind: "key" | "token" | "jwt";
+  /** Issued by a key with revocable tokens enabled (RSA17). */
+  revocable?: boolean;
+  /** A JWT's `x-ably-revocation-key` claim, a revocation target. */
+  revocationKey?: string;
+  /** When the signed TokenRequest behind the token was made, if earlier
+   * than `issued`: revocation counts the token from then. */
+  authorisedAt?: number;
 }
 
 /** TokenDetails as returned by requestToken (TD1–TD7). */

@@ -1,14 +1,19 @@
 /**
- * Channels of one emulator: subscribers with their modes, a bounded message
- * history, serials, and fan-out (spec RTL6 publish, RTL7 subscribe, RTL10
- * history and RTL15b channelSerial; RSL1/RSL2 for the REST side). A publish
- * is serialised to JSON once and the same text goes to every subscriber.
+ * Channels of one emulator: subscribers with their modes, a message history
+ * bounded in count (`historyLimit`) and age (retention.ts), serials, and
+ * fan-out (spec RTL6 publish, RTL7 subscribe, RTL10 history and RTL15b
+ * channelSerial; RSL1/RSL2 for the REST side), plus presence history
+ * (presence_history.ts), bounded alike. A publish is serialised to JSON
+ * once and the same text goes to every subscriber of the plain name;
+ * attachments under a qualified name (`[?rewind=1]x`, a derived
+ * `[filter=…]x`) form views that get their own copy, renamed and filtered.
  * The counterpart is ably-js `RealtimeChannel.processMessage`, which reads
  * `channelSerial` from ATTACHED/MESSAGE and sends it back on re-attach, so a
  * re-attach after a resume replays what was missed.
  */
 
 import { randomAlnum } from "../crypto.ts";
+import type { MessageFilter } from "../filter.ts";
 import {
   Action,
   Flag,
@@ -16,6 +21,9 @@ import {
   type WirePresence,
 } from "./protocol.ts";
 import { PresenceSet } from "./presence.ts";
+import type { HistoryPage, HistoryQuery } from "./history_query.ts";
+import { PresenceHistory } from "./presence_history.ts";
+import { HistoryRetention } from "./retention.ts";
 
 /** A realtime connection as a channel sees it. */
 export interface Subscriber {
@@ -38,22 +46,67 @@ export interface StoredPublish {
   text: string;
 }
 
+/**
+ * Attachments under a qualified name (`[?rewind=1]room`,
+ * `[filter=…]room`): frames to them carry that name, and a derived
+ * channel's filter picks the messages they get.
+ */
+interface View {
+  readonly name: string;
+  readonly filter?: MessageFilter;
+  readonly subscribers: Map<Subscriber, number>;
+}
+
 /** One channel. */
 export class Channel {
   readonly name: string;
+  /** Attachments under the plain name, with their mode bits. */
   readonly subscribers = new Map<Subscriber, number>();
+  readonly #views = new Map<string, View>();
   readonly presence = new PresenceSet();
+  readonly presenceHistory: PresenceHistory;
   readonly #history: StoredPublish[] = [];
   /** Retained publishes by the client-chosen id of their first message. */
   readonly #byClientId = new Map<string, StoredPublish>();
   readonly #historyLimit: number;
   readonly #epoch: string;
+  readonly #retention: HistoryRetention;
   #counter = 0;
 
-  constructor(name: string, epoch: string, historyLimit: number) {
+  constructor(
+    name: string,
+    epoch: string,
+    historyLimit: number,
+    retention = new HistoryRetention(),
+  ) {
     this.name = name;
     this.#epoch = epoch;
     this.#historyLimit = historyLimit;
+    this.#retention = retention;
+    // Presence history is bounded and retained like message history.
+    this.presenceHistory = new PresenceHistory(
+      historyLimit,
+      () => retention.oldestKept(name),
+    );
+  }
+
+  /** Drops publishes older than the channel's retention (retention.ts). */
+  #expire(): void {
+    const oldest = this.#retention.oldestKept(this.name);
+    while (this.#history.length > 0 && this.#history[0].timestamp < oldest) {
+      this.#dropOldest();
+    }
+  }
+
+  /** Drops the oldest retained publish and its idempotency entry. */
+  #dropOldest(): void {
+    const dropped = this.#history.shift();
+    const droppedId = dropped?.messages[0]?.id;
+    if (
+      droppedId !== undefined && this.#byClientId.get(droppedId) === dropped
+    ) {
+      this.#byClientId.delete(droppedId);
+    }
   }
 
   /** The serial of the latest publish (RTL15b), or the channel's origin. */
@@ -63,7 +116,62 @@ export class Channel {
 
   /** Whether the channel holds nothing worth keeping. */
   get idle(): boolean {
-    return this.subscribers.size === 0 && this.presence.size === 0;
+    return this.subscribers.size === 0 && this.#views.size === 0 &&
+      this.presence.size === 0;
+  }
+
+  /**
+   * Adds or updates an attachment. `as` is the name the client attached
+   * with; a qualified one gets frames under that name, filtered by
+   * `filter` (a derived channel).
+   */
+  subscribe(
+    sub: Subscriber,
+    as: string,
+    modes: number,
+    filter?: MessageFilter,
+  ): void {
+    if (as === this.name) {
+      this.subscribers.set(sub, modes);
+      return;
+    }
+    let view = this.#views.get(as);
+    if (!view) {
+      view = { name: as, filter, subscribers: new Map() };
+      this.#views.set(as, view);
+    }
+    view.subscribers.set(sub, modes);
+  }
+
+  /** Removes an attachment made under `as`. */
+  unsubscribe(sub: Subscriber, as: string): void {
+    if (as === this.name) {
+      this.subscribers.delete(sub);
+      return;
+    }
+    const view = this.#views.get(as);
+    if (!view) return;
+    view.subscribers.delete(sub);
+    if (view.subscribers.size === 0) this.#views.delete(as);
+  }
+
+  /**
+   * The MESSAGE frame of a stored publish as an attachment under `as`
+   * sees it: renamed, and only the messages that pass `filter`; undefined
+   * when none passes.
+   */
+  frameFor(
+    stored: StoredPublish,
+    as: string,
+    filter?: MessageFilter,
+  ): string | undefined {
+    if (as === this.name) return stored.text;
+    const messages = filter ? stored.messages.filter(filter) : stored.messages;
+    if (messages.length === 0) return undefined;
+    const frame = JSON.parse(stored.text) as Record<string, unknown>;
+    frame.channel = as;
+    frame.messages = messages;
+    return JSON.stringify(frame);
   }
 
   /**
@@ -77,6 +185,7 @@ export class Channel {
     origin: { protocolId: string; connectionId?: string; from?: Subscriber },
     now: number,
   ): StoredPublish {
+    this.#expire();
     // RSL1k / RTL6a1: a publish retried with the same client-chosen ids is
     // accepted again but delivered once.
     const clientChosenId = input[0]?.id;
@@ -119,19 +228,24 @@ export class Channel {
     if (clientChosenId !== undefined) {
       this.#byClientId.set(clientChosenId, stored);
     }
-    if (this.#history.length > this.#historyLimit) {
-      const dropped = this.#history.shift();
-      const droppedId = dropped?.messages[0]?.id;
-      if (
-        droppedId !== undefined && this.#byClientId.get(droppedId) === dropped
-      ) {
-        this.#byClientId.delete(droppedId);
-      }
-    }
+    if (this.#history.length > this.#historyLimit) this.#dropOldest();
     for (const [sub, modes] of this.subscribers) {
       if ((modes & Flag.SUBSCRIBE) === 0) continue;
       if (sub === origin.from && !sub.echo) continue;
       sub.sendText(text);
+    }
+    for (const view of this.#views.values()) {
+      let viewText: string | undefined | null = null;
+      for (const [sub, modes] of view.subscribers) {
+        if ((modes & Flag.SUBSCRIBE) === 0) continue;
+        if (sub === origin.from && !sub.echo) continue;
+        // Serialised once per view, and only if someone there receives it.
+        if (viewText === null) {
+          viewText = this.frameFor(stored, view.name, view.filter);
+        }
+        if (viewText === undefined) break;
+        sub.sendText(viewText);
+      }
     }
     return stored;
   }
@@ -142,16 +256,28 @@ export class Channel {
     meta: { id: string; connectionId: string; timestamp: number },
   ): void {
     if (presence.length === 0) return;
-    const text = JSON.stringify({
+    this.presenceHistory.record(presence, this.channelSerial, meta.timestamp);
+    const frame = {
       action: Action.PRESENCE,
       channel: this.name,
       id: meta.id,
       connectionId: meta.connectionId,
       timestamp: meta.timestamp,
       presence,
-    });
+    };
+    const text = JSON.stringify(frame);
     for (const [sub, modes] of this.subscribers) {
       if ((modes & Flag.PRESENCE_SUBSCRIBE) !== 0) sub.sendText(text);
+    }
+    // Presence is the channel's: every view sees it, filters apply to
+    // messages only.
+    for (const view of this.#views.values()) {
+      let viewText: string | undefined;
+      for (const [sub, modes] of view.subscribers) {
+        if ((modes & Flag.PRESENCE_SUBSCRIBE) === 0) continue;
+        viewText ??= JSON.stringify({ ...frame, channel: view.name });
+        sub.sendText(viewText);
+      }
     }
   }
 
@@ -160,6 +286,7 @@ export class Channel {
    * given (another emulator run, or older than the retained history).
    */
   since(channelSerial: string): StoredPublish[] | undefined {
+    this.#expire();
     const dash = channelSerial.lastIndexOf("-");
     if (dash < 0 || channelSerial.slice(0, dash) !== this.#epoch) {
       return undefined;
@@ -178,6 +305,7 @@ export class Channel {
    * (`"30s"`, `"2m"`, `"1h"`), at most 100 (Ably's rewind limit).
    */
   rewind(spec: string, now: number): StoredPublish[] {
+    this.#expire();
     const count = /^\d+$/.test(spec) ? Number(spec) : undefined;
     if (count !== undefined) {
       return count === 0 ? [] : this.#history.slice(-Math.min(count, 100));
@@ -195,19 +323,16 @@ export class Channel {
    * first (the default), forwards = oldest first. `cursor` is the serial of
    * the first message of the page; `next` that of the following page.
    */
-  history(
-    opts: {
-      limit: number;
-      direction: "backwards" | "forwards";
-      start?: number;
-      end?: number;
-      cursor?: string;
-    },
-  ): { items: WireMessage[]; next?: string } {
+  history(opts: HistoryQuery): HistoryPage<WireMessage> {
+    this.#expire();
     const all: WireMessage[] = [];
     for (const p of this.#history) {
       if (opts.start !== undefined && p.timestamp < opts.start) continue;
       if (opts.end !== undefined && p.timestamp > opts.end) continue;
+      // Serials of one channel sort as strings (serialOf pads them).
+      if (opts.fromSerial !== undefined && p.channelSerial > opts.fromSerial) {
+        continue;
+      }
       for (const m of p.messages) all.push(m);
     }
     const backwards = opts.direction === "backwards";
@@ -235,10 +360,16 @@ export class ChannelRegistry {
   readonly #epoch = randomAlnum(8);
   readonly #historyLimit: number;
   readonly #maxChannels: number;
+  readonly #retention: HistoryRetention;
 
-  constructor(historyLimit: number, maxChannels: number) {
+  constructor(
+    historyLimit: number,
+    maxChannels: number,
+    retention = new HistoryRetention(),
+  ) {
     this.#historyLimit = historyLimit;
     this.#maxChannels = maxChannels;
+    this.#retention = retention;
   }
 
   /** The channel, created on first use. */
@@ -246,7 +377,12 @@ export class ChannelRegistry {
     let channel = this.#channels.get(name);
     if (!channel) {
       if (this.#channels.size >= this.#maxChannels) this.#evictIdle();
-      channel = new Channel(name, this.#epoch, this.#historyLimit);
+      channel = new Channel(
+        name,
+        this.#epoch,
+        this.#historyLimit,
+        this.#retention,
+      );
       this.#channels.set(name, channel);
     } else {
       // Keep recently used channels at the end, so eviction hits the oldest.

@@ -1,11 +1,13 @@
 /**
  * The realtime endpoint: accepts WebSocket upgrades at `/`, authenticates
  * the CONNECT carried in the query string (RTN2: `key` or `access_token` /
- * `accessToken`, `clientId`, `echo`, `resume`/`recover`, `format`, `v`),
- * creates or resumes a Connection (RTN15) and sends heartbeats to every live
- * socket every `maxIdleInterval` (RTN23). The counterpart is ably-js
- * `WebSocketTransport` + `ConnectionManager`, which builds that URL and
- * expects CONNECTED or ERROR as the first frame.
+ * `accessToken`, `clientId`, `echo`, `resume`/`recover`, `format` json or
+ * msgpack, `v`), creates or resumes a Connection (RTN15; a resume re-checks
+ * the attached channels against the token it brings), sends heartbeats to
+ * every live socket every `maxIdleInterval` (RTN23), and carries token
+ * revocations (RSA17, revocations.ts) to the live connections they hit. The
+ * counterpart is ably-js `WebSocketTransport` + `ConnectionManager`, which
+ * builds that URL and expects CONNECTED or ERROR as the first frame.
  */
 
 import type { Authority } from "../auth.ts";
@@ -17,13 +19,23 @@ import {
   type ConnectionHost,
   type ConnectionLimits,
 } from "./connection.ts";
+import { narrowChannels } from "./channel_ops.ts";
 import { Action } from "./protocol.ts";
+import type { HistoryRetention } from "./retention.ts";
+import type { RevocationEvent } from "../revocations.ts";
+import { encodeMsgpack, type WireFormat } from "../wire_format.ts";
+
+/** The shape of a connectionKey (`<prefix>!<secret>-<connectionId>`, as
+ * Connection makes them and Ably's look). */
+const CONNECTION_KEY_SHAPE = /^[\w-]{1,64}![\w-]{1,128}$/;
 
 /** Settings of the realtime endpoint. */
 export interface HubOptions extends ConnectionLimits {
   maxConnections: number;
   historyLimit: number;
   maxChannels: number;
+  /** How long each channel's history is kept. */
+  retention: HistoryRetention;
 }
 
 /** Every realtime connection of one emulator. */
@@ -43,7 +55,11 @@ export class RealtimeHub implements ConnectionHost {
     this.channels = new ChannelRegistry(
       options.historyLimit,
       options.maxChannels,
+      options.retention,
     );
+    // RSA17: revocations reach live connections at once (or, with
+    // allowReauthMargin, an AUTH first and the cut when the margin ends).
+    auth.revocations.subscribe((event) => this.#onRevocation(event));
     this.#heartbeat = setInterval(() => {
       for (const conn of this.#byId.values()) conn.heartbeat();
     }, options.maxIdleInterval);
@@ -60,6 +76,12 @@ export class RealtimeHub implements ConnectionHost {
     return Date.now();
   }
 
+  /** The live connection with this connectionKey (RTN9), if any. */
+  connectionByKey(key: string): Connection | undefined {
+    const conn = this.#byKey.get(key);
+    return conn && !conn.closed ? conn : undefined;
+  }
+
   grantForToken(token: string): Grant {
     return this.#auth.grantForToken(token);
   }
@@ -68,6 +90,21 @@ export class RealtimeHub implements ConnectionHost {
     if (this.#byId.get(connection.id) === connection) {
       this.#byId.delete(connection.id);
       this.#byKey.delete(connection.key);
+    }
+  }
+
+  #onRevocation(event: RevocationEvent): void {
+    const now = this.now();
+    const revocations = this.#auth.revocations;
+    for (const conn of [...this.#byId.values()]) {
+      if (!conn.live || conn.grant.keyName !== event.keyName) continue;
+      if (revocations.isRevoked(conn.grant, now)) {
+        // A token error: ably-js fetches a new token and resumes (RTN15h2);
+        // one its auth server now refuses stays disconnected.
+        conn.disconnectWith(Errors.tokenRevoked());
+      } else if (event.reauth && revocations.isPending(conn.grant, now)) {
+        conn.renewal.requestReauth();
+      }
     }
   }
 
@@ -99,15 +136,14 @@ export class RealtimeHub implements ConnectionHost {
   }
 
   #open(socket: WebSocket, params: URLSearchParams): void {
+    const asked = params.get("format") ?? "json";
+    const format: WireFormat = asked === "msgpack" ? "msgpack" : "json";
     let grant: Grant;
     let clientId: string | undefined;
     try {
-      // RTN2a: this emulator speaks JSON only.
-      const format = params.get("format") ?? "json";
-      if (format !== "json") {
-        throw Errors.badRequest(
-          "The emulator speaks JSON only: set useBinaryProtocol: false",
-        );
+      // RTN2a: JSON or msgpack (ably-js's default outside browsers).
+      if (asked !== "json" && asked !== "msgpack") {
+        throw Errors.badRequest(`Unsupported format ${asked.slice(0, 32)}`);
       }
       // RTN2f: protocol version 2 or later (ably-js 2.x sends 6).
       const v = params.get("v");
@@ -122,7 +158,7 @@ export class RealtimeHub implements ConnectionHost {
     } catch (err) {
       // Auth failures at connect: ERROR then close; a 4014x code makes the
       // client fetch a new token and retry (RSA4b), others fail it (RTN14).
-      rejectSocket(socket, asAblyError(err));
+      rejectSocket(socket, asAblyError(err), format);
       return;
     }
     const echo = params.get("echo") !== "false";
@@ -131,19 +167,26 @@ export class RealtimeHub implements ConnectionHost {
       const existing = this.#byKey.get(resumeKey);
       if (existing && !existing.closed && existing.clientId === clientId) {
         // RTN15c6: same connectionId, state and channels kept.
-        existing.bind(socket, grant);
+        existing.bind(socket, grant, format);
+        // The resume may bring a narrower token than the one the channels
+        // were attached with: apply it as an in-band re-auth does (RTN22).
+        narrowChannels(existing);
         return;
       }
     }
     const conn = new Connection(this, grant, clientId, echo);
     this.#byId.set(conn.id, conn);
     this.#byKey.set(conn.key, conn);
-    // RTN15c7: a resume that cannot be honoured gets a new id and 80008.
-    conn.bind(
-      socket,
-      grant,
-      resumeKey !== null ? Errors.connectionExpired() : undefined,
-    );
+    // RTN15c7 / RTN16d: a resume or recover that cannot be honoured gets a
+    // new connection and the reason: 80018 for a key that is not a
+    // connectionKey at all, 80008 for one that names no live connection.
+    let reason: AblyError | undefined;
+    if (resumeKey !== null) {
+      reason = CONNECTION_KEY_SHAPE.test(resumeKey)
+        ? Errors.connectionExpired()
+        : Errors.invalidConnectionKey();
+    }
+    conn.bind(socket, grant, format, reason);
   }
 
   /** RSA11 basic key auth or RSA3 token auth from the query string. */
@@ -197,9 +240,16 @@ export class RealtimeHub implements ConnectionHost {
   }
 }
 
-function rejectSocket(socket: WebSocket, err: AblyError): void {
+function rejectSocket(
+  socket: WebSocket,
+  err: AblyError,
+  format: WireFormat,
+): void {
+  const frame = { action: Action.ERROR, error: err.toWire() };
   try {
-    socket.send(JSON.stringify({ action: Action.ERROR, error: err.toWire() }));
+    socket.send(
+      format === "msgpack" ? encodeMsgpack(frame) : JSON.stringify(frame),
+    );
     socket.close(1000);
   } catch {
     // The client left already.

@@ -2,12 +2,14 @@
  * Ably realtime protocol v6 in JSON, the parts the emulator speaks: action
  * numbers and flag bits of a ProtocolMessage (spec TR2, TR3), the shapes of
  * messages and presence messages on the wire (TM2, TP3), and the checks that
- * turn an untrusted inbound frame into typed values. The counterpart is
+ * turn an untrusted inbound frame into typed values (binary payloads of a
+ * msgpack client take their JSON form here, wire_format.ts). The counterpart is
  * ably-js `src/common/lib/types/protocolmessage*.ts`, which encodes and
  * decodes the same fields.
  */
 
 import { Errors } from "../errors.ts";
+import { jsonFormOfData } from "../wire_format.ts";
 
 /** ProtocolMessage actions (TR2). */
 export const Action = {
@@ -88,8 +90,7 @@ export interface InboundFrame {
   [field: string]: unknown;
 }
 
-/** Parses a text frame; throws 40000 for anything but a JSON object with an
- * integer action. */
+/** Parses a JSON text frame (see parseFrameValue). */
 export function parseFrame(text: string): InboundFrame {
   let value: unknown;
   try {
@@ -97,6 +98,12 @@ export function parseFrame(text: string): InboundFrame {
   } catch {
     throw Errors.badRequest("Malformed frame: not JSON");
   }
+  return parseFrameValue(value);
+}
+
+/** Checks a decoded frame; throws 40000 for anything but an object with an
+ * integer action. */
+export function parseFrameValue(value: unknown): InboundFrame {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw Errors.badRequest("Malformed frame: expected a ProtocolMessage");
   }
@@ -118,15 +125,6 @@ export function readMsgSerial(frame: InboundFrame): number {
   return serial;
 }
 
-/** A channel name: a non-empty string of sane length (40010 otherwise). */
-export function readChannelName(frame: Record<string, unknown>): string {
-  const name = frame.channel;
-  if (typeof name !== "string" || name.length === 0 || name.length > 2048) {
-    throw Errors.invalidChannelName("Invalid channel name");
-  }
-  return name;
-}
-
 /** Copies the fields of a message a client may set, checking each type. */
 export function readMessages(list: unknown): WireMessage[] {
   if (!Array.isArray(list) || list.length === 0 || list.length > 1000) {
@@ -142,11 +140,9 @@ export function readMessages(list: unknown): WireMessage[] {
     if (id !== undefined) out.id = id;
     const name = optionalString(m, "name");
     if (name !== undefined) out.name = name;
-    const encoding = optionalString(m, "encoding");
-    if (encoding !== undefined) out.encoding = encoding;
     const clientId = optionalString(m, "clientId");
     if (clientId !== undefined) out.clientId = clientId;
-    if (m.data !== undefined) out.data = m.data;
+    setPayload(out, m);
     if (m.extras !== undefined) {
       if (typeof m.extras !== "object" || m.extras === null) {
         throw Errors.badRequest("extras must be an object");
@@ -177,9 +173,7 @@ export function readPresence(list: unknown): WirePresence[] {
     const out: WirePresence = { action };
     const clientId = optionalString(p, "clientId");
     if (clientId !== undefined) out.clientId = clientId;
-    const encoding = optionalString(p, "encoding");
-    if (encoding !== undefined) out.encoding = encoding;
-    if (p.data !== undefined) out.data = p.data;
+    setPayload(out, p);
     if (p.extras !== undefined) {
       if (typeof p.extras !== "object" || p.extras === null) {
         throw Errors.badRequest("extras must be an object");
@@ -198,6 +192,7 @@ export function messagesSize(
   list: ReadonlyArray<{
     name?: string;
     data?: unknown;
+    encoding?: string;
     clientId?: string;
     extras?: unknown;
   }>,
@@ -205,8 +200,13 @@ export function messagesSize(
   let size = 0;
   for (const m of list) {
     size += byteLength(m.name) + byteLength(m.clientId);
-    if (typeof m.data === "string") size += byteLength(m.data);
-    else if (m.data !== undefined && m.data !== null) {
+    if (typeof m.data === "string") {
+      // Binary data travels as base64 (wire_format.ts); Ably counts its
+      // bytes, not the characters of its text form.
+      size += m.encoding?.endsWith("base64")
+        ? Math.floor(m.data.length * 3 / 4)
+        : byteLength(m.data);
+    } else if (m.data !== undefined && m.data !== null) {
       size += byteLength(JSON.stringify(m.data));
     }
     if (m.extras !== undefined) size += byteLength(JSON.stringify(m.extras));
@@ -223,6 +223,21 @@ function byteLength(text: string | undefined): number {
     if (text.charCodeAt(i) > 0x7f) return encoder.encode(text).length;
   }
   return text.length;
+}
+
+/** Copies data and encoding; binary data (msgpack) takes its JSON form. */
+function setPayload(
+  out: { data?: unknown; encoding?: string },
+  from: Record<string, unknown>,
+): void {
+  const encoding = optionalString(from, "encoding");
+  if (from.data === undefined) {
+    if (encoding !== undefined) out.encoding = encoding;
+    return;
+  }
+  const payload = jsonFormOfData(from.data, encoding);
+  out.data = payload.data;
+  if (payload.encoding !== undefined) out.encoding = payload.encoding;
 }
 
 function optionalString(

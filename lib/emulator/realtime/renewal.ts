@@ -1,0 +1,83 @@
+/**
+ * Server-driven token renewal of one connection (spec RTN22 server AUTH,
+ * RTN24 CONNECTED after a re-auth, RTN15h DISCONNECTED with a token error,
+ * RSA4 expiry). ably-js keeps no expiry timer of its own: it renews when the
+ * server sends AUTH and re-authenticates when DISCONNECTED carries a token
+ * error. So the emulator sends AUTH when the token expires and, if no new
+ * token comes within `renewalGraceMs`, DISCONNECTED 40142 (the timers and
+ * why it waits for expiry: token_lifetime.ts). Revocation with
+ * `allowReauthMargin` asks through the same AUTH (hub.ts). The counterpart
+ * is ably-js `ConnectionManager.onAuthUpdated` / `Auth.authorize`.
+ */
+
+import { Errors } from "../errors.ts";
+import { narrowChannels } from "./channel_ops.ts";
+import type { ConnectionContext } from "./context.ts";
+import { Action, type InboundFrame } from "./protocol.ts";
+import { TokenLifetime } from "./token_lifetime.ts";
+
+/** The renewal of one connection's token. */
+export class Renewal {
+  readonly #conn: ConnectionContext;
+  readonly #lifetime: TokenLifetime;
+
+  /** `graceMs`: how long the client may take to answer AUTH at expiry. */
+  constructor(conn: ConnectionContext, graceMs: number) {
+    this.#conn = conn;
+    this.#lifetime = new TokenLifetime(graceMs);
+  }
+
+  /** RTN22 AUTH at expiry, RTN15h DISCONNECTED 40142 if not renewed. */
+  schedule(): void {
+    const conn = this.#conn;
+    if (!conn.live) return this.clear();
+    this.#lifetime.watch(conn.grant, () => conn.host.now(), {
+      expired: () => this.requestReauth(),
+      graceOver: () => conn.disconnectWith(Errors.tokenExpired()),
+    });
+  }
+
+  /** Stops watching the token (socket gone or connection ended). */
+  clear(): void {
+    this.#lifetime.clear();
+  }
+
+  /** Asks the client to re-authenticate in place (RTN22: server AUTH). */
+  requestReauth(): void {
+    this.#conn.send({ action: Action.AUTH });
+  }
+
+  /**
+   * RTN22: the client answers our AUTH with a new token; the identity must
+   * stay the same (40102). The reply is a new CONNECTED with the same
+   * connectionId (RTN24); channels whose rights are gone are failed.
+   */
+  reauth(frame: InboundFrame): void {
+    const conn = this.#conn;
+    const auth = frame.auth as Record<string, unknown> | undefined;
+    const token = auth && typeof auth === "object"
+      ? auth.accessToken
+      : undefined;
+    if (typeof token !== "string") {
+      throw Errors.badRequest("AUTH needs auth.accessToken");
+    }
+    const grant = conn.host.grantForToken(token);
+    const sameIdentity = grant.clientId === "*"
+      ? true
+      : grant.clientId === conn.clientId;
+    if (!sameIdentity) {
+      conn.send({
+        action: Action.ERROR,
+        error: Errors.incompatibleCredentials(
+          "New token's clientId does not match the connection's",
+        ).toWire(),
+      });
+      conn.destroy();
+      return;
+    }
+    conn.grant = grant;
+    conn.sendConnected();
+    this.schedule();
+    narrowChannels(conn);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * `POST /channels/{name}/messages` (spec RSL1 publish: RSL1m implicit
+ * clientId, RSL1k idempotent ids, TM2 a `connectionKey` that attributes the
+ * publish to a realtime connection) and `GET /channels/{name}/messages`
+ * (RSL2 history; RTL10b `from_serial`, which ably-js sends for
+ * `untilAttach`). The counterpart is ably-js `RestChannel.publish` /
+ * `history` (and `RealtimeChannel.history`, which goes through REST).
+ */
+
+import { operationsFor } from "./capability.ts";
+import type { ChannelName } from "./channel_name.ts";
+import { randomId } from "./crypto.ts";
+import { Errors } from "./errors.ts";
+import type { Subscriber } from "./realtime/channels.ts";
+import {
+  messagesSize,
+  readMessages,
+  type WireMessage,
+} from "./realtime/protocol.ts";
+import { historyPage, historyQuery, json, readJson } from "./rest_http.ts";
+import type { RestContext } from "./rest.ts";
+import type { Grant } from "./tokens.ts";
+
+/** Random characters in the id of a REST publish without client ids. */
+const PUBLISH_ID_LENGTH = 9;
+
+/** RSL1: publish one message or an array; fans out to realtime subscribers. */
+export async function publish(
+  req: Request,
+  ctx: RestContext,
+  grant: Grant,
+  name: ChannelName,
+  origin: string | null,
+): Promise<Response> {
+  if (name.filter !== undefined) {
+    throw Errors.badRequest(
+      "Unable to publish to a derived channel: publish to its base channel",
+    );
+  }
+  if (!operationsFor(grant.capability, name.base).has("publish")) {
+    throw Errors.notPermitted(
+      "Unable to publish to channel: permission denied",
+    );
+  }
+  const body = await readJson(req);
+  const list = Array.isArray(body) ? body : [body];
+  const connection = publishingConnection(ctx, list);
+  const messages = readMessages(list);
+  const size = messagesSize(messages);
+  if (size > ctx.maxMessageSize) {
+    throw Errors.messageTooLarge(size, ctx.maxMessageSize);
+  }
+  for (const m of messages) {
+    // RSL1m / RSA7: a message's clientId must agree with the credential's.
+    if (m.clientId === undefined) continue;
+    if (
+      m.clientId === "*" ||
+      (grant.clientId !== "*" && m.clientId !== grant.clientId)
+    ) {
+      throw Errors.invalidClientId(
+        "Message clientId is not permitted by the credential",
+      );
+    }
+  }
+  // RSL1m: a token bound to a clientId gives its messages that clientId.
+  const filled: WireMessage[] = messages.map((m) =>
+    grant.clientId && grant.clientId !== "*" && !m.clientId
+      ? { ...m, clientId: grant.clientId }
+      : m
+  );
+  const stored = ctx.channels.get(name.base).publish(
+    filled,
+    {
+      protocolId: randomId(PUBLISH_ID_LENGTH),
+      connectionId: connection?.id,
+      from: connection,
+    },
+    ctx.now(),
+  );
+  return json(
+    {
+      channel: name.full,
+      messageId: stored.messages[0]?.id?.replace(/:\d+$/, ""),
+      serials: stored.messages.map((m) => m.serial),
+    },
+    201,
+    origin,
+  );
+}
+
+/**
+ * TM2 / Ably docs "Publish on behalf of a realtime connection": messages
+ * carrying a live connection's `connectionKey` are that connection's (its
+ * connectionId, its `echo` setting). All messages of one request must name
+ * the same connection; an unknown key is refused (40006).
+ */
+function publishingConnection(
+  ctx: RestContext,
+  list: unknown[],
+): Subscriber | undefined {
+  let key: string | undefined;
+  for (const raw of list) {
+    if (typeof raw !== "object" || raw === null) continue;
+    const value = (raw as Record<string, unknown>).connectionKey;
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string" || (key !== undefined && key !== value)) {
+      throw Errors.invalidConnectionId(
+        "Messages of one publish must carry one connectionKey",
+      );
+    }
+    key = value;
+  }
+  if (key === undefined) return undefined;
+  const connection = ctx.connectionByKey(key);
+  if (!connection) {
+    throw Errors.invalidConnectionId("Unknown connectionKey");
+  }
+  return connection;
+}
+
+/** RSL2: history, newest first by default, `limit` ≤ 1000, `direction`. */
+export function history(
+  url: URL,
+  ctx: RestContext,
+  grant: Grant,
+  name: ChannelName,
+  origin: string | null,
+): Response {
+  if (!operationsFor(grant.capability, name.base).has("history")) {
+    throw Errors.notPermitted("Unable to read history: permission denied");
+  }
+  const query = historyQuery(url.searchParams);
+  const page = ctx.channels.find(name.base)?.history(query) ?? { items: [] };
+  return historyPage("messages", query, page, origin);
+}

@@ -1,0 +1,57 @@
+/**
+ * `GET /channels/{name}/presence` (spec RSP3 current members, filtered by
+ * `clientId` / `connectionId`) and `GET /channels/{name}/presence/history`
+ * (RSP4 presence history, RTP12 its realtime form; `from_serial` for
+ * `untilAttach`, RTL10b). The counterpart is ably-js `RestPresence` and
+ * `RealtimePresence.history`.
+ */
+
+import { operationsFor } from "./capability.ts";
+import type { ChannelName } from "./channel_name.ts";
+import { Errors } from "./errors.ts";
+import { historyPage, historyQuery, json, limitParam } from "./rest_http.ts";
+import type { RestContext } from "./rest.ts";
+import type { Grant } from "./tokens.ts";
+
+/** RSP3: current members, filtered by `clientId` / `connectionId`. */
+export function presence(
+  url: URL,
+  ctx: RestContext,
+  grant: Grant,
+  name: ChannelName,
+  origin: string | null,
+): Response {
+  if (!operationsFor(grant.capability, name.base).has("subscribe")) {
+    throw Errors.notPermitted("Unable to read presence: permission denied");
+  }
+  const q = url.searchParams;
+  const limit = limitParam(q);
+  const clientId = q.get("clientId");
+  const connectionId = q.get("connectionId");
+  const members = (ctx.channels.find(name.base)?.presence.snapshot() ?? [])
+    .filter(
+      (m) =>
+        (clientId === null || m.clientId === clientId) &&
+        (connectionId === null || m.connectionId === connectionId),
+    );
+  return json(members.slice(0, limit), 200, origin);
+}
+
+/** RSP4: enter/update/leave events, newest first by default. */
+export function presenceHistory(
+  url: URL,
+  ctx: RestContext,
+  grant: Grant,
+  name: ChannelName,
+  origin: string | null,
+): Response {
+  if (!operationsFor(grant.capability, name.base).has("history")) {
+    throw Errors.notPermitted(
+      "Unable to read presence history: permission denied",
+    );
+  }
+  const query = historyQuery(url.searchParams);
+  const page = ctx.channels.find(name.base)?.presenceHistory.page(query) ??
+    { items: [] };
+  return historyPage("history", query, page, origin);
+}
