@@ -1,6 +1,6 @@
 /**
- * ably-js 2.28 ClientOptions that point the SDK at an emulator (ABLY.md
- * section 1; spec REC1b2/REC2c2: an `endpoint` that is an IP address or
+ * ably-js 2.28 ClientOptions that point the SDK at an emulator (spec
+ * REC1b2/REC2c2: an `endpoint` that is an IP address or
  * `localhost` is used as the host and gives no fallback hosts). The
  * counterpart is server.ts, whose `url` this reads.
  */

@@ -1,7 +1,7 @@
 /**
  * Ably error values as the emulator hands them out: the `{ message, code,
  * statusCode, href }` object of an ErrorInfo (spec TI1–TI5), used both in
- * REST error bodies (section 2 of ABLY.md) and in realtime ERROR, NACK,
+ * REST error bodies and in realtime ERROR, NACK,
  * DISCONNECTED and channel ERROR frames. The counterpart is ably-js's
  * `ErrorInfo.fromWireValues`, which reads these exact field names.
  *

@@ -1,5 +1,5 @@
 /**
- * The REST side of the emulator (ABLY.md section 2): routes each request to
+ * The REST side of the emulator (Ably's REST API as ably-js calls it): routes each request to
  * the module of its resource —
  *
  * - `GET /time` (RSC16) and `GET /is-the-internet-up.txt` (a connectivity

@@ -1,5 +1,5 @@
 /**
- * HTTP plumbing shared by the REST endpoints (ABLY.md section 2; spec RSC7
+ * HTTP plumbing shared by the REST endpoints (Ably's REST conventions; spec RSC7
  * headers, RSA3/RSA11 credentials, RSL2a paging by `Link`): request
  * credentials, bounded JSON bodies, JSON answers with Ably's CORS headers,
  * msgpack or JSON bodies and answers (wire_format.ts, RSC8), and Ably
@@ -278,7 +278,11 @@ export function preflight(req: Request, origin: string | null): Response {
   return withCors(new Response(null, { status: 204, headers }), origin);
 }
 
-/** CORS for a browser client with credentials (ABLY.md section 2). */
+/**
+ * CORS for a browser client with credentials: the origin echoed (`*` would
+ * break authenticated calls) and the error headers exposed, without which a
+ * browser client sees `code=null`.
+ */
 export function withCors(res: Response, origin: string | null): Response {
   res.headers.set("access-control-allow-origin", origin ?? "*");
   if (origin) {
