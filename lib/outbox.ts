@@ -40,6 +40,12 @@ export interface OutboxEntry<J extends OutboxJob = OutboxJob> {
   createdAt: number;
   /** Epoch ms of giving up, in `["outbox_failed", id]`. */
   failedAt?: number;
+  /**
+   * Epoch ms until which a job whose backoff schedule ran out is delivered
+   * again, every last-backoff interval, instead of being given up (see
+   * `JobSchedule.retryUntil`).
+   */
+  retryUntil?: number;
 }
 
 /** When the queue delivers a job. */
@@ -48,6 +54,13 @@ export interface JobSchedule {
   delayMs: number;
   /** Between failed deliveries (KV's `backoffSchedule`, at most 5 entries). */
   backoffSchedule: number[];
+  /**
+   * For work that stays worth doing for a known time (a revocation matters
+   * until the tokens it targets have expired): past the backoff schedule,
+   * the job is queued again, every last-backoff interval, until this epoch
+   * ms, and only then given up. KV caps a backoff schedule at five entries.
+   */
+  retryUntil?: number;
 }
 
 /**
@@ -80,6 +93,9 @@ export function failedJobKey(id: string): Deno.KvKey {
 
 const logger = getLogger(["live", "outbox"]);
 
+/** Between rounds of a job with `retryUntil` whose schedule ran out. */
+export const REQUEUE_DELAY_MS = 60_000;
+
 /**
  * Adds `job` to `op`: its outbox entry and its delayed queue message.
  * Returns the job's id, for `completeJob` after an inline success.
@@ -103,6 +119,9 @@ export function scheduleJob(
     attempts: 0,
     maxAttempts: schedule.backoffSchedule.length + 1,
     createdAt: now,
+    ...(schedule.retryUntil === undefined
+      ? {}
+      : { retryUntil: schedule.retryUntil }),
   };
   const message: QueueMessage = { outboxId: id };
   op.set(outboxKey(id), entry).enqueue(message, {
@@ -194,6 +213,28 @@ export function startOutbox<J extends OutboxJob>(
     } catch (error) {
       const attempts = entry.attempts + 1;
       const reason = (error as Error)?.message ?? String(error);
+      if (
+        attempts >= entry.maxAttempts && (entry.retryUntil ?? 0) > now()
+      ) {
+        // The schedule ran out but the job is still worth doing: one more
+        // round, queued afresh (KV redelivers a message only as often as its
+        // schedule says).
+        // One attempt short of the end: its next failure comes back here.
+        const requeued = await kv.atomic().check(read)
+          .set(outboxKey(id), { ...entry, attempts: entry.maxAttempts - 1 })
+          .enqueue({ outboxId: id } satisfies QueueMessage, {
+            delay: REQUEUE_DELAY_MS,
+            backoffSchedule: [],
+            keysIfUndelivered: [failedJobKey(id)],
+          }).commit();
+        if (requeued.ok) {
+          logger.warn(
+            "outbox job {outboxId} ({kind}) still failing after {attempts} attempts, queued again: {reason}",
+            { outboxId: id, kind, attempts, reason, job: entry.job },
+          );
+        }
+        return;
+      }
       if (attempts >= entry.maxAttempts) {
         logger.error(
           "outbox job {outboxId} ({kind}) given up after {attempts} attempts: {reason}",

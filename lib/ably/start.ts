@@ -46,8 +46,13 @@ export async function startAblyServices(
     location = { endpoint: config.endpoint };
   } else {
     const devKey = generateDevKey();
-    emulator = await startEmulator({ port: 0, keys: [devKey] });
     key = splitKey(devKey);
+    // Revocable, as a production key must be for sign-out to end access.
+    emulator = await startEmulator({
+      port: 0,
+      keys: [devKey],
+      revocableKeys: [key.keyName],
+    });
     location = { endpoint: new URL(emulator.url), emulator: true };
   }
   const tokens = createTokenService({

@@ -76,7 +76,21 @@ export interface AuthOptions {
    * `Secure`/`__Host-` and the `redirect_uri`. Off unless given.
    */
   trustProxy?: boolean;
+  /** What must follow a sign-out; see `SessionEndHook`. */
+  onSessionEnd?: SessionEndHook;
 }
+
+/**
+ * Work that must follow a sign-out (revoking the user's Ably tokens): it is
+ * added to the same `kv.atomic()` that deletes the session, so the two
+ * commit together, and may return an attempt to run at once after the
+ * commit. The attempt must not throw and should be quick; what it does not
+ * finish, the scheduled part does later.
+ */
+export type SessionEndHook = (
+  op: Deno.AtomicOperation,
+  user: User,
+) => (() => Promise<void>) | void;
 
 /** What every step of the flow works with: `createAuthDeps(options)`. */
 export interface AuthDeps {
@@ -86,6 +100,7 @@ export interface AuthDeps {
   sessionTtlSeconds: number;
   now: () => number;
   trustProxy: boolean;
+  onSessionEnd: SessionEndHook | undefined;
 }
 
 /** What `["oauth", state]` holds between `signIn` and `handleCallback`. */
@@ -135,6 +150,7 @@ export function createAuthDeps(options: AuthOptions): AuthDeps {
     sessionTtlSeconds: options.sessionTtlSeconds,
     now,
     trustProxy: options.trustProxy ?? false,
+    onSessionEnd: options.onSessionEnd,
     sessions: createSessionStore({
       kv: options.kv,
       ttlSeconds: options.sessionTtlSeconds,
@@ -534,8 +550,13 @@ export async function endSession(
   const sessionId = readSessionId(request, secure);
   if (sessionId) {
     const user = await deps.sessions.getUser(sessionId);
-    await deps.sessions.delete(sessionId);
+    const op = deps.kv.atomic();
+    deps.sessions.deleteIn(op, sessionId);
+    const followUp = user ? deps.onSessionEnd?.(op, user) : undefined;
+    await op.commit();
+    deps.sessions.forget(sessionId);
     if (user) log.info("signed out {userId}", { userId: user.id });
+    await followUp?.();
   }
   const headers = new Headers({
     Location: safeRedirectTarget(options.redirect),

@@ -15,6 +15,7 @@ export {
   CALLBACK_PATH,
   type CallbackResult,
   createAuth,
+  type SessionEndHook,
   SIGN_IN_TTL_MS,
 } from "./flow.ts";
 export { AuthError, type AuthErrorCode } from "./errors.ts";

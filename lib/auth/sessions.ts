@@ -37,6 +37,13 @@ export interface SessionStore {
   getUser(id: string): Promise<User | null>;
   /** Ends session `id` in KV and in this instance's cache. */
   delete(id: string): Promise<void>;
+  /**
+   * Adds the end of session `id` to `op`, so that what must follow a
+   * sign-out commits with it; call `forget(id)` once `op` has committed.
+   */
+  deleteIn(op: Deno.AtomicOperation, id: string): void;
+  /** Drops session `id` from this instance's cache. */
+  forget(id: string): void;
   /** The cache, when enabled (tests and metrics look at it). */
   readonly cache: SessionCache | undefined;
 }
@@ -80,6 +87,13 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async delete(id) {
       cache?.delete(id);
       await kv.delete(sessionKey(id));
+      cache?.delete(id);
+    },
+    deleteIn(op, id) {
+      cache?.delete(id);
+      op.delete(sessionKey(id));
+    },
+    forget(id) {
       cache?.delete(id);
     },
   };

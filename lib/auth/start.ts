@@ -12,13 +12,20 @@
 import { isLoopbackUrl } from "../net.ts";
 import type { AppConfig } from "../config.ts";
 import { type Idp, startIdp } from "../idp/mod.ts";
-import { type Auth, CALLBACK_PATH, createAuth } from "./flow.ts";
+import {
+  type Auth,
+  CALLBACK_PATH,
+  createAuth,
+  type SessionEndHook,
+} from "./flow.ts";
 import { githubProvider, oidcProvider, type Provider } from "./providers.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
 
 export interface AuthServicesOptions {
   /** Passed to `createAuth`; its default (on, 5 s) unless given. */
   sessionCache?: SessionCacheOptions | false;
+  /** What must follow a sign-out (revoking the user's tokens). */
+  onSessionEnd?: SessionEndHook;
 }
 
 export interface AuthServices {
@@ -75,6 +82,7 @@ export async function startAuthServices(
     sessionTtlSeconds: config.sessionTtlSeconds,
     sessionCache: options.sessionCache,
     trustProxy: config.trustProxy ?? false,
+    onSessionEnd: options.onSessionEnd,
   });
   return {
     auth,
