@@ -129,7 +129,7 @@ export function createRevoker(options: RevokerOptions): Revoker {
 
 /** `work`'s result, or `false` once `ms` have passed (the work goes on). */
 async function withDeadline(work: Promise<boolean>, ms: number) {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
   });

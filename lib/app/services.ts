@@ -12,7 +12,9 @@ import { type Auth, startAuthServices } from "../auth/mod.ts";
 import type { AppConfig } from "../config.ts";
 import type { Idp } from "../idp/mod.ts";
 import { openKv } from "../kv.ts";
+import { startOutbox } from "../outbox.ts";
 import { RateLimiter } from "../rate_limit.ts";
+import { createRevoker, type Revoker, type RevokeJob } from "../revocation.ts";
 
 /** The per-instance rate limits, each keyed as its route says. */
 export interface RateLimits {
@@ -46,6 +48,8 @@ export interface Services {
   ably: AblyServices;
   /** Rate limits, built from the configuration with fresh counters. */
   limits: RateLimits;
+  /** Ends users' realtime access: sign-out, removal from a room. */
+  revoker: Revoker;
 }
 
 export interface RunningServices extends AsyncDisposable {
@@ -74,8 +78,19 @@ export async function startServices(
   options: StartServicesOptions = {},
 ): Promise<RunningServices> {
   const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
-  const auth = await startAuthServices(config, kv);
   const ably = await startAblyServices(config.ably);
+  const revoker = createRevoker({
+    kv,
+    rest: ably.tokens.rest,
+    tokenTtlMs: config.ably.tokenTtlMs,
+  });
+  const auth = await startAuthServices(config, kv, {
+    onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
+  });
+  // The one queue listener of this KV handle: work that follows a commit.
+  const outbox = startOutbox<RevokeJob>(kv, {
+    revoke: (job) => revoker.handle(job),
+  });
   const services: Services = {
     config,
     kv,
@@ -91,11 +106,17 @@ export async function startServices(
       }),
       notify: new RateLimiter({ limit: config.notifyRateLimitPerMin }),
     },
+    revoker,
   };
   const close = async () => {
+    await outbox.close();
     await ably.close();
     await auth.close();
-    if (!options.kv) kv.close();
+    if (!options.kv) {
+      kv.close();
+      // Deno ends the queue listener only once its KV handle is closed.
+      await outbox.stopped;
+    }
   };
   return {
     services,
