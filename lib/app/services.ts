@@ -14,7 +14,7 @@ import type { Idp } from "../idp/mod.ts";
 import { openKv } from "../kv.ts";
 import { startOutbox } from "../outbox.ts";
 import { RateLimiter } from "../rate_limit.ts";
-import { createRevoker, type Revoker, type RevokeJob } from "../revocation.ts";
+import { createRevoker, type RevokeJob, type Revoker } from "../revocation.ts";
 
 /** The per-instance rate limits, each keyed as its route says. */
 export interface RateLimits {
