@@ -12,9 +12,12 @@
  * id and the TokenRequest MAC from every byte received. Requests carry a
  * `traceparent` of the test's making, so their traces are known in advance.
  *
- * Not covered here: message spans (`live.message.*`, `live.outbox.deliver`)
- * need a route that posts a message, which this branch does not have yet;
- * `lib/telemetry_test.ts` covers the outbox's trace link in process.
+ * No route on this branch posts a message yet, so the message spans
+ * (`live.message.*`, `live.outbox.deliver`) and `live.revocation` are
+ * checked with a second child, `fixtures/otel_outbox.ts`, which sends a
+ * message through `lib/chat/delivery.ts` while "Ably" is down and lets the
+ * outbox publish it: the outbox's spans must start their own traces and
+ * link to the span that stored the message.
  */
 import assert from "node:assert/strict";
 import { startEmulator } from "../lib/emulator/mod.ts";
@@ -393,4 +396,127 @@ Deno.test("OTEL_DENO=true: live.* spans, metrics and trace-linked logs reach OTL
     await emulator.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Runs `script` with OTLP export to a fresh receiver; what arrived, and its stdout. */
+async function runExporting(
+  script: string,
+  wanted: (received: Received) => boolean,
+): Promise<{ received: Received; stdout: string }> {
+  const received: Received = {};
+  const receiver = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      const path = new URL(req.url).pathname;
+      (received[path] ??= []).push(await req.text());
+      return Response.json({});
+    },
+  );
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script],
+      cwd: new URL("..", import.meta.url),
+      env: {
+        OTEL_DENO: "true",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.addr.port}`,
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        OTEL_METRIC_EXPORT_INTERVAL: "250",
+      },
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.ok(
+      output.success,
+      `${script} failed: ${new TextDecoder().decode(output.stderr)}`,
+    );
+    // Deno flushes on exit; the wait covers a slow receiver.
+    await until(5_000, () => wanted(received), "the fixture's telemetry");
+    return { received, stdout };
+  } finally {
+    await receiver.shutdown();
+  }
+}
+
+Deno.test("OTEL_DENO=true: an outbox publish starts its own trace, linked to the span that stored the message", async () => {
+  const { received, stdout } = await runExporting(
+    "tests/fixtures/otel_outbox.ts",
+    (r) =>
+      spansOf(r).filter((s) => s.name === "live.outbox.deliver").length ===
+        2 && latestPoints(r, "live.messages.published").length > 0,
+  );
+  const { traceId } = JSON.parse(stdout.trim().split("\n").at(-1)!);
+  const spans = spansOf(received);
+  const named = (name: string) => spans.filter((s) => s.name === name);
+
+  const [request] = named("request");
+  const [store] = named("live.message.store");
+  assert.equal(store.traceId, traceId);
+  assert.equal(store.parentSpanId, request.spanId);
+  assert.deepEqual(attrs(store.attributes), {
+    "live.room.id": "lobby",
+    "live.message.created": true,
+  });
+  const policy = named("live.policy.decision");
+  assert.ok(policy.some((s) => s.traceId === traceId));
+
+  const publishes = named("live.message.publish");
+  const inline = publishes.find((s) =>
+    attrs(s.attributes)["live.publish.path"] === "inline"
+  );
+  assert.ok(inline, "the inline publish has a span");
+  assert.equal(inline.parentSpanId, request.spanId);
+  assert.equal(inline.status?.code, 2, "the failed inline publish is an error");
+
+  // Two deliveries (one failing, one publishing), each a root span of its
+  // own trace, linked to the store span.
+  const deliveries = named("live.outbox.deliver");
+  assert.equal(deliveries.length, 2);
+  for (const delivery of deliveries) {
+    assert.equal(delivery.parentSpanId, "");
+    assert.notEqual(delivery.traceId, traceId);
+    assert.deepEqual(
+      delivery.links?.map((l) => [l.traceId, l.spanId]),
+      [[store.traceId, store.spanId]],
+    );
+    assert.equal(attrs(delivery.attributes)["live.outbox.kind"], "publish");
+  }
+  assert.deepEqual(
+    deliveries.map((d) => attrs(d.attributes)["live.outbox.attempt"]).sort(),
+    [1, 2],
+  );
+  const retried = publishes.filter((s) =>
+    attrs(s.attributes)["live.publish.path"] === "outbox"
+  );
+  assert.equal(retried.length, 2);
+  for (const span of retried) {
+    assert.ok(
+      deliveries.some((d) => d.spanId === span.parentSpanId),
+      "an outbox publish sits under its delivery",
+    );
+  }
+
+  const [revocation] = named("live.revocation");
+  assert.equal(revocation.parentSpanId, request.spanId);
+  assert.deepEqual(attrs(revocation.attributes), {
+    "live.revocation.attempt": 1,
+    "live.revocation.targets": 1,
+    "live.outcome": "ok",
+  });
+
+  const total = (name: string) =>
+    latestPoints(received, name).reduce((n, p) => n + pointValue(p), 0);
+  assert.equal(total("live.messages.stored"), 1);
+  assert.equal(total("live.messages.retried"), 2);
+  assert.equal(total("live.revocations.sent"), 1);
+  assert.deepEqual(
+    latestPoints(received, "live.messages.published").map((p) => [
+      attrs(p.attributes)["live.publish.path"],
+      pointValue(p),
+    ]),
+    [["outbox", 1]],
+  );
+  assert.equal(total("live.outbox.job.age"), 2, "two deliveries measured");
 });
