@@ -124,7 +124,7 @@ function newTrace(): { traceId: string; header: string } {
   return { traceId, header: `00-${traceId}-${randomHex(8)}-01` };
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
@@ -167,7 +167,7 @@ Deno.test("OTEL_DENO=true: live.* spans, metrics and trace-linked logs reach OTL
   );
   const emulator = await startEmulator({ port: 0, keys: [apiKey] });
   const dir = await Deno.makeTempDir({ prefix: "live-otel-" });
-  const port = await freePort();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];
   const child = new Deno.Command(Deno.execPath(), {
