@@ -4,7 +4,11 @@
  * Modules log with `getLogger(["live", "<area>"])` and structured properties
  * (`logger.warn("… {reason}", { reason })`); this module decides where records
  * go. Records are written one line each, so that Deno Deploy's log view and
- * OpenTelemetry's console capture (`OTEL_DENO=true`) keep them whole.
+ * OpenTelemetry's console capture (`OTEL_DENO=true`) keep them whole. The
+ * console sink writes synchronously, inside the caller's async context, so
+ * Deno exports each line with the active trace and span ids (a request's
+ * warning leads to its trace); a buffered or non-blocking sink would lose
+ * that.
  *
  * No secret may be logged. Callers never pass one, and as a second line of
  * defence every sink here sees records in which values named like a secret

@@ -23,6 +23,14 @@
  * dispatcher owns it, and nothing else may listen on that handle.
  */
 import { getLogger } from "./log.ts";
+import {
+  currentTraceparent,
+  instruments,
+  linkFrom,
+  SPAN,
+  telemetryEnabled,
+  withSpan,
+} from "./telemetry.ts";
 
 /** A job: `kind` selects its handler; the rest is the handler's input (plain KV-storable data). */
 export interface OutboxJob {
@@ -46,6 +54,12 @@ export interface OutboxEntry<J extends OutboxJob = OutboxJob> {
    * `JobSchedule.retryUntil`).
    */
   retryUntil?: number;
+  /**
+   * The W3C `traceparent` of the span that scheduled the job (telemetry on
+   * only): each delivery's `live.outbox.deliver` span links to it, so a
+   * retry leads back to the request that asked for the work.
+   */
+  traceparent?: string;
 }
 
 /** When the queue delivers a job. */
@@ -123,6 +137,8 @@ export function scheduleJob(
       ? {}
       : { retryUntil: schedule.retryUntil }),
   };
+  const traceparent = currentTraceparent();
+  if (traceparent !== undefined) entry.traceparent = traceparent;
   const message: QueueMessage = { outboxId: id };
   op.set(outboxKey(id), entry).enqueue(message, {
     delay: schedule.delayMs,
@@ -209,7 +225,7 @@ export function startOutbox<J extends OutboxJob>(
       return;
     }
     try {
-      await handler(entry.job);
+      await runTraced(id, entry, handler);
     } catch (error) {
       const attempts = entry.attempts + 1;
       const reason = (error as Error)?.message ?? String(error);
@@ -236,6 +252,8 @@ export function startOutbox<J extends OutboxJob>(
         return;
       }
       if (attempts >= entry.maxAttempts) {
+        instruments.outboxGivenUp.add(1, { "live.outbox.kind": kind });
+        if (kind === "publish") instruments.messagesGivenUp.add(1);
         logger.error(
           "outbox job {outboxId} ({kind}) given up after {attempts} attempts: {reason}",
           { outboxId: id, kind, attempts, reason, job: entry.job },
@@ -261,6 +279,31 @@ export function startOutbox<J extends OutboxJob>(
       throw new Error(`outbox job ${id} (${kind}) failed; the queue retries`);
     }
     await kv.atomic().check(read).delete(outboxKey(id)).commit();
+  }
+
+  /**
+   * One delivery of a job with work left: a new trace (the request that
+   * scheduled it is long gone) whose `live.outbox.deliver` span links to the
+   * scheduling span, and the job's age in `live.outbox.job.age`.
+   */
+  function runTraced(
+    id: string,
+    entry: OutboxEntry,
+    handler: (job: OutboxJob) => Promise<void>,
+  ): Promise<void> {
+    if (!telemetryEnabled) return handler(entry.job);
+    const kind = entry.job.kind;
+    instruments.outboxJobAge.record(Math.max(0, now() - entry.createdAt), {
+      "live.outbox.kind": kind,
+    });
+    const link = linkFrom(entry.traceparent);
+    return withSpan(SPAN.outboxDeliver, async (span) => {
+      span?.setAttribute("live.outbox.kind", kind);
+      span?.setAttribute("live.outbox.id", id);
+      span?.setAttribute("live.outbox.attempt", entry.attempts + 1);
+      span?.setAttribute("live.outbox.max_attempts", entry.maxAttempts);
+      await handler(entry.job);
+    }, { root: true, links: link ? [link] : undefined });
   }
 
   async function moveAside(

@@ -18,6 +18,7 @@
 import { type Capability, pageCapability } from "./ably/capability.ts";
 import { isRoomId } from "./chat/ids.ts";
 import { isMember, readRoom, type Room } from "./chat/room_store.ts";
+import { SPAN, withSpan } from "./telemetry.ts";
 
 /** What the policy needs of a user: the session's `<provider>:<subject>` id. */
 export interface PolicyUser {
@@ -63,7 +64,24 @@ export interface RoomAccess {
  * if (!access) return ctx.renderNotFound();
  * ```
  */
-export async function roomAccess(
+export function roomAccess(
+  kv: Deno.Kv,
+  user: PolicyUser | null,
+  roomId: string,
+): Promise<RoomAccess | null> {
+  return withSpan(SPAN.policyDecision, async (span) => {
+    const access = await decideRoomAccess(kv, user, roomId);
+    span?.setAttribute("live.policy.question", "room_access");
+    span?.setAttribute("live.policy.outcome", access ? "granted" : "denied");
+    if (access) {
+      span?.setAttribute("live.room.id", access.room.id);
+      span?.setAttribute("live.policy.manage", access.rights.manage);
+    }
+    return access;
+  });
+}
+
+async function decideRoomAccess(
   kv: Deno.Kv,
   user: PolicyUser | null,
   roomId: string,
@@ -95,7 +113,24 @@ export async function roomAccess(
  * if (!capability) return json(404, { error: "Not Found" });
  * ```
  */
-export async function tokenCapability(
+export function tokenCapability(
+  kv: Deno.Kv,
+  user: PolicyUser | null,
+  roomId: string | null,
+): Promise<Capability | null> {
+  // A room's read right is its own (child) decision span, `roomAccess`.
+  return withSpan(SPAN.policyDecision, async (span) => {
+    const capability = await decideTokenCapability(kv, user, roomId);
+    span?.setAttribute("live.policy.question", "token_capability");
+    span?.setAttribute(
+      "live.policy.outcome",
+      capability ? "granted" : "denied",
+    );
+    return capability;
+  });
+}
+
+async function decideTokenCapability(
   kv: Deno.Kv,
   user: PolicyUser | null,
   roomId: string | null,

@@ -11,6 +11,7 @@
  */
 import { getLogger } from "./log.ts";
 import type { RateLimitDecision } from "./rate_limit.ts";
+import { instruments, telemetryEnabled } from "./telemetry.ts";
 
 /** A refusal, as `RateLimiter.hit` returns it. */
 export type RateLimitRefusal = Extract<RateLimitDecision, { allowed: false }>;
@@ -41,6 +42,14 @@ export function rateLimitedResponse(
   refusal: RateLimitRefusal,
   context: RefusalContext,
 ): Response {
+  // Every refusal is counted (the warning is once per key and window); the
+  // user is not a label: one series per user would be unbounded.
+  if (telemetryEnabled) {
+    instruments.rateLimitRefusals.add(1, {
+      "http.route": context.route,
+      "http.request.method": context.method,
+    });
+  }
   if (refusal.firstRefusal) {
     logger.warn("{method} {route} refused: rate limit reached for {userId}", {
       method: context.method,

@@ -17,9 +17,10 @@
  * reported once per process, with what to change, and not retried.
  */
 import type * as Ably from "ably";
-import { revokeUserTokens } from "./ably/revoke.ts";
+import { type RevokeOutcome, revokeUserTokens } from "./ably/revoke.ts";
 import { getLogger } from "./log.ts";
 import { completeJob, type JobSchedule, scheduleJob } from "./outbox.ts";
+import { traceRevocation } from "./telemetry.ts";
 
 /** The outbox job: revoke `userId`'s tokens issued before `issuedBefore`. */
 export interface RevokeJob {
@@ -65,10 +66,16 @@ export function createRevoker(options: RevokerOptions): Revoker {
   let reportedNotRevocable = false;
 
   /** One try; `true` when nothing is left to do (done, or pointless). */
-  async function attempt(job: RevokeJob): Promise<boolean> {
-    const outcome = await revokeUserTokens(rest, job.userId, {
-      issuedBefore: job.issuedBefore,
-    });
+  async function attempt(job: RevokeJob, retry: boolean): Promise<boolean> {
+    let outcome: RevokeOutcome | undefined;
+    // The span and the sent/failed counts see a failure as a throw.
+    await traceRevocation(async () => {
+      outcome = await revokeUserTokens(rest, job.userId, {
+        issuedBefore: job.issuedBefore,
+      });
+      if (outcome.kind !== "ok") throw outcome.error;
+    }, { attempt: retry ? 2 : 1, targets: 1 }).catch(() => {});
+    if (!outcome) return false;
     switch (outcome.kind) {
       case "ok":
         logger.info("revoked the tokens of {userId}", { userId: job.userId });
@@ -114,13 +121,13 @@ export function createRevoker(options: RevokerOptions): Revoker {
       });
       return async () => {
         await Promise.all(jobs.map(async ({ job, id }) => {
-          const done = await withDeadline(attempt(job), inlineTimeoutMs);
+          const done = await withDeadline(attempt(job, false), inlineTimeoutMs);
           if (done) await completeJob(kv, id).catch(() => {});
         }));
       };
     },
     async handle(job) {
-      if (!(await attempt(job))) {
+      if (!(await attempt(job, true))) {
         throw new Error(`revocation of ${job.userId} not done yet`);
       }
     },

@@ -18,6 +18,7 @@ import type { AblyKey, TokenMode } from "../config.ts";
 import { getLogger } from "../log.ts";
 import { canonicalCapabilityFor, type LiveUser } from "./capability.ts";
 import { createJwtSigner } from "./jwt.ts";
+import { instrumentIssuer } from "./token_telemetry.ts";
 import {
   createTokenRequestSigner,
   type TokenRequest,
@@ -112,7 +113,10 @@ export function createTokenService(
     ...clientOptions,
     key: key.keyName + ":" + key.keySecret.reveal(),
   });
-  const issue = issuerFor(mode, key, ttlMs, rest, timeoutMs);
+  const issue = instrumentIssuer(
+    mode,
+    issuerFor(mode, key, ttlMs, rest, timeoutMs),
+  );
   let closed = false;
   const service = {
     mode,

@@ -48,6 +48,7 @@ import { safeRedirectTarget } from "./redirect.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
 import { createSessionStore, type SessionStore } from "./sessions.ts";
 import { toUser, type User } from "./user.ts";
+import { traceSignInStep } from "./flow_telemetry.ts";
 
 /** How long a started sign-in may take before its state is refused. */
 export const SIGN_IN_TTL_MS = 10 * 60 * 1000;
@@ -190,10 +191,22 @@ function secureCookies(deps: AuthDeps, request: Request): boolean {
 }
 
 /** Starts a sign-in: the record in KV, the state cookie, 302 to the provider. */
-export async function startSignIn(
+export function startSignIn(
   deps: AuthDeps,
   request: Request,
   options: { redirect?: string } = {},
+): Promise<Response> {
+  return traceSignInStep(
+    "start",
+    deps.provider.name,
+    () => beginSignIn(deps, request, options),
+  );
+}
+
+async function beginSignIn(
+  deps: AuthDeps,
+  request: Request,
+  options: { redirect?: string },
 ): Promise<Response> {
   const { kv, provider } = deps;
   const url = new URL(request.url);
@@ -264,7 +277,18 @@ export async function startSignIn(
  *
  * @throws {AuthError}
  */
-export async function completeSignIn(
+export function completeSignIn(
+  deps: AuthDeps,
+  request: Request,
+): Promise<CallbackResult> {
+  return traceSignInStep(
+    "callback",
+    deps.provider.name,
+    () => finishCallback(deps, request),
+  );
+}
+
+async function finishCallback(
   deps: AuthDeps,
   request: Request,
 ): Promise<CallbackResult> {
@@ -364,7 +388,20 @@ async function finishSignIn(
  * code, learn the user. Whatever else breaks on the way (network, a
  * malformed answer) is the provider's failure: `provider_unavailable`.
  */
-export async function identify(
+export function identify(
+  deps: AuthDeps,
+  url: URL,
+  state: string,
+  record: SignInRecord,
+): Promise<User> {
+  return traceSignInStep(
+    "exchange",
+    deps.provider.name,
+    () => exchangeForUser(deps, url, state, record),
+  );
+}
+
+async function exchangeForUser(
   deps: AuthDeps,
   url: URL,
   state: string,

@@ -8,6 +8,8 @@
  * cache (`session_cache.ts`) remembers the id. Ids are made in `cookies.ts`.
  */
 import { SessionCache, type SessionCacheOptions } from "./session_cache.ts";
+import type { Span } from "@opentelemetry/api";
+import { instruments, SPAN, withSpan } from "../telemetry.ts";
 import { isUser, type User } from "./user.ts";
 
 /** What `["sessions", id]` holds. */
@@ -73,16 +75,26 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       await kv.set(sessionKey(id), record, { expireIn: ttlMs });
       return record;
     },
-    async getUser(id) {
-      const at = now();
-      const cached = cache?.get(id, at);
-      if (cached) return cached;
-      const generation = cache?.generation ?? 0;
-      const entry = await kv.get<SessionRecord>(sessionKey(id));
-      const record = entry.value;
-      if (!isRecord(record) || record.expiresAt <= at) return null;
-      cache?.set(id, record.user, record.expiresAt, at, generation);
-      return record.user;
+    getUser(id) {
+      // The span says where the answer came from, never which session.
+      return withSpan(SPAN.sessionLookup, async (span) => {
+        const at = now();
+        const cached = cache?.get(id, at);
+        if (cached) {
+          if (span) recordLookup(span, "cache", "found");
+          return cached;
+        }
+        const generation = cache?.generation ?? 0;
+        const entry = await kv.get<SessionRecord>(sessionKey(id));
+        const record = entry.value;
+        if (!isRecord(record) || record.expiresAt <= at) {
+          if (span) recordLookup(span, "kv", "absent");
+          return null;
+        }
+        cache?.set(id, record.user, record.expiresAt, at, generation);
+        if (span) recordLookup(span, "kv", "found");
+        return record.user;
+      });
     },
     async delete(id) {
       cache?.delete(id);
@@ -98,6 +110,28 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     },
   };
 }
+
+/** The look-up's source and outcome, on its span and in `live.session.lookups`. */
+function recordLookup(
+  span: Span,
+  source: "cache" | "kv",
+  outcome: "found" | "absent",
+): void {
+  span.setAttribute("live.session.source", source);
+  span.setAttribute("live.outcome", outcome);
+  instruments.sessionLookups.add(1, LOOKUP_LABELS[source][outcome]);
+}
+
+const LOOKUP_LABELS = {
+  cache: {
+    found: { "live.session.source": "cache", "live.outcome": "found" },
+    absent: { "live.session.source": "cache", "live.outcome": "absent" },
+  },
+  kv: {
+    found: { "live.session.source": "kv", "live.outcome": "found" },
+    absent: { "live.session.source": "kv", "live.outcome": "absent" },
+  },
+} as const;
 
 function isRecord(value: unknown): value is SessionRecord {
   if (typeof value !== "object" || value === null) return false;

@@ -12,6 +12,7 @@ import type * as Ably from "ably";
 import { publishMessage } from "../ably/publish_message.ts";
 import { getLogger } from "../log.ts";
 import { completeJob, type JobSchedule } from "../outbox.ts";
+import { instruments, SPAN, withSpan } from "../telemetry.ts";
 import {
   getMessage,
   type PostInput,
@@ -61,7 +62,15 @@ export async function sendMessage(
     inlineTimeoutMs?: number;
   } = {},
 ): Promise<SendResult> {
-  const result = await postMessage(kv, input, options);
+  // The outbox job is scheduled inside this span: a retried publish links
+  // back to it, and so to the request that posted the message.
+  const result = await withSpan(SPAN.messageStore, async (span) => {
+    const stored = await postMessage(kv, input, options);
+    span?.setAttribute("live.room.id", stored.message.roomId);
+    span?.setAttribute("live.message.created", stored.created);
+    if (stored.created) instruments.messagesStored.add(1);
+    return stored;
+  });
   // A repeat is not published again: the first send's job covers it, and a
   // re-publish after Ably's idempotency window would be a duplicate.
   if (result.outboxId === null) return { ...result, published: false };
@@ -70,15 +79,20 @@ export async function sendMessage(
   try {
     // A publish still under way when the time is up may yet succeed: the
     // outbox's later publish has the same message id and is then dropped.
-    await Promise.race([
-      publishMessage(rest, result.message),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer from Ably in ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]);
+    await withSpan(SPAN.messagePublish, (span) => {
+      span?.setAttribute("live.publish.path", "inline");
+      span?.setAttribute("live.room.id", result.message.roomId);
+      return Promise.race([
+        publishMessage(rest, result.message),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer from Ably in ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    });
+    instruments.messagesPublished.add(1, INLINE);
   } catch (error) {
     logger.warn(
       "publishing message {messageId} failed; the outbox retries: {reason}",
@@ -114,8 +128,18 @@ export function publishJobHandler(
   rest: Ably.Rest,
 ): (job: PublishJob) => Promise<void> {
   return async (job) => {
+    // The inline publish did not complete this job: this is a retry.
+    instruments.messagesRetried.add(1);
     const message = await getMessage(kv, job.roomId, job.messageId);
     if (message === null) return;
-    await publishMessage(rest, message);
+    await withSpan(SPAN.messagePublish, (span) => {
+      span?.setAttribute("live.publish.path", "outbox");
+      span?.setAttribute("live.room.id", message.roomId);
+      return publishMessage(rest, message);
+    });
+    instruments.messagesPublished.add(1, OUTBOX);
   };
 }
+
+const INLINE = { "live.publish.path": "inline" } as const;
+const OUTBOX = { "live.publish.path": "outbox" } as const;
