@@ -1,16 +1,18 @@
 /**
- * The live room island: the signed-in visitor's view of the shared room —
+ * The live room island: the signed-in visitor's view of one room —
  * connection state, messages, composer, who is here, notices for them
- * alone. Server-rendered first with the room's recent messages
- * (`routes/index.tsx`), so it is readable before any JavaScript runs.
+ * alone. Server-rendered first with the room's last messages from KV
+ * (`lib/room/page.ts`), so it is readable before any JavaScript runs.
  *
- * After hydration it loads its Ably connection (`lib/room/live.ts`, with
+ * After hydration it loads its connection (`lib/room/live.ts`, with
  * `ably/modular`) through a dynamic `import()`: the first interactive paint
  * needs only Preact, signals and the views. State lives in signals
  * (`lib/room/state.ts`); the connection writes them, this renders them.
  * When the token route says the session ended, the room gives way to a
- * "Sign in again" link.
+ * "Sign in again" link; when it says the visitor may no longer see the room,
+ * to a notice saying so.
  */
+import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { Composer } from "../lib/room/views/Composer.tsx";
 import { MemberList } from "../lib/room/views/MemberList.tsx";
@@ -22,8 +24,9 @@ import type { RoomSetup } from "../lib/room/setup.ts";
 import { createRoomState } from "../lib/room/state.ts";
 
 export default function LiveRoom(setup: RoomSetup) {
-  const room = useMemo(() => createRoomState(setup.history), []);
+  const room = useMemo(() => createRoomState(setup.messages, setup.next), []);
   const live = useRef<Promise<RoomConnection>>();
+  const olderProblem = useSignal("");
   const start = () => {
     live.current = import("../lib/room/live.ts").then(
       ({ connectRoom }) => connectRoom(room, setup),
@@ -39,21 +42,53 @@ export default function LiveRoom(setup: RoomSetup) {
     live.current!.then(fn);
 
   const status = room.status.value;
+  const label = `Room ${setup.room.name}`;
   if (status === "signed-out") {
     return (
-      <section class="room" data-state={status} aria-label="Live room">
+      <section class="room" data-state={status} aria-label={label}>
         <p class="ended" role="alert">
           Your session ended. <a href="/auth/signin">Sign in again</a>
         </p>
       </section>
     );
   }
+  if (status === "no-access") {
+    return (
+      <section class="room" data-state={status} aria-label={label}>
+        <p class="ended" role="alert">
+          You no longer have access to this room.{" "}
+          <a href="/">Back to your rooms</a>
+        </p>
+      </section>
+    );
+  }
   return (
-    <section class="room" data-state={status} aria-label="Live room">
+    <section
+      class="room"
+      data-state={status}
+      data-room={setup.room.id}
+      aria-label={label}
+    >
       <RoomStatus
         status={status}
         onRetry={() => live.current!.then((c) => c.retry(), start)}
       />
+      {room.next.value && (
+        <p class="older">
+          <button
+            type="button"
+            onClick={() => {
+              olderProblem.value = "";
+              use((c) => c.loadOlder()).catch((e: Error) =>
+                olderProblem.value = e.message
+              );
+            }}
+          >
+            Load older
+          </button>{" "}
+          <span class="reason">{olderProblem.value}</span>
+        </p>
+      )}
       <MessageList messages={room.messages.value} self={setup.user.id} />
       <Composer
         disabled={status !== "connected"}

@@ -1,6 +1,7 @@
 /**
  * The composition root: builds every service the routes use from the
- * configuration — KV, sign-in, Ably, the rate limits — once per process
+ * configuration — KV, sign-in, Ably, the outbox that publishes stored
+ * messages, the rate limits — once per process
  * (the app plugin, `plugin.ts`, calls it; so do benches that need the
  * services without HTTP).
  *
@@ -12,6 +13,8 @@ import { type Auth, startAuthServices } from "../auth/mod.ts";
 import type { AppConfig } from "../config.ts";
 import type { Idp } from "../idp/mod.ts";
 import { openKv } from "../kv.ts";
+import { type PublishJob, publishJobHandler } from "../chat/mod.ts";
+import { startOutbox } from "../outbox.ts";
 import { RateLimiter } from "../rate_limit.ts";
 
 /** The per-instance rate limits, each keyed as its route says. */
@@ -29,6 +32,11 @@ export interface RateLimits {
    * call is an Ably publish paid with the server's key.
    */
   notify: RateLimiter;
+  /**
+   * `POST /api/rooms/<id>/messages` per session
+   * (`MESSAGE_RATE_LIMIT_PER_MIN`): each send is a KV write and a publish.
+   */
+  messages: RateLimiter;
 }
 
 /** What routes may use, through `ctx.state`. */
@@ -76,6 +84,11 @@ export async function startServices(
   const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
   const auth = await startAuthServices(config, kv);
   const ably = await startAblyServices(config.ably);
+  // The one queue listener of this KV handle (Deno allows one): it publishes
+  // the stored messages whose inline publish did not happen (`lib/chat/`).
+  const outbox = startOutbox<PublishJob>(kv, {
+    publish: publishJobHandler(kv, ably.tokens.rest),
+  });
   const services: Services = {
     config,
     kv,
@@ -90,12 +103,18 @@ export async function startServices(
         overflow: "shared",
       }),
       notify: new RateLimiter({ limit: config.notifyRateLimitPerMin }),
+      messages: new RateLimiter({ limit: config.messageRateLimitPerMin }),
     },
   };
   const close = async () => {
+    // Jobs in progress finish before the publisher and KV they use go.
+    await outbox.close();
     await ably.close();
     await auth.close();
-    if (!options.kv) kv.close();
+    if (!options.kv) {
+      kv.close();
+      await outbox.stopped;
+    }
   };
   return {
     services,

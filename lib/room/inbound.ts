@@ -1,12 +1,15 @@
 /**
- * Room messages as Ably carries them, and back: the server's history
- * (`history.ts`) and the island's live feed (`live.ts`) both read messages
- * through `toRoomMessage`, so one rule decides what is shown.
+ * Room messages as they reach the island, and the rule that shows each once.
  *
- * On the wire a room message is named `message`, carries `{ text, name }`
- * as data and the sender's clientId (the session user's id, which Ably
- * takes from the token, so it cannot be forged). Anything of another shape
- * is dropped rather than shown half-parsed.
+ * Only the server publishes on a room's channel (page tokens grant no
+ * `publish`, `lib/ably/capability.ts`): a room message is named `message`,
+ * carries the sender's user id as clientId and, as data, the stored message
+ * (`PublishedMessageData` in `lib/ably/publish_message.ts`): its KV id, text,
+ * the sender's name as the server knows it, and when it was posted. The
+ * island gets the same messages from the page, from its own `POST` and from
+ * `GET /api/rooms/<id>/messages`: all keyed by the stored id, so a message
+ * arriving twice shows once. Anything of another shape is dropped rather
+ * than shown half-parsed.
  */
 import { checkMessageText, type RoomMessage } from "./message.ts";
 
@@ -16,52 +19,48 @@ export const MESSAGE_NAME = "message";
 /** Longest sender name kept; the sign-in keeps names at 200 at most. */
 const MAX_NAME_LENGTH = 200;
 
-/** What the island publishes as a room message's data. */
-export interface RoomMessageData {
-  text: string;
-  name: string;
-}
+/** A stored message id: 26 of Crockford base32 (`lib/chat/ids.ts`). */
+const STORED_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** The parts of an Ably message `toRoomMessage` reads. */
 export interface AblyMessageLike {
-  id?: string;
   name?: string;
   clientId?: string;
   data?: unknown;
-  timestamp?: number;
 }
 
 /**
  * The room message in an Ably message, or `null` when it is not one (another
- * name, no sender, data of another shape, text the composer would refuse).
+ * name, no sender, data of another shape, text the server would refuse).
  *
  * @example
  * ```ts
- * toRoomMessage({ id: "c:1:0", name: "message", clientId: "oidc:alice",
- *   data: { text: "hi", name: "Alice" }, timestamp: 1 });
- * // { id: "c:1:0", clientId: "oidc:alice", name: "Alice", text: "hi", at: 1 }
+ * toRoomMessage({ name: "message", clientId: "oidc:alice",
+ *   data: { id: "01J…", text: "hi", name: "Alice", at: 1 } });
+ * // { id: "01J…", clientId: "oidc:alice", name: "Alice", text: "hi", at: 1 }
  * ```
  */
 export function toRoomMessage(m: AblyMessageLike): RoomMessage | null {
-  if (m.name !== MESSAGE_NAME || !m.id || !m.clientId) return null;
-  const data = m.data as Partial<RoomMessageData> | null;
+  if (m.name !== MESSAGE_NAME || !m.clientId) return null;
+  const data = m.data as Record<string, unknown> | null;
   if (typeof data !== "object" || data === null) return null;
-  if (typeof data.text !== "string" || checkMessageText(data.text)) return null;
-  const name = typeof data.name === "string" && data.name.trim()
-    ? data.name.trim().slice(0, MAX_NAME_LENGTH)
-    : m.clientId;
+  const { id, text, name, at } = data;
+  if (typeof id !== "string" || !STORED_ID.test(id)) return null;
+  if (typeof text !== "string" || checkMessageText(text)) return null;
   return {
-    id: m.id,
+    id,
     clientId: m.clientId,
-    name,
-    text: data.text.trim(),
-    at: typeof m.timestamp === "number" ? m.timestamp : Date.now(),
+    name: typeof name === "string" && name.trim()
+      ? name.trim().slice(0, MAX_NAME_LENGTH)
+      : m.clientId,
+    text: text.trim(),
+    at: typeof at === "number" ? at : Date.now(),
   };
 }
 
 /**
- * `list` with `more` added: each id once (history and live feed overlap, a
- * resumed connection may deliver again), oldest first, the last `keep` only.
+ * `list` with `more` added: each stored id once, in posting order (the ids
+ * sort as they were made), the last `keep` only.
  *
  * @example
  * ```ts
@@ -71,10 +70,12 @@ export function toRoomMessage(m: AblyMessageLike): RoomMessage | null {
 export function mergeMessages(
   list: readonly RoomMessage[],
   more: readonly RoomMessage[],
-  keep = 100,
+  keep = 1_000,
 ): RoomMessage[] {
   const ids = new Set(list.map((m) => m.id));
   const added = more.filter((m) => !ids.has(m.id) && ids.add(m.id));
   if (!added.length) return list as RoomMessage[];
-  return [...list, ...added].sort((a, b) => a.at - b.at).slice(-keep);
+  return [...list, ...added].sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+  ).slice(-keep);
 }
