@@ -478,6 +478,10 @@ Deno.test("the pages' forms work without JavaScript: create, invite, remove, del
       origin: "https://evil.example",
     });
     assert.equal(foreign.status, 403);
+    const notForm = await f.api(alice, "POST", "/rooms", { name: "x" });
+    assert.equal(notForm.status, 415);
+    const tooBig = await f.form(alice, "/rooms", { name: "x".repeat(5_000) });
+    assert.equal(tooBig.status, 413);
     const badName = await f.form(alice, "/rooms", { name: "  " });
     assert.equal(badName.status, 303);
     assert.equal(badName.headers.get("location"), "/?error=name");
@@ -495,6 +499,23 @@ Deno.test("the pages' forms work without JavaScript: create, invite, remove, del
     const id = path.slice("/rooms/".length);
     assert.match((await f.page(alice, "/")).text, new RegExp(`href="${path}"`));
     assert.equal((await f.page(bob, path)).status, 404);
+    const room = await f.api(alice, "GET", `/api/rooms/${id}`);
+    assert.deepEqual(room.json, {
+      id,
+      name: "Form room",
+      private: true,
+      channel: `room:${id}`,
+    });
+    const unseen = await f.api(bob, "GET", `/api/rooms/${id}`);
+    assert.equal(unseen.status, 404);
+    assert.equal(
+      unseen.text,
+      (await f.api(bob, "GET", "/api/rooms/aaaaaaaaaaaaaaaa")).text,
+    );
+    assert.equal(
+      (await f.api(bob, "GET", `/api/rooms/${id}/members`)).status,
+      404,
+    );
 
     const invited = await f.form(alice, path, {
       action: "invite",

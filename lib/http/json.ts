@@ -74,12 +74,34 @@ export async function readJsonBody(
     await req.body?.cancel();
     throw new BodyError(415, "Send the body as application/json.");
   }
+  const bytes = await readBodyBytes(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new BodyError(400, "The body is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new BodyError(400, "The body must be a JSON object.");
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The request's body, refused past `maxBytes` whatever `Content-Length`
+ * says (it may be absent or lie): reading stops at the limit.
+ *
+ * @throws {BodyError} 413 past `maxBytes`.
+ */
+export async function readBodyBytes(
+  req: Request,
+  maxBytes: number,
+): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await req.body?.cancel();
     throw new BodyError(413, `The body is over ${maxBytes} bytes.`);
   }
-  // Read up to the limit whatever the header said: it may be absent or lie.
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (req.body) {
@@ -101,16 +123,7 @@ export async function readJsonBody(
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new BodyError(400, "The body is not valid JSON.");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new BodyError(400, "The body must be a JSON object.");
-  }
-  return value as Record<string, unknown>;
+  return bytes;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { User } from "../auth/mod.ts";
 import { ChatError, createRoom, inviteByLogin } from "../chat/mod.ts";
+import { BodyError, readBodyBytes } from "../http/json.ts";
 import { roomAccess } from "../policy.ts";
 import { closeRoom, endMembership } from "../room_changes.ts";
 
@@ -54,10 +55,14 @@ export async function readForm(req: Request): Promise<FormData> {
     await req.body?.cancel();
     throw new FormBodyError(415);
   }
-  const text = await new Response(req.body).text();
-  if (new TextEncoder().encode(text).byteLength > MAX_FORM_BYTES) {
-    throw new FormBodyError(413);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBodyBytes(req, MAX_FORM_BYTES);
+  } catch (error) {
+    if (error instanceof BodyError) throw new FormBodyError(413);
+    throw error;
   }
+  const text = new TextDecoder().decode(bytes);
   const form = new FormData();
   for (const [key, value] of new URLSearchParams(text)) form.append(key, value);
   return form;
