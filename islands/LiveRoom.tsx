@@ -12,7 +12,6 @@
  * "Sign in again" link; when it says the visitor may no longer see the room,
  * to a notice saying so.
  */
-import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { Composer } from "../lib/room/views/Composer.tsx";
 import { MemberList } from "../lib/room/views/MemberList.tsx";
@@ -26,7 +25,6 @@ import { createRoomState } from "../lib/room/state.ts";
 export default function LiveRoom(setup: RoomSetup) {
   const room = useMemo(() => createRoomState(setup.messages, setup.next), []);
   const live = useRef<Promise<RoomConnection>>();
-  const olderProblem = useSignal("");
   const start = () => {
     live.current = import("../lib/room/live.ts").then(
       ({ connectRoom }) => connectRoom(room, setup),
@@ -42,52 +40,38 @@ export default function LiveRoom(setup: RoomSetup) {
     live.current!.then(fn);
 
   const status = room.status.value;
-  const label = `Room ${setup.room.name}`;
-  if (status === "signed-out") {
+  if (status === "signed-out" || status === "no-access") {
     return (
-      <section class="room" data-state={status} aria-label={label}>
+      <section class="room" data-state={status} aria-label="Live room">
         <p class="ended" role="alert">
-          Your session ended. <a href="/auth/signin">Sign in again</a>
-        </p>
-      </section>
-    );
-  }
-  if (status === "no-access") {
-    return (
-      <section class="room" data-state={status} aria-label={label}>
-        <p class="ended" role="alert">
-          You no longer have access to this room.{" "}
-          <a href="/">Back to your rooms</a>
+          {status === "signed-out"
+            ? (
+              <>
+                Your session ended. <a href="/auth/signin">Sign in again</a>
+              </>
+            )
+            : (
+              <>
+                You no longer have access to this room. <a href="/">Home</a>
+              </>
+            )}
         </p>
       </section>
     );
   }
   return (
-    <section
-      class="room"
-      data-state={status}
-      data-room={setup.room.id}
-      aria-label={label}
-    >
+    <section class="room" data-state={status} aria-label="Live room">
       <RoomStatus
         status={status}
         onRetry={() => live.current!.then((c) => c.retry(), start)}
       />
       {room.next.value && (
-        <p class="older">
-          <button
-            type="button"
-            onClick={() => {
-              olderProblem.value = "";
-              use((c) => c.loadOlder()).catch((e: Error) =>
-                olderProblem.value = e.message
-              );
-            }}
-          >
-            Load older
-          </button>{" "}
-          <span class="reason">{olderProblem.value}</span>
-        </p>
+        <button
+          type="button"
+          onClick={() => use((c) => c.loadOlder()).catch(() => {})}
+        >
+          Load older
+        </button>
       )}
       <MessageList messages={room.messages.value} self={setup.user.id} />
       <Composer

@@ -6,10 +6,10 @@ const ID = "01JABCDEFGHJKMNPQRSTVWXYZ0";
 const wire = {
   name: "message",
   clientId: "embedded:alice",
-  data: { id: ID, text: "  hello  ", name: "Alice", at: 1_700_000_000_000 },
+  data: { id: ID, text: "hello", name: "Alice", at: 1_700_000_000_000 },
 };
 
-Deno.test("toRoomMessage reads a server-published message and trims its text", () => {
+Deno.test("toRoomMessage reads a server-published message", () => {
   assert.deepEqual(toRoomMessage(wire), {
     id: ID,
     clientId: "embedded:alice",
@@ -19,23 +19,18 @@ Deno.test("toRoomMessage reads a server-published message and trims its text", (
   });
 });
 
-Deno.test("toRoomMessage falls back to the clientId for a missing or blank name", () => {
+Deno.test("toRoomMessage falls back to the clientId for a missing or empty name", () => {
   assert.equal(
     toRoomMessage({ ...wire, data: { ...wire.data, name: undefined } })?.name,
     "embedded:alice",
   );
   assert.equal(
-    toRoomMessage({ ...wire, data: { ...wire.data, name: "  " } })?.name,
+    toRoomMessage({ ...wire, data: { ...wire.data, name: "" } })?.name,
     "embedded:alice",
-  );
-  assert.equal(
-    toRoomMessage({ ...wire, data: { ...wire.data, name: "n".repeat(300) } })
-      ?.name.length,
-    200,
   );
 });
 
-Deno.test("toRoomMessage drops what is not a stored room message", () => {
+Deno.test("toRoomMessage drops what is not shaped as a stored room message", () => {
   for (
     const m of [
       { ...wire, name: "notice" },
@@ -43,10 +38,8 @@ Deno.test("toRoomMessage drops what is not a stored room message", () => {
       { ...wire, data: "hello" },
       { ...wire, data: null },
       { ...wire, data: { ...wire.data, id: undefined } },
-      { ...wire, data: { ...wire.data, id: "conn:1:0" } },
+      { ...wire, data: { ...wire.data, id: 7 } },
       { ...wire, data: { ...wire.data, text: 42 } },
-      { ...wire, data: { ...wire.data, text: "   " } },
-      { ...wire, data: { ...wire.data, text: "x".repeat(501) } },
     ]
   ) {
     assert.equal(toRoomMessage(m), null, JSON.stringify(m).slice(0, 80));
@@ -66,7 +59,7 @@ function message(id: string, at: number): RoomMessage {
   return { id, clientId: "embedded:a", name: "a", text: id, at };
 }
 
-Deno.test("mergeMessages adds each id once, in id order, the last `keep` only", () => {
+Deno.test("mergeMessages adds each id once, in id order", () => {
   const a = message("01A", 3);
   const b = message("01B", 2);
   const c = message("01C", 1);
@@ -74,5 +67,4 @@ Deno.test("mergeMessages adds each id once, in id order, the last `keep` only", 
   assert.equal(mergeMessages(list, [b]), list, "nothing new: same array");
   assert.deepEqual(mergeMessages(list, [c, b, c]), [a, b, c]);
   assert.deepEqual(mergeMessages([b, c], [a]), [a, b, c]);
-  assert.deepEqual(mergeMessages([a, b], [c], 2), [b, c]);
 });

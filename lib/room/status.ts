@@ -39,17 +39,12 @@ export function roomStatus(
   channel: string,
 ): RoomStatus {
   if (ended) return ended;
-  switch (connection) {
-    case "connected":
-      return channel === "attached" ? "connected" : "connecting";
-    case "disconnected":
-    case "suspended":
-    case "failed":
-      return connection;
-    case "closing":
-    case "closed":
-      return "disconnected";
-    default:
-      return "connecting";
+  if (connection === "connected") {
+    return channel === "attached" ? "connected" : "connecting";
   }
+  if (/^(disconnected|suspended|failed)$/.test(connection)) {
+    return connection as RoomStatus;
+  }
+  // `closing`, `closed`: as good as disconnected; the rest is on its way.
+  return connection.startsWith("clos") ? "disconnected" : "connecting";
 }
