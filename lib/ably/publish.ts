@@ -3,21 +3,20 @@
  * (RSL1), authenticated with the key itself: the server is the only publisher
  * on `user:<id>` channels, whose tokens grant subscribe only
  * (`capability.ts`). Used, for example, to tell a user's other tabs that the
- * account signed in elsewhere.
+ * account signed in elsewhere. Room channels are published on only for
+ * stored messages, by `publish_message.ts`.
  *
  * Works the same in every token mode (`request`, `token`, `jwt`); the channel
  * names come from `capability.ts`, and Ably or `lib/emulator/` delivers the
  * messages to subscribed islands.
  */
 import type * as Ably from "ably";
-import { ROOM_CHANNEL, userChannel } from "./capability.ts";
+import { userChannel } from "./capability.ts";
 
 /** Publishes on the app's channels. */
 export interface Publisher {
   /** One message on `user:<userId>`; resolves once Ably has accepted it. */
   publishToUser(userId: string, name: string, data?: unknown): Promise<void>;
-  /** One message on the shared room; resolves once Ably has accepted it. */
-  publishToRoom(name: string, data?: unknown): Promise<void>;
 }
 
 /**
@@ -33,9 +32,6 @@ export function createPublisher(rest: Ably.Rest): Publisher {
   return {
     async publishToUser(userId, name, data) {
       await rest.channels.get(userChannel(userId)).publish(name, data);
-    },
-    async publishToRoom(name, data) {
-      await rest.channels.get(ROOM_CHANNEL).publish(name, data);
     },
   };
 }

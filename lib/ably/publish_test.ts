@@ -4,7 +4,7 @@ import { serverClientOptions } from "./client_options.ts";
 import { createPublisher } from "./publish.ts";
 import { createTokenService } from "./tokens.ts";
 
-Deno.test("publishers post to the user's channel and the room with the key", async () => {
+Deno.test("the publisher posts to the user's channel with the key", async () => {
   const posts: { path: string; auth: string | null; body: unknown }[] = [];
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -32,21 +32,16 @@ Deno.test("publishers post to the user's channel and the room with the key", asy
     await publisher.publishToUser("github:42", "signed-in-elsewhere", {
       at: 1,
     });
-    await publisher.publishToRoom("hello", "world");
   } finally {
     tokens.close();
     await server.shutdown();
   }
   assert.deepEqual(posts.map((p) => p.path), [
     "/channels/user%3Agithub%3A42/messages",
-    "/channels/room%3Alobby/messages",
   ]);
   assert.equal(posts[0].auth, "Basic " + btoa("appId.keyId:pub-secret-1"));
   // RSL4d: JSON data travels as a string with `encoding: "json"`.
   assert.partialDeepStrictEqual(posts[0].body, [
     { name: "signed-in-elsewhere", data: '{"at":1}', encoding: "json" },
-  ]);
-  assert.partialDeepStrictEqual(posts[1].body, [
-    { name: "hello", data: "world" },
   ]);
 });
