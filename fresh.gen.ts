@@ -8,10 +8,18 @@ import * as $_app from "./routes/_app.tsx";
 import * as $about from "./routes/about.tsx";
 import * as $api_live from "./routes/api/live.ts";
 import * as $api_notify_me from "./routes/api/notify-me.ts";
+import * as $api_rooms_id_index from "./routes/api/rooms/[id]/index.ts";
+import * as $api_rooms_id_members_userId_ from "./routes/api/rooms/[id]/members/[userId].ts";
+import * as $api_rooms_id_members_index from "./routes/api/rooms/[id]/members/index.ts";
+import * as $api_rooms_id_messages from "./routes/api/rooms/[id]/messages.ts";
+import * as $api_rooms_id_names from "./routes/api/rooms/[id]/names.ts";
+import * as $api_rooms_index from "./routes/api/rooms/index.ts";
 import * as $auth_callback from "./routes/auth/callback.tsx";
 import * as $auth_signin from "./routes/auth/signin.ts";
 import * as $auth_signout from "./routes/auth/signout.tsx";
 import * as $index from "./routes/index.tsx";
+import * as $rooms_id_ from "./routes/rooms/[id].tsx";
+import * as $rooms_index from "./routes/rooms/index.ts";
 import * as $LiveRoom from "./islands/LiveRoom.tsx";
 
 import { type Manifest } from "$fresh/server.ts";
@@ -24,10 +32,19 @@ const manifest = {
     "./routes/about.tsx": $about,
     "./routes/api/live.ts": $api_live,
     "./routes/api/notify-me.ts": $api_notify_me,
+    "./routes/api/rooms/[id]/index.ts": $api_rooms_id_index,
+    "./routes/api/rooms/[id]/members/[userId].ts":
+      $api_rooms_id_members_userId_,
+    "./routes/api/rooms/[id]/members/index.ts": $api_rooms_id_members_index,
+    "./routes/api/rooms/[id]/messages.ts": $api_rooms_id_messages,
+    "./routes/api/rooms/[id]/names.ts": $api_rooms_id_names,
+    "./routes/api/rooms/index.ts": $api_rooms_index,
     "./routes/auth/callback.tsx": $auth_callback,
     "./routes/auth/signin.ts": $auth_signin,
     "./routes/auth/signout.tsx": $auth_signout,
     "./routes/index.tsx": $index,
+    "./routes/rooms/[id].tsx": $rooms_id_,
+    "./routes/rooms/index.ts": $rooms_index,
   },
   islands: {
     "./islands/LiveRoom.tsx": $LiveRoom,

@@ -22,7 +22,7 @@
 import { start } from "$fresh/server.ts";
 import freshConfig from "../fresh.config.ts";
 import manifest from "../fresh.gen.ts";
-import { canonicalCapabilityFor } from "../lib/ably/mod.ts";
+import { canonicalCapability, pageCapability } from "../lib/ably/mod.ts";
 import { createTokenRequestSigner } from "../lib/ably/token_request.ts";
 import { loadConfig } from "../lib/config.ts";
 import { resetLogging, setupLogging } from "../lib/log.ts";
@@ -108,7 +108,7 @@ function signingMicroseconds(): number {
   const user = { id: "embedded:bench" };
   const params = {
     clientId: user.id,
-    capability: canonicalCapabilityFor(user),
+    capability: canonicalCapability(pageCapability(user.id, "lobby")),
     ttl: 3_600_000,
   };
   for (let i = 0; i < 20_000; i++) signer.sign(params);

@@ -15,9 +15,9 @@
 import * as Ably from "ably";
 import { Secret } from "../lib/secret.ts";
 import {
-  canonicalCapabilityFor,
-  capabilityFor,
+  canonicalCapability,
   createTokenService,
+  pageCapability,
 } from "../lib/ably/mod.ts";
 import { createJwtSigner } from "../lib/ably/jwt.ts";
 import {
@@ -34,7 +34,8 @@ const rest = new Ably.Rest({ key: `appId.keyId:${SECRET}` });
 const signer = createTokenRequestSigner(key);
 const jwtSigner = createJwtSigner(key);
 const service = createTokenService({ key, mode: "request", ttlMs: ttl });
-const capability = canonicalCapabilityFor(user);
+const granted = pageCapability(user.id, "lobby");
+const capability = canonicalCapability(granted);
 const webCryptoKey = await crypto.subtle.importKey(
   "raw",
   new TextEncoder().encode(SECRET),
@@ -47,7 +48,7 @@ const webCryptoKey = await crypto.subtle.importKey(
 const sdk = async () => {
   await rest.auth.createTokenRequest({
     clientId: user.id,
-    capability: capabilityFor(user) as Ably.TokenParams["capability"],
+    capability: granted as Ably.TokenParams["capability"],
     ttl,
   });
 };
@@ -55,7 +56,7 @@ const fast = () => {
   signer.sign({ clientId: user.id, capability, ttl });
 };
 const issue = async () => {
-  await service.issue(user);
+  await service.issue(user, granted);
 };
 const webCrypto = async () => {
   const timestamp = Date.now();

@@ -1,15 +1,16 @@
 /**
- * The live room island: the signed-in visitor's view of the shared room —
+ * The live room island: the signed-in visitor's view of one room —
  * connection state, messages, composer, who is here, notices for them
- * alone. Server-rendered first with the room's recent messages
- * (`routes/index.tsx`), so it is readable before any JavaScript runs.
+ * alone. Server-rendered first with the room's last messages from KV
+ * (`lib/room/page.ts`), so it is readable before any JavaScript runs.
  *
- * After hydration it loads its Ably connection (`lib/room/live.ts`, with
+ * After hydration it loads its connection (`lib/room/live.ts`, with
  * `ably/modular`) through a dynamic `import()`: the first interactive paint
  * needs only Preact, signals and the views. State lives in signals
  * (`lib/room/state.ts`); the connection writes them, this renders them.
  * When the token route says the session ended, the room gives way to a
- * "Sign in again" link.
+ * "Sign in again" link; when it says the visitor may no longer see the room,
+ * to a notice saying so.
  */
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { Composer } from "../lib/room/views/Composer.tsx";
@@ -22,7 +23,7 @@ import type { RoomSetup } from "../lib/room/setup.ts";
 import { createRoomState } from "../lib/room/state.ts";
 
 export default function LiveRoom(setup: RoomSetup) {
-  const room = useMemo(() => createRoomState(setup.history), []);
+  const room = useMemo(() => createRoomState(setup.messages, setup.next), []);
   const live = useRef<Promise<RoomConnection>>();
   const start = () => {
     live.current = import("../lib/room/live.ts").then(
@@ -39,11 +40,21 @@ export default function LiveRoom(setup: RoomSetup) {
     live.current!.then(fn);
 
   const status = room.status.value;
-  if (status === "signed-out") {
+  if (status === "signed-out" || status === "no-access") {
     return (
       <section class="room" data-state={status} aria-label="Live room">
         <p class="ended" role="alert">
-          Your session ended. <a href="/auth/signin">Sign in again</a>
+          {status === "signed-out"
+            ? (
+              <>
+                Your session ended. <a href="/auth/signin">Sign in again</a>
+              </>
+            )
+            : (
+              <>
+                You no longer have access to this room. <a href="/">Home</a>
+              </>
+            )}
         </p>
       </section>
     );
@@ -54,6 +65,14 @@ export default function LiveRoom(setup: RoomSetup) {
         status={status}
         onRetry={() => live.current!.then((c) => c.retry(), start)}
       />
+      {room.next.value && (
+        <button
+          type="button"
+          onClick={() => use((c) => c.loadOlder()).catch(() => {})}
+        >
+          Load older
+        </button>
+      )}
       <MessageList messages={room.messages.value} self={setup.user.id} />
       <Composer
         disabled={status !== "connected"}

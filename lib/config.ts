@@ -58,6 +58,8 @@ export interface AppConfig {
   signInRateLimitPerMin: number;
   /** `POST /api/notify-me` calls (each an Ably publish) per session per minute, per instance; 0 disables. */
   notifyRateLimitPerMin: number;
+  /** `POST /api/rooms/<id>/messages` sends per session per minute, per instance; 0 disables. */
+  messageRateLimitPerMin: number;
   /**
    * Believe a TLS-terminating proxy's `Forwarded` / `X-Forwarded-*` headers
    * about scheme, host and client address (`TRUST_PROXY`,
@@ -91,6 +93,7 @@ export const DEFAULTS = {
   liveRateLimitPerMin: 60,
   signInRateLimitPerMin: 30,
   notifyRateLimitPerMin: 10,
+  messageRateLimitPerMin: 30,
   tokenMode: "request" as TokenMode,
   tokenTtlMs: 60 * MINUTE_MS,
 };
@@ -142,6 +145,13 @@ export function loadConfig(env: Env): AppConfig {
       env,
       "NOTIFY_RATE_LIMIT_PER_MIN",
       DEFAULTS.notifyRateLimitPerMin,
+      0,
+      1_000_000,
+    ),
+    messageRateLimitPerMin: integer(
+      env,
+      "MESSAGE_RATE_LIMIT_PER_MIN",
+      DEFAULTS.messageRateLimitPerMin,
       0,
       1_000_000,
     ),

@@ -9,6 +9,7 @@
  * The sign-in start, an HTML page for anonymous visitors, has its own page
  * (`routes/auth/callback.tsx`, `renderRateLimited`).
  */
+import { jsonResponse } from "./http/json.ts";
 import { getLogger } from "./log.ts";
 import type { RateLimitDecision } from "./rate_limit.ts";
 import { instruments, telemetryEnabled } from "./telemetry.ts";
@@ -57,13 +58,7 @@ export function rateLimitedResponse(
       userId: context.userId,
     });
   }
-  return new Response(JSON.stringify({ error: "Too Many Requests" }), {
-    status: 429,
-    headers: {
-      "content-type": "application/json",
-      "cache-control": "private, no-store",
-      "vary": "Cookie",
-      "retry-after": String(refusal.retryAfterSeconds),
-    },
+  return jsonResponse(429, { error: "Too Many Requests" }, {
+    retryAfter: refusal.retryAfterSeconds,
   });
 }

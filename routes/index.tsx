@@ -1,40 +1,45 @@
 /**
- * `GET /`: the live room.
+ * `GET /`: the home page.
  *
- * Signed out: what the room is, and a way to sign in; no island, so no
- * JavaScript, no token request and no connection. Signed in: the room's
- * recent messages from Ably history (`lib/room/history.ts`, bounded by a
- * short timeout so a slow Ably never holds the page) rendered into the
- * `LiveRoom` island, which then goes live in the browser.
+ * Signed out: what the app is, and a way to sign in; no island, so no
+ * JavaScript, no token request and no connection. Signed in: the rooms the
+ * visitor can see with a form to create one (`RoomsPanel`), and the lobby —
+ * its last messages from KV rendered into the `LiveRoom` island, which then
+ * goes live in the browser (`homePage`, `lib/room/page.ts`).
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import LiveRoom from "../islands/LiveRoom.tsx";
-import { ROOM_CHANNEL } from "../lib/ably/mod.ts";
-import { recentMessages } from "../lib/room/history.ts";
-import { type RoomSetup, roomSetup } from "../lib/room/setup.ts";
 import type { State } from "../lib/app/state.ts";
+import { FORM_ERRORS, formError } from "../lib/room/forms.ts";
+import { type HomePage, homePage } from "../lib/room/page.ts";
+import { RoomsPanel } from "../lib/room/views/RoomPanels.tsx";
+
+interface Data {
+  home: HomePage;
+  error: keyof typeof FORM_ERRORS | null;
+}
 
 export const handler: Handlers<
-  RoomSetup | null,
-  Pick<State, "user" | "ably">
+  Data | null,
+  Pick<State, "user" | "ably" | "kv">
 > = {
   async GET(_req, ctx) {
-    const { user } = ctx.state;
+    const { user, kv, ably } = ctx.state;
     if (!user) return ctx.render(null);
-    const { ably } = ctx.state;
-    const history = await recentMessages(ably.tokens.rest, ROOM_CHANNEL);
-    return ctx.render(roomSetup(user, ably.browserOptions, history));
+    const home = await homePage(kv, user, ably.browserOptions);
+    return ctx.render({ home, error: formError(ctx.url) });
   },
 };
 
-export default function Home({ data }: PageProps<RoomSetup | null, State>) {
+export default function Home({ data, state }: PageProps<Data | null, State>) {
   if (!data) {
     return (
       <main>
         <h1>live</h1>
         <p>
-          One shared room where messages arrive the moment they are sent, and
-          you can see who else is here.
+          Rooms where messages arrive the moment they are sent, and you can see
+          who else is here: a lobby for everyone, and rooms of your own, public
+          or private.
         </p>
         <p>
           <a class="button" href="/auth/signin">Sign in</a> to read and join in.
@@ -45,17 +50,20 @@ export default function Home({ data }: PageProps<RoomSetup | null, State>) {
       </main>
     );
   }
+  const { home, error } = data;
   return (
     <main>
       <header class="top">
         <h1>live</h1>
         <p>
-          Signed in as <strong class="user-login">{data.user.login}</strong>
+          Signed in as <strong class="user-login">{state.user?.login}</strong>
           {" · "}
           <a href="/auth/signout">Sign out</a>
         </p>
       </header>
-      <LiveRoom {...data} />
+      {error && <p class="form-error" role="alert">{FORM_ERRORS[error]}</p>}
+      <LiveRoom {...home.lobby.setup} />
+      <RoomsPanel rooms={home.rooms} />
     </main>
   );
 }

@@ -8,6 +8,7 @@
  * Used by `live_room_browser_test.ts` and `bench/page_bench.ts`.
  */
 import type { BrowserContext, Page } from "playwright-core";
+import type { Services } from "../lib/app/services.ts";
 import { startTestApp } from "./helpers/app.ts";
 import { serveApp } from "./helpers/browser.ts";
 
@@ -15,6 +16,8 @@ import { serveApp } from "./helpers/browser.ts";
 export interface LiveApp extends AsyncDisposable {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   url: string;
+  /** What the routes see: KV, the Ably services (and the emulator started for them). */
+  services: Services;
 }
 
 /**
@@ -30,6 +33,7 @@ export async function startLiveApp(
   const app = serveApp(running.handler);
   return {
     url: app.url,
+    services: running.services,
     async [Symbol.asyncDispose]() {
       await app.server.shutdown();
       await running.close();

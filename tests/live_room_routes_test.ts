@@ -1,8 +1,9 @@
 /**
- * The live room's server half through the runtime, with the real manifest
+ * The home page's server half through the runtime, with the real manifest
  * (`fresh.gen.ts`), the embedded emulator and provider, and plain
  * `Request`s: what `GET /` renders for a visitor signed out and signed in
- * (before any JavaScript), and `POST /api/notify-me`.
+ * (the lobby, before any JavaScript), and `POST /api/notify-me`. The room
+ * routes: `rooms_routes_test.ts`.
  */
 import assert from "node:assert/strict";
 import type { Services } from "../lib/app/services.ts";
@@ -58,21 +59,19 @@ Deno.test("GET / signed out: what the room is and Sign in; no island, no script"
   });
 });
 
-Deno.test("GET / signed in: the room with its recent messages, as text, before any JavaScript", async () => {
+Deno.test("GET / signed in: the lobby with its recent messages from KV, as text, before any JavaScript", async () => {
   await withApp(async ({ services, send, signedIn }) => {
-    const room = services.ably.tokens.rest.channels.get("room:lobby");
+    const bob = await signedIn("bob");
+    const post = (text: string, n: number) =>
+      request(bob, `${APP}/api/rooms/lobby/messages`, {
+        method: "POST",
+        headers: { origin: APP, "content-type": "application/json" },
+        body: JSON.stringify({ text, id: `home-page-${n}` }),
+      }, send);
     for (let i = 1; i <= 25; i++) {
-      await room.publish({
-        name: "message",
-        clientId: "embedded:bob",
-        data: { text: `message ${i}`, name: "bob" },
-      });
+      assert.equal((await post(`message ${i}`, i)).response.status, 201);
     }
-    await room.publish({
-      name: "message",
-      clientId: "embedded:bob",
-      data: { text: "<script>alert(1)</script>", name: "<b>bob</b>" },
-    });
+    await post("<script>alert(1)</script>", 26);
     const jar = await signedIn("alice");
     const { response, text } = await request(jar, `${APP}/`, {}, send);
     assert.equal(response.status, 200);
@@ -84,22 +83,28 @@ Deno.test("GET / signed in: the room with its recent messages, as text, before a
     assert.match(text, /<section class="room" data-state="connecting"/);
     assert.match(text, /aria-live="polite"/);
 
-    // The last 20, oldest first, escaped; the composer waits for the connection.
+    // All of them (the page shows up to 50), oldest first, escaped; the
+    // composer waits for the connection.
     const shown = [...text.matchAll(/<p class="text">([^<]*)<\/p>/g)].map((m) =>
       m[1]
     );
-    assert.equal(shown.length, 20);
-    assert.equal(shown[0], "message 7");
-    assert.equal(shown[18], "message 25");
-    assert.equal(shown[19], "&lt;script>alert(1)&lt;/script>");
+    assert.equal(shown.length, 26);
+    assert.equal(shown[0], "message 1");
+    assert.equal(shown[24], "message 25");
+    assert.equal(shown[25], "&lt;script>alert(1)&lt;/script>");
     assert.doesNotMatch(text, /<script>alert/);
     assert.match(text, /<input id="room-message"[^>]* disabled/);
+    // Fewer than a page: nothing older to load.
+    assert.doesNotMatch(text, /Load older/);
 
     // The island's props: where to connect, which channels; never a key.
     const props =
       /<script type="application\/json" id="__FRSH_STATE">(.*?)<\/script>/
         .exec(text)![1];
-    assert.match(props, /"room":"room:lobby","user":"user:embedded:alice"/);
+    assert.match(
+      props,
+      /"channel":"room:lobby"\},"userChannel":"user:embedded:alice"/,
+    );
     const key = services.ably.emulator!.keys[0];
     assert.ok(
       !text.includes(key.split(":")[1]),

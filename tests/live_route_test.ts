@@ -42,9 +42,12 @@ const NO_STORE = {
   "vary": "Cookie",
 };
 
-/** The policy's capability for `embedded:alice`, written out rather than computed by the code under test. */
-const ALICE_CAPABILITY =
-  '{"room:lobby":["history","presence","publish","subscribe"],"user:embedded:alice":["subscribe"]}';
+/**
+ * The policy's capability for `embedded:alice` on a page without a room
+ * (`/api/live` with no `room`), written out rather than computed by the
+ * code under test. Room pages: `rooms_live_test.ts`.
+ */
+const ALICE_CAPABILITY = '{"user:embedded:alice":["subscribe"]}';
 
 /** A KV store that can be made to fail on demand, as an outage would. */
 function failableKv(kv: Deno.Kv): { kv: Deno.Kv; fail(on: boolean): void } {

@@ -31,6 +31,51 @@ const CASES: Record<string, Case[]> = {
     path: "/api/notify-me",
     init: SAME_ORIGIN_POST,
   }],
+  "./routes/api/rooms/index.ts": [
+    { path: "/api/rooms" },
+    {
+      path: "/api/rooms",
+      init: {
+        method: "POST",
+        headers: { origin: APP, "content-type": "application/json" },
+        body: JSON.stringify({ name: "Cached?", private: true }),
+      },
+    },
+  ],
+  "./routes/api/rooms/[id]/index.ts": [{ path: "/api/rooms/lobby" }],
+  "./routes/api/rooms/[id]/members/index.ts": [
+    { path: "/api/rooms/lobby/members" },
+  ],
+  "./routes/api/rooms/[id]/members/[userId].ts": [{
+    path: "/api/rooms/lobby/members/embedded:alice",
+    init: { method: "DELETE", headers: { origin: APP } },
+  }],
+  "./routes/api/rooms/[id]/messages.ts": [
+    { path: "/api/rooms/lobby/messages" },
+    {
+      path: "/api/rooms/lobby/messages",
+      init: {
+        method: "POST",
+        headers: { origin: APP, "content-type": "application/json" },
+        body: JSON.stringify({ text: "hi", id: "private-caching-1" }),
+      },
+    },
+  ],
+  "./routes/api/rooms/[id]/names.ts": [
+    { path: "/api/rooms/lobby/names?ids=embedded:alice" },
+  ],
+  "./routes/rooms/[id].tsx": [{ path: "/rooms/lobby" }],
+  "./routes/rooms/index.ts": [{
+    path: "/rooms",
+    init: {
+      method: "POST",
+      headers: {
+        origin: APP,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "name=Cached",
+    },
+  }],
   "./routes/auth/callback.tsx": [{ path: "/auth/callback?state=x" }],
   "./routes/auth/signin.ts": [{ path: "/auth/signin" }],
   "./routes/auth/signout.tsx": [

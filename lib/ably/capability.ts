@@ -8,17 +8,12 @@
  * channels through the helpers below, so a channel the policy grants and the
  * channel the code uses cannot drift apart.
  *
- * Two grants live here:
- *
- * - `pageCapability(userId, roomId)`: what a page's token carries once the
- *   policy (`lib/policy.ts`, which alone decides whether the user may see the
- *   room) has said yes. Least privilege: `presence` and `subscribe` on
- *   `room:<id>` — no `publish`, messages go through the server — and
- *   `subscribe` on the user's own channel, where only the server (which holds
- *   the key) publishes.
- * - `capabilityFor(user)`: the grant of the lobby-only app, where browsers
- *   publish to `room:lobby` themselves. It goes once `/api/live` asks the
- *   policy for `pageCapability`.
+ * The one grant built here is `pageCapability(userId, roomId)`: what a
+ * page's token carries once the policy (`lib/policy.ts`, which alone decides
+ * whether the user may see the room) has said yes. Least privilege:
+ * `presence` and `subscribe` on `room:<id>` — no `publish`, messages go
+ * through the server — and `subscribe` on the user's own channel, where
+ * only the server (which holds the key) publishes.
  */
 import { isRoomId, LOBBY_ID } from "../chat/ids.ts";
 
@@ -47,7 +42,7 @@ export function roomChannel(roomId: string): string {
   return ROOM_CHANNEL_PREFIX + roomId;
 }
 
-/** The lobby's channel, which every signed-in user reads and writes. */
+/** The lobby's channel. */
 export const ROOM_CHANNEL: string = roomChannel(LOBBY_ID);
 
 /** The namespace of per-user channels, `user:<provider>:<subject>`. */
@@ -61,14 +56,6 @@ export interface LiveUser {
 
 /** A capability as Ably takes it: resource name → operations. */
 export type Capability = Record<string, readonly string[]>;
-
-/** Operations on the room (Ably capability operations). */
-export const ROOM_OPERATIONS = [
-  "history",
-  "presence",
-  "publish",
-  "subscribe",
-] as const;
 
 /** Operations on the user's own channel: read only. */
 export const USER_OPERATIONS = ["subscribe"] as const;
@@ -100,24 +87,6 @@ export class InvalidUserIdError extends Error {
 export function userChannel(userId: string): string {
   assertUserId(userId);
   return USER_CHANNEL_PREFIX + userId;
-}
-
-/**
- * The capability a user's token carries. Nothing else in the app decides
- * rights.
- *
- * @example
- * ```ts
- * capabilityFor({ id: "github:42" });
- * // { "room:lobby": ["history","presence","publish","subscribe"],
- * //   "user:github:42": ["subscribe"] }
- * ```
- */
-export function capabilityFor(user: LiveUser): Capability {
-  return {
-    [ROOM_CHANNEL]: [...ROOM_OPERATIONS],
-    [userChannel(user.id)]: [...USER_OPERATIONS],
-  };
 }
 
 /**
@@ -164,24 +133,6 @@ export function canonicalCapability(capability: Capability): string {
     JSON.stringify([...capability[resource]].sort())
   );
   return "{" + parts.join(",") + "}";
-}
-
-/** Canonical capabilities by user id; bounded, so a flood of ids cannot grow it without limit. */
-const canonicalCache = new Map<string, string>();
-const CANONICAL_CACHE_LIMIT = 10_000;
-
-/**
- * `canonicalCapability(capabilityFor(user))`, computed once per user id: the
- * token route asks for it on every request.
- */
-export function canonicalCapabilityFor(user: LiveUser): string {
-  let canonical = canonicalCache.get(user.id);
-  if (canonical === undefined) {
-    canonical = canonicalCapability(capabilityFor(user));
-    if (canonicalCache.size >= CANONICAL_CACHE_LIMIT) canonicalCache.clear();
-    canonicalCache.set(user.id, canonical);
-  }
-  return canonical;
 }
 
 /**

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import {
   canonicalCapability,
-  canonicalCapabilityFor,
-  capabilityFor,
   InvalidRoomIdError,
   InvalidUserIdError,
   pageCapability,
@@ -11,17 +9,8 @@ import {
   userChannel,
 } from "./capability.ts";
 
-Deno.test("capabilityFor grants the room fully and the own channel read-only", () => {
-  assert.deepEqual(capabilityFor({ id: "github:42" }), {
-    "room:lobby": ["history", "presence", "publish", "subscribe"],
-    "user:github:42": ["subscribe"],
-  });
-  assert.equal(ROOM_CHANNEL, "room:lobby");
-  assert.equal(userChannel("github:42"), "user:github:42");
-});
-
-Deno.test("capabilityFor never names another user's channel or a wildcard", () => {
-  const capability = capabilityFor({ id: "oidc:alice" });
+Deno.test("pageCapability never names another user's channel or a wildcard", () => {
+  const capability = pageCapability("oidc:alice", "lobby");
   assert.deepEqual(Object.keys(capability).sort(), [
     "room:lobby",
     "user:oidc:alice",
@@ -30,22 +19,24 @@ Deno.test("capabilityFor never names another user's channel or a wildcard", () =
     assert.ok(!resource.includes("*"), resource);
     assert.ok(!resource.includes("bob"), resource);
   }
+  assert.equal(ROOM_CHANNEL, "room:lobby");
+  assert.equal(userChannel("github:42"), "user:github:42");
 });
 
-Deno.test("capabilityFor refuses ids that would widen the grant", () => {
+Deno.test("pageCapability refuses user ids that would widen the grant", () => {
   for (const id of ["", "*", "github:*", "oidc:a*", "no-provider"]) {
-    assert.throws(() => capabilityFor({ id }), InvalidUserIdError, id);
+    assert.throws(() => pageCapability(id, "lobby"), InvalidUserIdError, id);
   }
 });
 
-Deno.test("canonicalCapabilityFor is the exact canonical JSON", () => {
+Deno.test("a page capability's canonical JSON is exact", () => {
   assert.equal(
-    canonicalCapabilityFor({ id: "github:42" }),
-    '{"room:lobby":["history","presence","publish","subscribe"],"user:github:42":["subscribe"]}',
+    canonicalCapability(pageCapability("github:42", "lobby")),
+    '{"room:lobby":["presence","subscribe"],"user:github:42":["subscribe"]}',
   );
   assert.equal(
-    canonicalCapabilityFor({ id: 'oidc:ü"x' }),
-    '{"room:lobby":["history","presence","publish","subscribe"],"user:oidc:ü\\"x":["subscribe"]}',
+    canonicalCapability(pageCapability('oidc:ü"x', null)),
+    '{"user:oidc:ü\\"x":["subscribe"]}',
   );
 });
 

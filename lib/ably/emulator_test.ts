@@ -14,6 +14,7 @@ import {
   browserClientOptions,
   createPublisher,
   createTokenService,
+  pageCapability,
   ROOM_CHANNEL,
   type TokenService,
   userChannel,
@@ -46,7 +47,7 @@ function connect(
     useBinaryProtocol: false,
     logLevel: 0,
     authCallback: (_params, callback) => {
-      tokens.issue(user).then(
+      tokens.issue(user, pageCapability(user.id, "lobby")).then(
         (credential) => callback(null, credential),
         (error) => callback(error, null),
       );
@@ -84,7 +85,10 @@ for (const mode of ["request", "token", "jwt"] as TokenMode[]) {
     });
     const client = connect(tokens, alice, options);
     try {
-      const credential = await tokens.issue(alice);
+      const credential = await tokens.issue(
+        alice,
+        pageCapability(alice.id, "lobby"),
+      );
       const shape = typeof credential === "string"
         ? "jwt"
         : "mac" in credential
@@ -102,7 +106,16 @@ for (const mode of ["request", "token", "jwt"] as TokenMode[]) {
       const received = new Promise<Ably.InboundMessage>((resolve) =>
         room.subscribe("hello", resolve)
       );
-      await within(5_000, room.publish("hello", { n: 1 }));
+      // No publish right on the room: only the server (with the key) publishes.
+      await rejectsWithCode(
+        within(5_000, room.publish("hello", { n: 0 })),
+        40160,
+      );
+      await tokens.rest.channels.get(ROOM_CHANNEL).publish({
+        name: "hello",
+        clientId: alice.id,
+        data: { n: 1 },
+      });
       const message = await within(5_000, received);
       assert.equal(message.clientId, alice.id);
       assert.deepEqual(message.data, { n: 1 });
@@ -168,7 +181,7 @@ Deno.test("token mode with the emulator stopped → AblyUnavailableError within 
   try {
     const started = performance.now();
     await assert.rejects(
-      within(6_000, tokens.issue(alice)),
+      within(6_000, tokens.issue(alice, pageCapability(alice.id, null))),
       AblyUnavailableError,
     );
     assert.ok(performance.now() - started < 5_500);

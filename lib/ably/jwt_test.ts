@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Secret } from "../secret.ts";
-import { canonicalCapabilityFor } from "./capability.ts";
+import { canonicalCapability, pageCapability } from "./capability.ts";
 import { createJwtSigner } from "./jwt.ts";
 
 const key = { keyName: "appId.keyId", keySecret: new Secret("jwt-secret-123") };
@@ -13,7 +13,7 @@ function decodePart(part: string): unknown {
 Deno.test("JWT header, claims and HS256 signature check out independently", async () => {
   const signer = createJwtSigner(key);
   const clientId = "oidc:ünï:x";
-  const capability = canonicalCapabilityFor({ id: clientId });
+  const capability = canonicalCapability(pageCapability(clientId, "lobby"));
   const now = 1_790_000_000_123;
   const jwt = signer.sign({ clientId, capability, ttlMs: 90_000, now });
   const [header, payload, signature] = jwt.split(".");

@@ -7,9 +7,7 @@
  */
 export {
   canonicalCapability,
-  canonicalCapabilityFor,
   type Capability,
-  capabilityFor,
   InvalidRoomIdError,
   InvalidUserIdError,
   type LiveUser,

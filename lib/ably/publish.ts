@@ -3,6 +3,8 @@
  * (RSL1), authenticated with the key itself: the server is the only publisher
  * on `user:<id>` channels, whose tokens grant subscribe only
  * (`capability.ts`). `POST /api/notify-me` uses it to reach one user alone.
+ * Room channels are published on only for stored messages, by
+ * `publish_message.ts`.
  *
  * Works the same in every token mode (`request`, `token`, `jwt`); the channel
  * names come from `capability.ts`, and Ably or `lib/emulator/` delivers the

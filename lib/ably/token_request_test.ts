@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as Ably from "ably";
 import { Secret } from "../secret.ts";
-import { canonicalCapabilityFor } from "./capability.ts";
+import { canonicalCapability, pageCapability } from "./capability.ts";
 import { createTokenRequestSigner, randomNonce } from "./token_request.ts";
 
 const key = {
@@ -45,7 +45,7 @@ async function expectedMac(fields: {
 Deno.test("TokenRequest MAC matches HMAC-SHA256 over the spec's fields", async () => {
   const signer = createTokenRequestSigner(key);
   for (const clientId of USERS) {
-    const capability = canonicalCapabilityFor({ id: clientId });
+    const capability = canonicalCapability(pageCapability(clientId, "lobby"));
     const request = signer.sign({ clientId, capability, ttl: 60_000 });
     assert.equal(request.keyName, "appId.keyId");
     assert.equal(request.clientId, clientId);
@@ -64,7 +64,7 @@ Deno.test("TokenRequest is byte-identical to the SDK's createTokenRequest", asyn
   for (const clientId of USERS) {
     const params = {
       clientId,
-      capability: canonicalCapabilityFor({ id: clientId }),
+      capability: canonicalCapability(pageCapability(clientId, "lobby")),
       ttl: 3_600_000,
       timestamp: timestamp++,
       nonce: randomNonce(),

@@ -10,13 +10,19 @@
  *
  * The counterpart that verifies what is signed here is Ably, or locally
  * `lib/emulator/`. Whatever the mode, the clientId is the session user's id
- * and the capability comes from `capability.ts`; the key secret stays in this
- * process: nothing returned contains it.
+ * and the capability is the one the caller passes — the policy's answer for
+ * the page (`tokenCapability` in `lib/policy.ts`), never one the request
+ * chose. The key secret stays in this process: nothing returned contains it.
  */
 import * as Ably from "ably";
 import type { AblyKey, TokenMode } from "../config.ts";
 import { getLogger } from "../log.ts";
-import { canonicalCapabilityFor, type LiveUser } from "./capability.ts";
+import {
+  canonicalCapability,
+  type Capability,
+  type LiveUser,
+  userChannel,
+} from "./capability.ts";
 import { createJwtSigner } from "./jwt.ts";
 import { instrumentIssuer } from "./token_telemetry.ts";
 import {
@@ -50,13 +56,14 @@ export interface TokenService {
    */
   readonly rest: Ably.Rest;
   /**
-   * A credential for `user`, to hand to that user's browser as the result of
-   * its `authCallback`.
+   * A credential for `user` carrying `capability`, to hand to that user's
+   * browser as the result of its `authCallback`. Nothing is cached: each
+   * call signs (or asks Ably) for exactly this user and capability.
    *
    * @throws {AblyUnavailableError} in `token` mode when Ably does not answer
    * in time or refuses.
    */
-  issue(user: LiveUser): Promise<IssuedCredential>;
+  issue(user: LiveUser, capability: Capability): Promise<IssuedCredential>;
   /**
    * Ends the service: later `issue` calls reject. The SDK's REST client holds
    * no timers or sockets of its own between calls (its keep-alive agents are
@@ -98,7 +105,8 @@ const sdkLogger = getLogger(["live", "ably", "sdk"]);
  *   ttlMs: config.ably.tokenTtlMs,
  *   clientOptions: serverClientOptions({ endpoint: config.ably.endpoint }),
  * });
- * const credential = await tokens.issue(sessionUser);
+ * const capability = await tokenCapability(kv, sessionUser, roomId);
+ * if (capability) await tokens.issue(sessionUser, capability);
  * ```
  */
 export function createTokenService(
@@ -120,9 +128,12 @@ export function createTokenService(
   let closed = false;
   const service = {
     mode,
-    issue(user: LiveUser) {
+    issue(user: LiveUser, capability: Capability) {
       if (closed) return Promise.reject(new Error("token service closed"));
-      return issue(user);
+      // A clientId must name one user: `userChannel` refuses a wildcard.
+      return settle(() => userChannel(user.id)).then(() =>
+        issue(user, capability)
+      );
     },
     close() {
       closed = true;
@@ -142,32 +153,33 @@ function issuerFor(
   ttlMs: number,
   rest: Ably.Rest,
   timeoutMs: number,
-): (user: LiveUser) => Promise<IssuedCredential> {
+): (user: LiveUser, capability: Capability) => Promise<IssuedCredential> {
   switch (mode) {
     case "request": {
       const signer = createTokenRequestSigner(key);
-      return (user) =>
+      return (user, capability) =>
         settle(() =>
           signer.sign({
             clientId: user.id,
-            capability: canonicalCapabilityFor(user),
+            capability: canonicalCapability(capability),
             ttl: ttlMs,
           })
         );
     }
     case "jwt": {
       const signer = createJwtSigner(key);
-      return (user) =>
+      return (user, capability) =>
         settle(() =>
           signer.sign({
             clientId: user.id,
-            capability: canonicalCapabilityFor(user),
+            capability: canonicalCapability(capability),
             ttlMs,
           })
         );
     }
     case "token":
-      return (user) => requestToken(rest, user, ttlMs, timeoutMs);
+      return (user, capability) =>
+        requestToken(rest, user, capability, ttlMs, timeoutMs);
   }
 }
 
@@ -184,11 +196,11 @@ function settle<T>(sign: () => T): Promise<T> {
 async function requestToken(
   rest: Ably.Rest,
   user: LiveUser,
+  granted: Capability,
   ttlMs: number,
   timeoutMs: number,
 ): Promise<Ably.TokenDetails> {
-  // Outside the try: a refused user id is the caller's error, not Ably's.
-  const capability = canonicalCapabilityFor(user);
+  const capability = canonicalCapability(granted);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

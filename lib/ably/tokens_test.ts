@@ -3,7 +3,11 @@ import type { LogRecord } from "@logtape/logtape";
 import type * as Ably from "ably";
 import { resetLogging, setupLogging } from "../log.ts";
 import { Secret } from "../secret.ts";
-import { canonicalCapabilityFor, InvalidUserIdError } from "./capability.ts";
+import {
+  canonicalCapability,
+  InvalidUserIdError,
+  pageCapability,
+} from "./capability.ts";
 import { serverClientOptions } from "./client_options.ts";
 import type { TokenRequest } from "./token_request.ts";
 import {
@@ -15,6 +19,8 @@ import {
 const SECRET = "tokens-test-SECRET-value";
 const key = { keyName: "appId.keyId", keySecret: new Secret(SECRET) };
 const user = { id: "oidc:ünï:42" };
+/** What a page of the lobby gets: the policy's grant, passed in. */
+const capability = pageCapability(user.id, "lobby");
 
 /** A stand-in for Ably's `POST /keys/{keyName}/requestToken` on loopback. */
 function fakeAbly(
@@ -50,11 +56,11 @@ async function captureLogs<T>(
 Deno.test("request mode: a TokenRequest for the user, without the secret", async () => {
   const tokens = service("request");
   try {
-    const request = await tokens.issue(user) as TokenRequest;
+    const request = await tokens.issue(user, capability) as TokenRequest;
     assert.equal(request.clientId, user.id);
     assert.equal(request.keyName, "appId.keyId");
     assert.equal(request.ttl, 120_000);
-    assert.equal(request.capability, canonicalCapabilityFor(user));
+    assert.equal(request.capability, canonicalCapability(capability));
     assert.ok(!JSON.stringify(request).includes(SECRET));
   } finally {
     tokens.close();
@@ -64,14 +70,14 @@ Deno.test("request mode: a TokenRequest for the user, without the secret", async
 Deno.test("jwt mode: a JWT for the user, without the secret", async () => {
   const tokens = service("jwt");
   try {
-    const jwt = await tokens.issue(user) as string;
+    const jwt = await tokens.issue(user, capability) as string;
     const claims = JSON.parse(
       new TextDecoder().decode(
         Uint8Array.fromBase64(jwt.split(".")[1], { alphabet: "base64url" }),
       ),
     );
     assert.equal(claims["x-ably-clientId"], user.id);
-    assert.equal(claims["x-ably-capability"], canonicalCapabilityFor(user));
+    assert.equal(claims["x-ably-capability"], canonicalCapability(capability));
     assert.equal(claims.exp - claims.iat, 120);
     assert.ok(!JSON.stringify(jwt).includes(SECRET));
     assert.ok(
@@ -102,10 +108,10 @@ Deno.test("token mode: TokenDetails from the service, asked for with the user's 
     clientOptions: serverClientOptions({ endpoint: url }),
   });
   try {
-    const details = await tokens.issue(user) as Ably.TokenDetails;
+    const details = await tokens.issue(user, capability) as Ably.TokenDetails;
     assert.equal(path, "/keys/appId.keyId/requestToken");
     assert.equal(received!.clientId, user.id);
-    assert.equal(received!.capability, canonicalCapabilityFor(user));
+    assert.equal(received!.capability, canonicalCapability(capability));
     assert.equal(received!.ttl, 120_000);
     assert.equal(details.token, "tok-1");
     assert.equal(details.clientId, user.id);
@@ -124,7 +130,9 @@ Deno.test("token mode: nobody listening → AblyUnavailableError, logged without
     clientOptions: serverClientOptions({ endpoint: url }),
   });
   try {
-    const { records, result } = await captureLogs(() => tokens.issue(user));
+    const { records, result } = await captureLogs(() =>
+      tokens.issue(user, capability)
+    );
     assert.equal(result.status, "rejected");
     const error = (result as PromiseRejectedResult).reason;
     assert.ok(error instanceof AblyUnavailableError, String(error));
@@ -153,7 +161,7 @@ Deno.test("token mode: a service that does not answer → AblyUnavailableError a
   });
   try {
     const started = performance.now();
-    const { result } = await captureLogs(() => tokens.issue(user));
+    const { result } = await captureLogs(() => tokens.issue(user, capability));
     const elapsed = performance.now() - started;
     assert.equal(result.status, "rejected");
     assert.ok(
@@ -180,7 +188,7 @@ Deno.test("token mode: an Ably error answer → AblyUnavailableError carrying Ab
     clientOptions: serverClientOptions({ endpoint: url }),
   });
   try {
-    const { result } = await captureLogs(() => tokens.issue(user));
+    const { result } = await captureLogs(() => tokens.issue(user, capability));
     const error = (result as PromiseRejectedResult).reason;
     assert.ok(error instanceof AblyUnavailableError, String(error));
     assert.equal(error.code, 40101);
@@ -193,7 +201,10 @@ Deno.test("token mode: an Ably error answer → AblyUnavailableError carrying Ab
 Deno.test("the clientId is the user's id in every mode, and a closed service refuses", async () => {
   for (const mode of ["request", "jwt"] as const) {
     const tokens = service(mode);
-    const issued = await tokens.issue({ id: "github:7" });
+    const issued = await tokens.issue(
+      { id: "github:7" },
+      pageCapability("github:7", null),
+    );
     const text = typeof issued === "string"
       ? new TextDecoder().decode(
         Uint8Array.fromBase64(issued.split(".")[1], { alphabet: "base64url" }),
@@ -201,7 +212,10 @@ Deno.test("the clientId is the user's id in every mode, and a closed service ref
       : JSON.stringify(issued);
     assert.match(text, /"(x-ably-)?clientId":"github:7"/);
     tokens.close();
-    await assert.rejects(tokens.issue({ id: "github:7" }), /closed/);
+    await assert.rejects(
+      tokens.issue({ id: "github:7" }, pageCapability("github:7", null)),
+      /closed/,
+    );
   }
 });
 
@@ -213,7 +227,7 @@ Deno.test("a user id the policy refuses is a rejection, not a throw", async () =
       }),
     });
     try {
-      const issued = tokens.issue({ id: "github:*" });
+      const issued = tokens.issue({ id: "github:*" }, capability);
       await assert.rejects(issued, InvalidUserIdError, mode);
     } finally {
       tokens.close();

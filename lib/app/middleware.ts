@@ -39,12 +39,9 @@ const logger = getLogger(["live", "middleware"]);
 export function provideServices(
   services: () => Services | Promise<Services>,
 ): MiddlewareHandler<State> {
+  // Every service, so that a new one reaches routes without an edit here.
   const fill = (state: State, started: Services) => {
-    state.config = started.config;
-    state.kv = started.kv;
-    state.auth = started.auth;
-    state.ably = started.ably;
-    state.limits = started.limits;
+    Object.assign(state, started);
     state.user = null;
   };
   return (_req, ctx) => {

@@ -1,6 +1,7 @@
 /**
  * The composition root: builds every service the routes use from the
- * configuration — KV, sign-in, Ably, the rate limits — once per process
+ * configuration — KV, sign-in, Ably, the outbox that publishes stored
+ * messages, the rate limits — once per process
  * (the app plugin, `plugin.ts`, calls it; so do benches that need the
  * services without HTTP).
  *
@@ -12,6 +13,7 @@ import { type Auth, startAuthServices } from "../auth/mod.ts";
 import type { AppConfig } from "../config.ts";
 import type { Idp } from "../idp/mod.ts";
 import { openKv } from "../kv.ts";
+import { type PublishJob, publishJobHandler } from "../chat/mod.ts";
 import { startOutbox } from "../outbox.ts";
 import { RateLimiter } from "../rate_limit.ts";
 import { createRevoker, type RevokeJob, type Revoker } from "../revocation.ts";
@@ -31,6 +33,11 @@ export interface RateLimits {
    * call is an Ably publish paid with the server's key.
    */
   notify: RateLimiter;
+  /**
+   * `POST /api/rooms/<id>/messages` per session
+   * (`MESSAGE_RATE_LIMIT_PER_MIN`): each send is a KV write and a publish.
+   */
+  messages: RateLimiter;
 }
 
 /** What routes may use, through `ctx.state`. */
@@ -87,8 +94,11 @@ export async function startServices(
   const auth = await startAuthServices(config, kv, {
     onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
   });
-  // The one queue listener of this KV handle: work that follows a commit.
-  const outbox = startOutbox<RevokeJob>(kv, {
+  // The one queue listener of this KV handle (Deno allows one): work that
+  // follows a commit — publishing stored messages whose inline publish did
+  // not happen (`lib/chat/`), revoking tokens (`lib/revocation.ts`).
+  const outbox = startOutbox<PublishJob | RevokeJob>(kv, {
+    publish: publishJobHandler(kv, ably.tokens.rest),
     revoke: (job) => revoker.handle(job),
   });
   const services: Services = {
@@ -105,10 +115,12 @@ export async function startServices(
         overflow: "shared",
       }),
       notify: new RateLimiter({ limit: config.notifyRateLimitPerMin }),
+      messages: new RateLimiter({ limit: config.messageRateLimitPerMin }),
     },
     revoker,
   };
   const close = async () => {
+    // Jobs in progress finish before the publisher and KV they use go.
     await outbox.close();
     await ably.close();
     await auth.close();

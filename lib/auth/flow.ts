@@ -46,6 +46,7 @@ import { AuthError } from "./errors.ts";
 import type { Provider } from "./providers.ts";
 import { safeRedirectTarget } from "./redirect.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
+import { saveUser } from "../chat/users.ts";
 import { createSessionStore, type SessionStore } from "./sessions.ts";
 import { toUser, type User } from "./user.ts";
 import { traceSignInStep } from "./flow_telemetry.ts";
@@ -361,6 +362,14 @@ async function finishSignIn(
   const previous = readSessionId(request, secure);
   if (previous) await sessions.delete(previous);
   const sessionId = newSessionId();
+  // The server's record of who signed in: an owner invites by this login,
+  // and messages and presence show this name (`lib/chat/users.ts`).
+  await saveUser(deps.kv, {
+    id: user.id,
+    login: user.login,
+    name: user.name,
+    provider: user.provider,
+  });
   await sessions.create(sessionId, user);
   log.info("signed in {userId} with {provider}", {
     userId: user.id,

@@ -1,67 +1,61 @@
 /**
- * Room messages as Ably carries them, and back: the server's history
- * (`history.ts`) and the island's live feed (`live.ts`) both read messages
- * through `toRoomMessage`, so one rule decides what is shown.
+ * Room messages as they reach the island, and the rule that shows each once.
  *
- * On the wire a room message is named `message`, carries `{ text, name }`
- * as data and the sender's clientId (the session user's id, which Ably
- * takes from the token, so it cannot be forged). Anything of another shape
- * is dropped rather than shown half-parsed.
+ * Only the server publishes on a room's channel (page tokens grant no
+ * `publish`, `lib/ably/capability.ts`): a room message is named `message`,
+ * carries the sender's user id as clientId and, as data, the stored message
+ * (`PublishedMessageData` in `lib/ably/publish_message.ts`): its KV id, text,
+ * the sender's name as the server knows it, and when it was posted. The
+ * island gets the same messages from the page, from its own `POST` and from
+ * `GET /api/rooms/<id>/messages`: all keyed by the stored id, so a message
+ * arriving twice shows once. Anything of another shape is dropped rather
+ * than shown half-parsed.
  */
-import { checkMessageText, type RoomMessage } from "./message.ts";
+import type { RoomMessage } from "./message.ts";
 
 /** The Ably message name of a room message. */
 export const MESSAGE_NAME = "message";
 
-/** Longest sender name kept; the sign-in keeps names at 200 at most. */
-const MAX_NAME_LENGTH = 200;
-
-/** What the island publishes as a room message's data. */
-export interface RoomMessageData {
-  text: string;
-  name: string;
-}
-
 /** The parts of an Ably message `toRoomMessage` reads. */
 export interface AblyMessageLike {
-  id?: string;
   name?: string;
   clientId?: string;
-  data?: unknown;
-  timestamp?: number;
+  // deno-lint-ignore no-explicit-any -- what Ably delivers; checked below
+  data?: any;
 }
 
 /**
  * The room message in an Ably message, or `null` when it is not one (another
- * name, no sender, data of another shape, text the composer would refuse).
+ * name, no sender, data without a string id and text). The text, name and
+ * time are the server's, checked when it stored them: only the server can
+ * publish on a room's channel, so this checks shape, not content; Preact
+ * renders whatever it is as text.
  *
  * @example
  * ```ts
- * toRoomMessage({ id: "c:1:0", name: "message", clientId: "oidc:alice",
- *   data: { text: "hi", name: "Alice" }, timestamp: 1 });
- * // { id: "c:1:0", clientId: "oidc:alice", name: "Alice", text: "hi", at: 1 }
+ * toRoomMessage({ name: "message", clientId: "oidc:alice",
+ *   data: { id: "01J…", text: "hi", name: "Alice", at: 1 } });
+ * // { id: "01J…", clientId: "oidc:alice", name: "Alice", text: "hi", at: 1 }
  * ```
  */
 export function toRoomMessage(m: AblyMessageLike): RoomMessage | null {
-  if (m.name !== MESSAGE_NAME || !m.id || !m.clientId) return null;
-  const data = m.data as Partial<RoomMessageData> | null;
-  if (typeof data !== "object" || data === null) return null;
-  if (typeof data.text !== "string" || checkMessageText(data.text)) return null;
-  const name = typeof data.name === "string" && data.name.trim()
-    ? data.name.trim().slice(0, MAX_NAME_LENGTH)
-    : m.clientId;
-  return {
-    id: m.id,
-    clientId: m.clientId,
-    name,
-    text: data.text.trim(),
-    at: typeof m.timestamp === "number" ? m.timestamp : Date.now(),
-  };
+  const d = m.data;
+  return m.name === MESSAGE_NAME && m.clientId && typeof d?.id === "string" &&
+      typeof d.text === "string"
+    ? {
+      id: d.id,
+      clientId: m.clientId,
+      name: d.name || m.clientId,
+      text: d.text,
+      at: d.at,
+    }
+    : null;
 }
 
 /**
- * `list` with `more` added: each id once (history and live feed overlap, a
- * resumed connection may deliver again), oldest first, the last `keep` only.
+ * `list` with `more` added: each stored id once, in posting order (the ids
+ * sort as they were made). Nothing is dropped: a page holds what its
+ * visitor has seen and paged back to.
  *
  * @example
  * ```ts
@@ -71,10 +65,10 @@ export function toRoomMessage(m: AblyMessageLike): RoomMessage | null {
 export function mergeMessages(
   list: readonly RoomMessage[],
   more: readonly RoomMessage[],
-  keep = 100,
 ): RoomMessage[] {
   const ids = new Set(list.map((m) => m.id));
   const added = more.filter((m) => !ids.has(m.id) && ids.add(m.id));
   if (!added.length) return list as RoomMessage[];
-  return [...list, ...added].sort((a, b) => a.at - b.at).slice(-keep);
+  // Ids are unique here: no two compare equal.
+  return [...list, ...added].sort((a, b) => a.id < b.id ? -1 : 1);
 }

@@ -1,58 +1,46 @@
 /**
- * The live room's Ably connection, in the browser. The island loads this
- * module with a dynamic `import()` after hydration, so it and `ably/modular`
- * form one chunk that the first paint never waits for (`ably` itself, with
- * every plugin, would cost 66 KB gzip, measured).
+ * A room's Ably connection, and its calls to the server, in the browser.
+ * The island loads this module with a dynamic `import()` after hydration,
+ * so it and `ably/modular` form one chunk that the first paint never waits
+ * for (`ably` itself, with every plugin, would cost 66 KB gzip, measured).
  *
  * What it does with a `RoomSetup` (`setup.ts`):
- * - authenticates through `authCallback`, which fetches `/api/live`; a 401
- *   there means the session ended: the room turns `signed-out` and the client
- *   closes instead of retrying (ably-js would otherwise retry forever);
- * - attaches the room channel, subscribes to its messages, enters presence
- *   with the visitor's name and keeps the member list;
+ * - authenticates through `authCallback`, which fetches
+ *   `/api/live?room=<id>` at every (re)authentication. A 401 there means the
+ *   session ended (`signed-out`), a 403 that the visitor may no longer see
+ *   the room (`no-access`): either way the client closes instead of retrying
+ *   (ably-js would otherwise retry forever);
+ * - attaches the room channel and shows the messages the server publishes
+ *   there, each once by its stored id; after every attach that did not
+ *   resume — the first, after the page was rendered, and any after an
+ *   outage — fills the gap from `GET /api/rooms/<id>/messages`;
+ * - enters presence (with no data: names come from the server's look-up,
+ *   `GET /api/rooms/<id>/names`, never from what a client announces) and
+ *   keeps the member list;
  * - subscribes to the visitor's own channel, where only the server publishes
  *   (notices);
- * - turns connection and channel states into the room's status
- *   (`status.ts`) and everything else it learns into `RoomState`
- *   (`state.ts`);
- * - checks and sends messages, and asks the server for a notice.
- *
- * Own messages are not echoed back (`echoMessages: false`): the sender adds
- * its message once Ably has acknowledged it, under the id it published with,
- * so every copy of a message (live, history) carries one id and shows once.
+ * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
+ *   id chosen here, retried with the same id after a network failure, so a
+ *   message is stored and shown once; the token grants no publish.
  */
-import type {
-  InboundMessage,
-  PresenceMessage,
-  TokenDetails,
-  TokenRequest,
-} from "ably";
+import type { InboundMessage, PresenceMessage } from "ably";
 import {
   BaseRealtime,
-  ErrorInfo,
   FetchRequest,
   RealtimePresence,
   WebSocketTransport,
 } from "ably/modular";
-import {
-  mergeMessages,
-  MESSAGE_NAME,
-  type RoomMessageData,
-  toRoomMessage,
-} from "./inbound.ts";
-import { checkMessageText, type RoomMessage } from "./message.ts";
+import { mergeMessages, MESSAGE_NAME, toRoomMessage } from "./inbound.ts";
+import type { RoomMessage } from "./message.ts";
 import type { RoomSetup } from "./setup.ts";
 import type { Member, RoomState } from "./state.ts";
-import { roomStatus } from "./status.ts";
+import { type RoomEnd, roomStatus } from "./status.ts";
 
 /** The token route (`routes/api/live.ts`). */
-export const TOKEN_URL = "/api/live";
+const TOKEN_URL = "/api/live";
 
 /** Where the server publishes a notice for the caller (`routes/api/notify-me.ts`). */
-export const NOTIFY_URL = "/api/notify-me";
-
-/** Messages kept on screen; older ones scroll away for good. */
-const KEEP_MESSAGES = 100;
+const NOTIFY_URL = "/api/notify-me";
 
 /** Notices kept on screen. */
 const KEEP_NOTICES = 3;
@@ -60,11 +48,12 @@ const KEEP_NOTICES = 3;
 /** What the island can do with the connection. */
 export interface RoomConnection {
   /**
-   * Publishes `text`, trimmed; resolves once Ably has acknowledged it.
-   * Rejects with the reason to show: the text refused (`checkMessageText`)
-   * or the room unreachable.
+   * Posts `text`, trimmed; resolves once the server has stored it. Rejects
+   * with the reason to show: the text refused, or the server unreachable.
    */
   send(text: string): Promise<void>;
+  /** Loads the page of messages before the oldest shown. */
+  loadOlder(): Promise<void>;
   /** Asks the server for a notice; rejects with the reason to show. */
   askForNotice(): Promise<void>;
   /** Connects again after `failed` or `suspended`. */
@@ -73,155 +62,181 @@ export interface RoomConnection {
   close(): void;
 }
 
-/** The token route said 401: nothing to retry until the visitor signs in. */
-class SessionEndedError extends Error {}
+/** Why a send or a notice failed when the server gave no answer. */
+const OFFLINE = "The server could not be reached.";
 
-/** One credential from the token route: TokenRequest, TokenDetails or JWT. */
-async function fetchToken(): Promise<TokenRequest | TokenDetails | string> {
-  const res = await fetch(TOKEN_URL, {
-    credentials: "same-origin",
-    cache: "no-store",
-    headers: { accept: "application/json" },
-  });
-  if (res.status === 401) {
-    await res.body?.cancel();
-    throw new SessionEndedError("session ended");
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new Error(`${TOKEN_URL} answered ${res.status}`);
-  }
-  return (await res.json()).token;
+/** A message id chosen here: four random 32-bit numbers, dash-separated. */
+const newClientId = () => crypto.getRandomValues(new Uint32Array(4)).join("-");
+
+/** What the token route's 401 and 403 end the room as. */
+const ENDS: Record<number, Exclude<RoomEnd, null>> = {
+  401: "signed-out",
+  403: "no-access",
+};
+
+/** A page of stored messages, as `GET /api/rooms/<id>/messages` answers. */
+interface Page {
+  messages: RoomMessage[];
+  next: string | null;
 }
 
-/** A message id that is unique without `crypto.randomUUID` (secure contexts only). */
-function newMessageId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "");
-}
-
-/** One entry per user, in the order they arrived. */
-function toMembers(presence: PresenceMessage[]): Member[] {
-  const members = new Map<string, Member>();
-  for (const p of presence) {
-    if (!p.clientId || members.has(p.clientId)) continue;
-    const name = (p.data as { name?: unknown } | undefined)?.name;
-    members.set(p.clientId, {
-      clientId: p.clientId,
-      name: typeof name === "string" && name ? name : p.clientId,
-    });
-  }
-  return [...members.values()];
-}
-
-/** Opens the room for `setup.user`, writing what happens into `room`. */
+/** Opens `setup.room` for `setup.user`, writing what happens into `room`. */
 export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
-  let signedOut = false;
+  const roomPath = `/api/rooms/${setup.room.id}`;
+  let ended: RoomEnd = null;
   const showStatus = () => {
     room.status.value = roomStatus(
-      signedOut,
+      ended,
       client.connection.state,
       channel.state,
     );
   };
+  // Failures given to this need no handling of their own: they surface as
+  // the connection or channel state the room shows, and ably-js retries.
+  const ignore = () => {};
+  const end = (why: Exclude<RoomEnd, null>) => {
+    ended = why;
+    showStatus();
+    client.close();
+  };
+  /**
+   * `path`'s JSON, or a rejection with the status. Same-origin fetches send
+   * the cookie, and every answer is no-store.
+   */
+  const getJson = <T>(path: string): Promise<T> =>
+    fetch(path).then((r) => r.ok ? r.json() : Promise.reject(r.status));
+  /**
+   * The messages before `before` (the newest without), added to the room.
+   * Cursors are URL-safe (`m1.` and base32).
+   */
+  const loadPage = async (before?: string | null): Promise<Page> => {
+    const page = await getJson<Page>(
+      `${roomPath}/messages?limit=50${before ? "&before=" + before : ""}`,
+    );
+    add(page.messages);
+    return page;
+  };
+
   const client = new BaseRealtime({
     ...setup.clientOptions,
-    echoMessages: false,
     // A room that shows yesterday's view is worse than a retry: 5 s rather
     // than ably-js's 15 s; its backoff and jitter still spread retries (RTB1).
     disconnectedRetryTimeout: 5_000,
     plugins: { WebSocketTransport, FetchRequest, RealtimePresence },
-    authCallback: (_params, callback) => {
-      fetchToken().then(
-        (token) => callback(null, token),
-        (error) => {
-          const ended = error instanceof SessionEndedError;
-          callback(new ErrorInfo(String(error.message), 40170, 401), null);
-          if (ended) {
-            signedOut = true;
-            showStatus();
-            client.close();
-          }
-        },
+    authCallback: async (_params, callback) => {
+      // One credential for this room: TokenRequest, TokenDetails or JWT.
+      const res = await fetch(`${TOKEN_URL}?room=${setup.room.id}`).catch(
+        ignore,
       );
+      const body = await res?.json().catch(ignore);
+      if (res?.ok && body) return callback(null, body.token);
+      // ably-js makes it an ErrorInfo 40170, status 401, and retries.
+      callback(TOKEN_URL, null);
+      if (res && ENDS[res.status]) end(ENDS[res.status]);
     },
   });
-  const add = (message: RoomMessage | null) => {
-    if (message) {
-      room.messages.value = mergeMessages(
-        room.messages.value,
-        [message],
-        KEEP_MESSAGES,
-      );
-    }
+  const add = (messages: readonly RoomMessage[]) => {
+    room.messages.value = mergeMessages(room.messages.value, messages);
   };
-  const channel = client.channels.get(setup.channels.room);
-  const own = client.channels.get(setup.channels.user);
+  const channel = client.channels.get(setup.room.channel);
+  const own = client.channels.get(setup.userChannel);
 
   client.connection.on(showStatus);
 
-  // Failures below need no handling of their own: they surface as the
-  // connection or channel state the room shows, and ably-js retries.
-  const ignore = () => {};
+  // Names as the server knows them, per clientId; asked once each (an id
+  // the server does not know keeps showing as itself).
+  const names = new Map<string, string | undefined>();
   const refreshMembers = () => {
-    channel.presence.get().then(
-      (members) => room.members.value = toMembers(members),
-      ignore,
-    );
+    channel.presence.get().then(async (members: PresenceMessage[]) => {
+      const present = [...new Set(members.map((p) => p.clientId!))];
+      room.members.value = present.map((clientId): Member => ({
+        clientId,
+        name: names.get(clientId) ?? clientId,
+      }));
+      // A room of over 100 present asks in vain (the route's bound): they
+      // keep showing as their ids.
+      const unknown = present.filter((id) => !names.has(id));
+      if (!unknown.length) return;
+      const found = (await getJson<{ names: Record<string, string> }>(
+        `${roomPath}/names?ids=${unknown.map(encodeURIComponent)}`,
+      )).names;
+      for (const id of unknown) names.set(id, found[id]);
+      refreshMembers();
+    }).catch(ignore);
   };
-  // Entered again on every attach that lost continuity: ably-js re-enters
-  // by itself (RTP17i) only members it still holds, and a server that ended
-  // the old connection (a restart) has already sent their leave.
-  const enter = () => {
-    channel.presence.enter({ name: setup.user.name, login: setup.user.login })
-      .catch(ignore);
+
+  /** Back from the newest until a page reaches what is shown (5 pages at most). */
+  const fillGap = async (
+    known = new Set(room.messages.value.map((m) => m.id)),
+    before?: string,
+    pages = 5,
+  ): Promise<unknown> => {
+    const { messages, next } = await loadPage(before);
+    return next && --pages && !messages.some((m) => known.has(m.id)) &&
+      fillGap(known, next, pages);
   };
+
   channel.on((change) => {
     showStatus();
-    if (change.current === "attached" && !change.resumed) enter();
+    if (change.current === "attached" && !change.resumed) {
+      // Entered again on every attach that lost continuity: ably-js
+      // re-enters by itself (RTP17i) only members it still holds, and a
+      // server that ended the old connection has already sent their leave.
+      // No data: names come from the server.
+      channel.presence.enter().catch(ignore);
+      // What was posted while not attached — since the page was rendered,
+      // or during an outage that could not be resumed — from the store.
+      fillGap().catch(ignore);
+    }
   });
   channel.presence.subscribe(refreshMembers).then(refreshMembers, ignore);
   channel.subscribe(MESSAGE_NAME, (m: InboundMessage) => {
-    add(toRoomMessage(m));
+    const message = toRoomMessage(m);
+    if (message) add([message]);
   }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
-    const text = (m.data as { text?: unknown } | undefined)?.text;
-    if (m.id && typeof text === "string") {
-      room.notices.value = [...room.notices.value, { id: m.id, text }].slice(
+    const text = m.data?.text;
+    if (typeof text === "string") {
+      room.notices.value = [...room.notices.value, { id: m.id!, text }].slice(
         -KEEP_NOTICES,
       );
     }
   }).catch(ignore);
 
+  // The last send that got no answer: sent again (the same text), it keeps
+  // its id, so the server stores it once.
+  let unsent: string[] = [];
+
   return {
-    async send(text) {
-      const refused = checkMessageText(text);
-      if (refused) throw new Error(refused);
-      text = text.trim();
-      const id = newMessageId();
-      const data: RoomMessageData = { text, name: setup.user.name };
-      try {
-        await channel.publish({ id, name: MESSAGE_NAME, data });
-      } catch {
-        throw new Error("Not sent: the room is not reachable. Try again.");
+    async send(raw) {
+      const text = raw.trim();
+      if (unsent[0] !== text) unsent = [text, newClientId()];
+      const post = () =>
+        fetch(`${roomPath}/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text, id: unsent[1] }),
+        }).catch(ignore);
+      // Three tries on a network failure, the same id each time.
+      const res = await post() ?? await post() ?? await post();
+      if (!res) throw new Error(OFFLINE);
+      unsent = [];
+      const answer = await res.json().catch(() => ({}));
+      if (res.ok) return add([answer.message]);
+      // The session ended or the room was taken away: as the token route's.
+      if (ENDS[res.status]) end(ENDS[res.status]);
+      throw new Error(answer.error ?? `Not sent: ${res.status}.`);
+    },
+    async loadOlder() {
+      if (room.next.value) {
+        room.next.value = (await loadPage(room.next.value)).next;
       }
-      add({
-        id,
-        clientId: setup.user.id,
-        name: setup.user.name,
-        text,
-        at: Date.now(),
-      });
     },
     async askForNotice() {
-      const res = await fetch(NOTIFY_URL, {
-        method: "POST",
-        credentials: "same-origin",
-      }).catch(() => {
-        throw new Error("The server could not be reached.");
-      });
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`The server answered ${res.status}.`);
+      const res = await fetch(NOTIFY_URL, { method: "POST" }).catch(ignore);
+      if (!res?.ok) {
+        throw new Error(res ? `The server answered ${res.status}.` : OFFLINE);
+      }
     },
     retry() {
       client.connect();

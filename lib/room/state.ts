@@ -1,8 +1,8 @@
 /**
- * The live room's state in the browser, as signals: the island
- * (`islands/LiveRoom.tsx`) renders from them, the Ably connection
- * (`live.ts`) writes them. Nothing here touches Ably, and nothing here
- * computes: what the island needs for its first paint stays this small.
+ * A room's state in the browser, as signals: the island
+ * (`islands/LiveRoom.tsx`) renders from them, the connection (`live.ts`)
+ * writes them. Nothing here touches Ably, and nothing here computes: what
+ * the island needs for its first paint stays this small.
  */
 import { type Signal, signal } from "@preact/signals";
 import type { RoomMessage } from "./message.ts";
@@ -12,7 +12,7 @@ import type { RoomStatus } from "./status.ts";
 export interface Member {
   /** User id; one entry per user, however many tabs they have open. */
   clientId: string;
-  /** Display name. */
+  /** Display name, as the server knows it (the names look-up). */
   name: string;
 }
 
@@ -25,19 +25,25 @@ export interface Notice {
 export interface RoomState {
   /** What the room shows about its connection (`status.ts`). */
   status: Signal<RoomStatus>;
-  /** Room messages, oldest first. */
+  /** Room messages, in posting order. */
   messages: Signal<RoomMessage[]>;
+  /** The cursor of older messages to load, `null` at the room's first. */
+  next: Signal<string | null>;
   /** Who is here now. */
   members: Signal<Member[]>;
   /** The latest notices for this user. */
   notices: Signal<Notice[]>;
 }
 
-/** Room state seeded with the server-rendered history. */
-export function createRoomState(history: RoomMessage[]): RoomState {
+/** Room state seeded with the server-rendered messages. */
+export function createRoomState(
+  messages: RoomMessage[],
+  next: string | null,
+): RoomState {
   return {
     status: signal("connecting"),
-    messages: signal(history),
+    messages: signal(messages),
+    next: signal(next),
     members: signal([]),
     notices: signal([]),
   };

@@ -5,7 +5,9 @@
  *
  * `connected` only once the connection is up *and* the room channel
  * attached: before that nothing can be sent or seen. `signed-out` once the
- * token route has said the session is gone, whatever ably-js says after.
+ * token route has said the session is gone (401), `no-access` once it has
+ * said the visitor may no longer see the room (403) — whatever ably-js says
+ * after.
  */
 
 /** What the room shows about its connection. */
@@ -15,34 +17,34 @@ export type RoomStatus =
   | "disconnected"
   | "suspended"
   | "failed"
-  | "signed-out";
+  | "signed-out"
+  | "no-access";
+
+/** Why the room ended for good: the token route's 401 or 403. */
+export type RoomEnd = "signed-out" | "no-access" | null;
 
 /**
  * The room's status.
  *
  * @example
  * ```ts
- * roomStatus(false, "connected", "attaching"); // "connecting"
- * roomStatus(false, "connected", "attached"); // "connected"
+ * roomStatus(null, "connected", "attaching"); // "connecting"
+ * roomStatus(null, "connected", "attached"); // "connected"
+ * roomStatus("no-access", "connected", "attached"); // "no-access"
  * ```
  */
 export function roomStatus(
-  signedOut: boolean,
+  ended: RoomEnd,
   connection: string,
   channel: string,
 ): RoomStatus {
-  if (signedOut) return "signed-out";
-  switch (connection) {
-    case "connected":
-      return channel === "attached" ? "connected" : "connecting";
-    case "disconnected":
-    case "suspended":
-    case "failed":
-      return connection;
-    case "closing":
-    case "closed":
-      return "disconnected";
-    default:
-      return "connecting";
+  if (ended) return ended;
+  if (connection === "connected") {
+    return channel === "attached" ? "connected" : "connecting";
   }
+  if (/^(disconnected|suspended|failed)$/.test(connection)) {
+    return connection as RoomStatus;
+  }
+  // `closing`, `closed`: as good as disconnected; the rest is on its way.
+  return connection.startsWith("clos") ? "disconnected" : "connecting";
 }

@@ -1,89 +1,88 @@
 /**
- * `GET /api/live`: the signed-in visitor's Ably credential.
+ * `GET /api/live?room=<id>`: the signed-in visitor's Ably credential for a
+ * page showing room `<id>` (or, without `room`, no room).
  *
- * - Signed in: `200 {"token": X}`, X being what the SDK's `authCallback`
- *   accepts in the configured mode — a TokenRequest (`request`, default),
- *   TokenDetails (`token`) or an Ably JWT (`jwt`); see `lib/ably/tokens.ts`.
+ * - Signed in, and the policy lets them read the room: `200 {"token": X}`,
+ *   X being what the SDK's `authCallback` accepts in the configured mode — a
+ *   TokenRequest (`request`, default), TokenDetails (`token`) or an Ably JWT
+ *   (`jwt`); see `lib/ably/tokens.ts`. Its capability is the policy's
+ *   (`tokenCapability`, `lib/policy.ts`): `presence` and `subscribe` on
+ *   `room:<id>` (no `publish`: messages go through the server) and
+ *   `subscribe` on the visitor's own channel; without `room`, the own
+ *   channel alone.
  * - No, malformed, unknown or expired session: `401 {"error":"Unauthorized!"}`
  *   and one warning naming the route and why (never the cookie).
+ * - A malformed room id: `400`, before KV is read.
  * - Past `LIVE_RATE_LIMIT_PER_MIN` for this session on this instance:
  *   `429 {"error":"Too Many Requests"}` with `Retry-After`
- *   (`lib/rate_limit.ts`, `lib/rate_limit_refusal.ts`); one warning per
- *   session and window.
+ *   (`lib/rate_limit_refusal.ts`); one warning per session and window.
+ * - A room that does not exist and a private room the visitor is not in:
+ *   the same `403 {"error":"Forbidden"}`, so nobody learns which private
+ *   rooms exist. The island's `authCallback` asks again at every renewal, so
+ *   a removed member gets this at their next renewal.
  * - Ably unreachable in `token` mode: `503` with `Retry-After`.
  * - Anything else: `500 {"error":"Internal Server Error"}`, the cause logged.
  * - Other methods: 405 with `Allow: GET, HEAD`, from the runtime.
  *
- * Nothing in the request can choose the clientId, capability or TTL: they
- * come from the session user and `lib/ably/capability.ts`. Every answer is
- * private to the visitor and must never be cached.
+ * Nothing else in the request can choose the clientId, capability or TTL.
+ * Every answer is private to the visitor and never cached (`jsonResponse`).
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AblyUnavailableError } from "../../lib/ably/mod.ts";
-import { getLogger } from "../../lib/log.ts";
 import type { State } from "../../lib/app/state.ts";
+import { isRoomId } from "../../lib/chat/mod.ts";
+import { forbidden, jsonResponse, unauthorized } from "../../lib/http/json.ts";
+import { apiSession } from "../../lib/http/session.ts";
+import { getLogger } from "../../lib/log.ts";
+import { tokenCapability } from "../../lib/policy.ts";
 import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
 
 const ROUTE = "/api/live";
 const logger = getLogger(["live", "api"]);
 
-function json(
-  status: number,
-  body: unknown,
-  retryAfterSeconds?: number,
-): Response {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "cache-control": "private, no-store",
-    "vary": "Cookie",
-  };
-  if (retryAfterSeconds !== undefined) {
-    headers["retry-after"] = String(retryAfterSeconds);
-  }
-  return new Response(JSON.stringify(body), { status, headers });
-}
-
 export const handler: Handlers<
   unknown,
-  Pick<State, "auth" | "ably" | "limits">
+  Pick<State, "auth" | "ably" | "limits" | "kv">
 > = {
   async GET(req, ctx) {
     try {
-      const { auth, ably, limits } = ctx.state;
-      // The cookie is read once: its id finds the user, then keys the limit.
-      const sessionId = auth.getSessionId(req);
-      const user = sessionId === null
-        ? null
-        : await auth.sessions.getUser(sessionId);
-      if (sessionId === null || user === null) {
-        const reason = sessionId === null
+      const { auth, ably, limits, kv } = ctx.state;
+      const session = await apiSession(req, auth);
+      if (session === null) {
+        const reason = auth.getSessionId(req) === null
           ? "no or malformed session cookie"
           : "unknown or expired session";
         logger.warn("GET {route} refused: {reason}", { route: ROUTE, reason });
-        return json(401, { error: "Unauthorized!" });
+        return unauthorized();
+      }
+      const roomId = ctx.url.searchParams.get("room");
+      if (roomId !== null && !isRoomId(roomId)) {
+        return jsonResponse(400, { error: "The room id is malformed." });
       }
       // After validation, so that forged ids can neither fill the limiter
       // nor spend a real session's allowance.
-      const decision = limits.live.hit(sessionId);
+      const decision = limits.live.hit(session.sessionId);
       if (!decision.allowed) {
         return rateLimitedResponse(decision, {
           method: "GET",
           route: ROUTE,
-          userId: user.id,
+          userId: session.user.id,
         });
       }
-      return json(200, { token: await ably.tokens.issue(user) });
+      const capability = await tokenCapability(kv, session.user, roomId);
+      if (capability === null) return forbidden();
+      return jsonResponse(200, {
+        token: await ably.tokens.issue(session.user, capability),
+      });
     } catch (error) {
       if (error instanceof AblyUnavailableError) {
         // Already logged as an error by the token service, without the key.
-        return json(
-          503,
-          { error: "Service Unavailable" },
-          error.retryAfterSeconds,
-        );
+        return jsonResponse(503, { error: "Service Unavailable" }, {
+          retryAfter: error.retryAfterSeconds,
+        });
       }
       logger.error("GET {route} failed: {error}", { route: ROUTE, error });
-      return json(500, { error: "Internal Server Error" });
+      return jsonResponse(500, { error: "Internal Server Error" });
     }
   },
 };

@@ -16,6 +16,8 @@
 import type { Handlers } from "$fresh/server.ts";
 import { getLogger } from "../../lib/log.ts";
 import type { State } from "../../lib/app/state.ts";
+import { forbidden, jsonResponse, unauthorized } from "../../lib/http/json.ts";
+import { apiSession } from "../../lib/http/session.ts";
 import { isSameOrigin } from "../../lib/request_origin.ts";
 import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
 
@@ -24,30 +26,16 @@ export const NOTICE_NAME = "notice";
 
 const logger = getLogger(["live", "api"]);
 
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      "content-type": "application/json",
-      "cache-control": "private, no-store",
-    },
-  });
-}
-
 export const handler: Handlers<
   unknown,
   Pick<State, "auth" | "ably" | "limits" | "config">
 > = {
   async POST(req, ctx) {
     const { auth, ably, limits, config } = ctx.state;
-    if (!isSameOrigin(req, config)) return json(403, { error: "Forbidden" });
-    const sessionId = auth.getSessionId(req);
-    const user = sessionId === null
-      ? null
-      : await auth.sessions.getUser(sessionId);
-    if (sessionId === null || user === null) {
-      return json(401, { error: "Unauthorized!" });
-    }
+    if (!isSameOrigin(req, config)) return forbidden();
+    const session = await apiSession(req, auth);
+    if (session === null) return unauthorized();
+    const { sessionId, user } = session;
     // After validation, so that forged ids cannot fill the limiter.
     const decision = limits.notify.hit(sessionId);
     if (!decision.allowed) {
@@ -63,8 +51,8 @@ export const handler: Handlers<
       });
     } catch (error) {
       logger.error("POST /api/notify-me failed: {error}", { error });
-      return json(503, { error: "Service Unavailable" });
+      return jsonResponse(503, { error: "Service Unavailable" });
     }
-    return json(202, { ok: true });
+    return jsonResponse(202, { ok: true });
   },
 };

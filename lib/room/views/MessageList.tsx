@@ -25,7 +25,7 @@ export function MessageList({ messages, self }: MessageListProps) {
   useLayoutEffect(() => {
     const el = list.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [messages.length, messages[messages.length - 1]?.id]);
+  }, [messages[messages.length - 1]?.id]);
   return (
     <ol
       ref={list}

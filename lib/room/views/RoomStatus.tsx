@@ -6,7 +6,7 @@
  */
 import type { RoomStatus as Status } from "../status.ts";
 
-const LABEL: Record<Exclude<Status, "signed-out">, string> = {
+const LABEL: Record<Exclude<Status, "signed-out" | "no-access">, string> = {
   connecting: "Connecting…",
   connected: "Live",
   disconnected: "Disconnected, reconnecting…",
@@ -15,7 +15,7 @@ const LABEL: Record<Exclude<Status, "signed-out">, string> = {
 };
 
 export interface RoomStatusProps {
-  status: Exclude<Status, "signed-out">;
+  status: Exclude<Status, "signed-out" | "no-access">;
   onRetry(): void;
 }
 

@@ -1,0 +1,112 @@
+/**
+ * "POST to another member's screen": the latency a member sees, over HTTP
+ * through the whole app (`tests/live_room_helpers.ts`: the real manifest,
+ * the embedded emulator and provider, KV in memory), on loopback.
+ *
+ * alice posts to `POST /api/rooms/lobby/messages` (KV commit with its outbox
+ * job, then the inline REST publish, then the answer); bob — an `ably` SDK
+ * realtime client authenticated through `GET /api/live?room=lobby`, as the
+ * island is — receives it. One message at a time, so each figure is the
+ * latency of an idle system:
+ *
+ * - `answer`: from the POST's start to its 201;
+ * - `screen`: from the POST's start to bob's receipt.
+ *
+ * Results go to `bench/results/rooms_post.json`; read, not asserted.
+ *
+ * Run: `deno task bench:rooms:post [-- --messages 300]`.
+ */
+import * as Ably from "ably";
+import { emulatorClientOptions } from "../lib/emulator/mod.ts";
+import { CookieJar, walkSignIn } from "../tests/auth_helpers.ts";
+import { startLiveApp } from "../tests/live_room_helpers.ts";
+
+const args = new Map<string, number>();
+for (let i = 0; i < Deno.args.length; i += 2) {
+  args.set(Deno.args[i].replace(/^--/, ""), Number(Deno.args[i + 1]));
+}
+const MESSAGES = args.get("messages") ?? 300;
+const WARMUP = 20;
+const OUT = new URL("./results/rooms_post.json", import.meta.url);
+
+await using app = await startLiveApp({ MESSAGE_RATE_LIMIT_PER_MIN: "0" });
+
+async function signedIn(login: string): Promise<CookieJar> {
+  const jar = new CookieJar();
+  await walkSignIn(jar, `${app.url}/auth/signin`, {
+    login,
+    stopAt: (u) => u.origin === app.url && !u.pathname.startsWith("/auth/"),
+  });
+  return jar;
+}
+
+const [alice, bob] = await Promise.all([signedIn("alice"), signedIn("bob")]);
+const cookie = (jar: CookieJar, path: string) => jar.header(app.url + path)!;
+
+const client = new Ably.Realtime({
+  ...emulatorClientOptions(app.services.ably.emulator!.url),
+  useBinaryProtocol: false,
+  logLevel: 0,
+  authCallback: (_params, callback) => {
+    fetch(`${app.url}/api/live?room=lobby`, {
+      headers: { cookie: cookie(bob, "/api/live") },
+    }).then((r) => r.json()).then(
+      (body) => callback(null, body.token),
+      (error) => callback(String(error), null),
+    );
+  },
+});
+const channel = client.channels.get("room:lobby");
+await channel.attach();
+const waiting = new Map<string, (at: number) => void>();
+await channel.subscribe("message", (m) => {
+  waiting.get(m.data.text)?.(performance.now());
+});
+
+const answers: number[] = [];
+const screens: number[] = [];
+const path = "/api/rooms/lobby/messages";
+for (let i = 0; i < WARMUP + MESSAGES; i++) {
+  const text = `bench ${i}`;
+  const received = new Promise<number>((resolve) => waiting.set(text, resolve));
+  const t0 = performance.now();
+  const res = await fetch(app.url + path, {
+    method: "POST",
+    headers: {
+      cookie: cookie(alice, path),
+      origin: app.url,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ text, id: `bench-post-${i}` }),
+  });
+  await res.body?.cancel();
+  const answered = performance.now();
+  if (res.status !== 201) throw new Error(`POST answered ${res.status}`);
+  const seen = await received;
+  waiting.delete(text);
+  if (i >= WARMUP) {
+    answers.push(answered - t0);
+    screens.push(seen - t0);
+  }
+}
+client.close();
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+const round = (n: number) => Math.round(n * 10) / 10;
+const summary = (values: number[]) => ({
+  median: round(quantile(values, 0.5)),
+  p99: round(quantile(values, 0.99)),
+  max: round(Math.max(...values)),
+});
+const results = {
+  date: new Date().toISOString(),
+  deno: Deno.version.deno,
+  messages: MESSAGES,
+  answerMs: summary(answers),
+  screenMs: summary(screens),
+};
+await Deno.writeTextFile(OUT, JSON.stringify(results, null, 2) + "\n");
+console.log(JSON.stringify(results, null, 2));

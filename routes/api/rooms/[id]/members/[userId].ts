@@ -1,0 +1,47 @@
+/**
+ * `DELETE /api/rooms/<id>/members/<userId>`: the owner removes a member, or
+ * a member leaves (their own id), through `endMembership`:
+ * `200 {"removed": true|false}` (`false`: they were no member). `403` from
+ * another origin, for a member removing someone else, or for the owner
+ * leaving their own room (they delete it instead); `401` without a session;
+ * `404` for a room unknown or unseen, or a malformed id (before KV is read).
+ */
+import type { Handlers } from "$fresh/server.ts";
+import type { State } from "../../../../../lib/app/state.ts";
+import { isRoomId } from "../../../../../lib/chat/mod.ts";
+import {
+  errorResponse,
+  forbidden,
+  jsonResponse,
+  unauthorized,
+} from "../../../../../lib/http/json.ts";
+import { apiSession } from "../../../../../lib/http/session.ts";
+import { isSameOrigin } from "../../../../../lib/request_origin.ts";
+import { endMembership } from "../../../../../lib/room_changes.ts";
+
+export const handler: Handlers<
+  unknown,
+  Pick<State, "auth" | "kv" | "config" | "revoker">
+> = {
+  async DELETE(req, ctx) {
+    try {
+      const { auth, kv, config, revoker } = ctx.state;
+      if (!isSameOrigin(req, config)) return forbidden();
+      const session = await apiSession(req, auth);
+      if (session === null) return unauthorized();
+      const { id, userId } = ctx.params;
+      if (!isRoomId(id) || userId.length === 0 || userId.length > 300) {
+        return jsonResponse(404, { error: "No such room." });
+      }
+      const { affectedUserIds } = await endMembership(
+        { kv, revoker },
+        session.user,
+        id,
+        userId,
+      );
+      return jsonResponse(200, { removed: affectedUserIds.length > 0 });
+    } catch (error) {
+      return errorResponse(error, "DELETE /api/rooms/:id/members/:userId");
+    }
+  },
+};

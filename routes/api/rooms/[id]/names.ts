@@ -1,0 +1,55 @@
+/**
+ * `GET /api/rooms/<id>/names?ids=a,b`: the display names the server knows
+ * for up to 100 user ids (e.g. the room's presence members), as
+ * `200 {"names": {id: name}}`; unknown ids are left out. The island shows
+ * these beside presence members, never a name a client attached to its own
+ * presence data.
+ *
+ * `401` without a session; `400` for a malformed room id or ids (none, over
+ * 100, empty or over-long, a `*`); `403` for a room unknown or unseen, alike.
+ */
+import type { Handlers } from "$fresh/server.ts";
+import type { State } from "../../../../lib/app/state.ts";
+import {
+  displayNames,
+  isRoomId,
+  MAX_NAME_LOOKUP,
+} from "../../../../lib/chat/mod.ts";
+import {
+  errorResponse,
+  forbidden,
+  jsonResponse,
+  unauthorized,
+} from "../../../../lib/http/json.ts";
+import { apiSession } from "../../../../lib/http/session.ts";
+import { roomAccess } from "../../../../lib/policy.ts";
+
+/** A user id as sessions make them: `<provider>:<subject>`, no wildcard. */
+const USER_ID = /^[a-z]+:[^*,]{1,255}$/;
+
+export const handler: Handlers<unknown, Pick<State, "auth" | "kv">> = {
+  async GET(req, ctx) {
+    try {
+      const { auth, kv } = ctx.state;
+      const session = await apiSession(req, auth);
+      if (session === null) return unauthorized();
+      if (!isRoomId(ctx.params.id)) {
+        return jsonResponse(400, { error: "The room id is malformed." });
+      }
+      const ids = (ctx.url.searchParams.get("ids") ?? "").split(",");
+      if (
+        ids.length > MAX_NAME_LOOKUP || !ids.every((id) => USER_ID.test(id))
+      ) {
+        return jsonResponse(400, {
+          error:
+            `Give 1 to ${MAX_NAME_LOOKUP} user ids, comma-separated, as ids.`,
+        });
+      }
+      const access = await roomAccess(kv, session.user, ctx.params.id);
+      if (access === null) return forbidden();
+      return jsonResponse(200, { names: await displayNames(kv, ids) });
+    } catch (error) {
+      return errorResponse(error, "GET /api/rooms/:id/names");
+    }
+  },
+};

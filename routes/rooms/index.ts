@@ -1,0 +1,47 @@
+/**
+ * `/rooms`: the create-room form of the home page posts here (it works
+ * without JavaScript). `Origin` must be this site's (else 403); signed out,
+ * a 303 to sign in; then `createRoomFromForm` and a 303 to the new room's
+ * page (or back to `/` with an error code). `GET` goes to `/`, where the
+ * rooms are listed.
+ */
+import type { Handlers } from "$fresh/server.ts";
+import type { State } from "../../lib/app/state.ts";
+import { signInPath } from "../../lib/auth/mod.ts";
+import { isSameOrigin } from "../../lib/request_origin.ts";
+import {
+  createRoomFromForm,
+  FormBodyError,
+  readForm,
+} from "../../lib/room/forms.ts";
+
+const seeOther = (location: string) =>
+  new Response(null, { status: 303, headers: { location } });
+
+export const handler: Handlers<unknown, Pick<State, "user" | "kv" | "config">> =
+  {
+    GET() {
+      return seeOther("/");
+    },
+    async POST(req, ctx) {
+      const { user, kv, config } = ctx.state;
+      if (!isSameOrigin(req, config)) {
+        await req.body?.cancel();
+        return new Response(
+          "Forbidden: the form did not come from this site.",
+          { status: 403 },
+        );
+      }
+      if (!user) return seeOther(signInPath("/"));
+      try {
+        return seeOther(
+          await createRoomFromForm(kv, user, await readForm(req)),
+        );
+      } catch (error) {
+        if (error instanceof FormBodyError) {
+          return new Response(error.message, { status: error.status });
+        }
+        throw error;
+      }
+    },
+  };
