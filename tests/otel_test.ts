@@ -249,6 +249,21 @@ Deno.test("OTEL_DENO=true: live.* spans, metrics and trace-linked logs reach OTL
     assert.equal(unauthorized.status, 401);
     await unauthorized.body?.cancel();
 
+    // A message through the server: stored in KV, published inline.
+    const messageTrace = newTrace();
+    const posted = await fetch(`${url}/api/rooms/lobby/messages`, {
+      method: "POST",
+      headers: {
+        cookie: jar.header(`${url}/api/rooms/lobby/messages`)!,
+        origin: url,
+        "content-type": "application/json",
+        traceparent: messageTrace.header,
+      },
+      body: JSON.stringify({ text: "traced", id: "otel-message-0001" }),
+    });
+    assert.equal(posted.status, 201);
+    await posted.body?.cancel();
+
     const spanNamed = (name: string, traceId?: string) =>
       spansOf(received).filter((s) =>
         s.name === name && (traceId === undefined || s.traceId === traceId)
@@ -260,6 +275,7 @@ Deno.test("OTEL_DENO=true: live.* spans, metrics and trace-linked logs reach OTL
           spanNamed("live.token.issue", t.traceId).length === 1
         ) &&
         spanNamed("live.signin.exchange").length > 0 &&
+        spanNamed("live.message.publish", messageTrace.traceId).length === 1 &&
         logsOf(received).some((l) => l.traceId === anonymous.traceId) &&
         latestPoints(received, "live.rate_limit.refusals").length > 0 &&
         pointValue(latestPoints(received, "live.tokens.issued")[0]) >= 3,
@@ -285,6 +301,23 @@ Deno.test("OTEL_DENO=true: live.* spans, metrics and trace-linked logs reach OTL
       assert.equal(lookup.parentSpanId, server.spanId);
       assert.equal(attrs(lookup.attributes)["live.outcome"], "found");
     }
+    // The message: stored, then published inline, both under the POST's
+    // server span; the policy's decision in the same trace.
+    const [store] = spanNamed("live.message.store", messageTrace.traceId);
+    const [publish] = spanNamed("live.message.publish", messageTrace.traceId);
+    const postServer = byId.get(store.parentSpanId);
+    assert.equal(postServer?.name, "POST");
+    assert.equal(publish.parentSpanId, store.parentSpanId);
+    assert.deepEqual(attrs(store.attributes), {
+      "live.room.id": "lobby",
+      "live.message.created": true,
+    });
+    assert.equal(attrs(publish.attributes)["live.publish.path"], "inline");
+    assert.ok(
+      spanNamed("live.policy.decision", messageTrace.traceId).length > 0,
+      "the policy's decision is in the message's trace",
+    );
+
     // The first look-up after sign-in reads KV; the next ones hit the cache.
     assert.equal(
       attrs(
