@@ -16,8 +16,8 @@
  * from `lib/ably/capability.ts`, so what is granted is what the code uses.
  */
 import { type Capability, pageCapability } from "./ably/capability.ts";
-import { isRoomId } from "./chat/ids.ts";
-import { isMember, readRoom, type Room } from "./chat/room_store.ts";
+import { isRoomId, LOBBY_ID } from "./chat/ids.ts";
+import { memberKey, readRoom, type Room, roomKey } from "./chat/room_store.ts";
 import { SPAN, withSpan } from "./telemetry.ts";
 
 /** What the policy needs of a user: the session's `<provider>:<subject>` id. */
@@ -87,13 +87,27 @@ async function decideRoomAccess(
   roomId: string,
 ): Promise<RoomAccess | null> {
   if (user === null || !isRoomId(roomId)) return null;
-  const stored = await readRoom(kv, roomId);
+  // The room and the user's membership in one read: every token renewal and
+  // every message asks, so the decision costs one KV round trip, and none
+  // for the lobby, which is never stored.
+  let stored: { room: Room; versionstamp: string | null } | null;
+  let member = false;
+  if (roomId === LOBBY_ID) {
+    stored = await readRoom(kv, roomId);
+  } else {
+    const [roomEntry, memberEntry] = await kv.getMany<[Room, unknown]>([
+      roomKey(roomId),
+      memberKey(roomId, user.id),
+    ]);
+    stored = roomEntry.value === null
+      ? null
+      : { room: roomEntry.value, versionstamp: roomEntry.versionstamp };
+    member = memberEntry.value !== null;
+  }
   if (stored === null) return null;
   const { room, versionstamp } = stored;
   const owner = room.ownerId !== null && room.ownerId === user.id;
-  if (room.private && !owner && !(await isMember(kv, room.id, user.id))) {
-    return null;
-  }
+  if (room.private && !owner && !member) return null;
   return {
     room,
     rights: { read: true, write: true, manage: owner },
