@@ -29,17 +29,9 @@ export async function endMembership(
   roomId: string,
   userId: string,
 ): Promise<{ affectedUserIds: string[] }> {
-  let revokeNow: (() => Promise<void>) | undefined;
-  const result = await removeMember(kv, actor, roomId, userId, {
-    // Called for each try of the commit; the last one is the one that
-    // committed.
-    extend: (op, affected) => {
-      revokeNow = affected.length > 0
-        ? revoker.schedule(op, affected)
-        : undefined;
-    },
-  });
-  await revokeNow?.();
+  const revocation = revokeAffected(revoker);
+  const result = await removeMember(kv, actor, roomId, userId, revocation);
+  await revocation.now();
   return result;
 }
 
@@ -54,14 +46,25 @@ export async function closeRoom(
   owner: Actor,
   roomId: string,
 ): Promise<{ affectedUserIds: string[] }> {
-  let revokeNow: (() => Promise<void>) | undefined;
-  const result = await deleteRoom(kv, owner, roomId, {
-    extend: (op, affected) => {
-      revokeNow = affected.length > 0
+  const revocation = revokeAffected(revoker);
+  const result = await deleteRoom(kv, owner, roomId, revocation);
+  await revocation.now();
+  return result;
+}
+
+/**
+ * The `extend` hook that adds the affected users' revocation to a change's
+ * commit, and `now()`, its attempt once that commit is done. `extend` runs
+ * for every try of the commit; the last one is the one that committed.
+ */
+function revokeAffected(revoker: Revoker) {
+  let attempt: (() => Promise<void>) | undefined;
+  return {
+    extend(op: Deno.AtomicOperation, affected: string[]) {
+      attempt = affected.length > 0
         ? revoker.schedule(op, affected)
         : undefined;
     },
-  });
-  await revokeNow?.();
-  return result;
+    now: () => attempt?.() ?? Promise.resolve(),
+  };
 }

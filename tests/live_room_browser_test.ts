@@ -12,7 +12,7 @@
  * background work would trip them step by step.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import {
   type Emulator,
   generateDevKey,
@@ -21,60 +21,15 @@ import {
 import {
   type LiveApp,
   roomState,
+  seen,
+  send,
   signIn,
   startLiveApp,
+  step,
+  texts,
+  watchErrors,
 } from "./live_room_helpers.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
-
-/** A step of the one test; the test's sanitizers judge it as a whole. */
-function step(
-  t: Deno.TestContext,
-  name: string,
-  fn: () => Promise<void>,
-): Promise<boolean> {
-  return t.step({ name, fn, sanitizeOps: false, sanitizeResources: false });
-}
-
-/** Console errors and page errors of every page of `context`, as they come. */
-function watchErrors(context: BrowserContext): string[] {
-  const errors: string[] = [];
-  const watch = (page: Page) => {
-    page.on("console", (msg) => {
-      if (msg.type() !== "error") return;
-      const where = msg.location().url;
-      errors.push(
-        where ? `${msg.text()} (${new URL(where).pathname})` : msg.text(),
-      );
-    });
-    page.on("pageerror", (err) => errors.push(String(err)));
-  };
-  context.pages().forEach(watch);
-  context.on("page", watch);
-  return errors;
-}
-
-/** Sends `text` from the composer with Enter. */
-async function send(page: Page, text: string): Promise<void> {
-  await page.fill("#room-message", text);
-  await page.press("#room-message", "Enter");
-}
-
-/** The room's message texts on `page`, in order. */
-function texts(page: Page): Promise<string[]> {
-  return page.locator(".messages .text").allTextContents();
-}
-
-/** Waits until `page` shows a message whose text is exactly `text`. */
-async function seen(page: Page, text: string, timeout = 5_000) {
-  await page.waitForFunction(
-    (t) =>
-      [...document.querySelectorAll(".messages .text")].some((el) =>
-        el.textContent === t
-      ),
-    text,
-    { timeout },
-  );
-}
 
 /** Two people signed in, each in a context of their own, both connected. */
 async function aliceAndBob(browser: Browser, app: LiveApp) {

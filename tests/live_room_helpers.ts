@@ -63,3 +63,53 @@ export async function roomState(
 ): Promise<void> {
   await page.locator(`.room[data-state="${state}"]`).waitFor({ timeout });
 }
+
+/** A step of the one test; the test's sanitizers judge it as a whole. */
+export function step(
+  t: Deno.TestContext,
+  name: string,
+  fn: () => Promise<void>,
+): Promise<boolean> {
+  return t.step({ name, fn, sanitizeOps: false, sanitizeResources: false });
+}
+
+/** Console errors and page errors of every page of `context`, as they come. */
+export function watchErrors(context: BrowserContext): string[] {
+  const errors: string[] = [];
+  const watch = (page: Page) => {
+    page.on("console", (msg) => {
+      if (msg.type() !== "error") return;
+      const where = msg.location().url;
+      errors.push(
+        where ? `${msg.text()} (${new URL(where).pathname})` : msg.text(),
+      );
+    });
+    page.on("pageerror", (err) => errors.push(String(err)));
+  };
+  context.pages().forEach(watch);
+  context.on("page", watch);
+  return errors;
+}
+
+/** Sends `text` from the composer with Enter. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.fill("#room-message", text);
+  await page.press("#room-message", "Enter");
+}
+
+/** The room's message texts on `page`, in order. */
+export function texts(page: Page): Promise<string[]> {
+  return page.locator(".messages .text").allTextContents();
+}
+
+/** Waits until `page` shows a message whose text is exactly `text`. */
+export async function seen(page: Page, text: string, timeout = 5_000) {
+  await page.waitForFunction(
+    (t) =>
+      [...document.querySelectorAll(".messages .text")].some((el) =>
+        el.textContent === t
+      ),
+    text,
+    { timeout },
+  );
+}

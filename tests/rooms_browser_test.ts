@@ -11,61 +11,20 @@
  * `live_room_browser_test.ts`.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type Emulator, startEmulator } from "../lib/emulator/mod.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
   type LiveApp,
   roomState,
+  seen,
+  send,
   signIn,
   startLiveApp,
+  step,
+  texts,
+  watchErrors,
 } from "./live_room_helpers.ts";
-
-function step(
-  t: Deno.TestContext,
-  name: string,
-  fn: () => Promise<void>,
-): Promise<boolean> {
-  return t.step({ name, fn, sanitizeOps: false, sanitizeResources: false });
-}
-
-/** Console and page errors of every page of `context`. */
-function watchErrors(context: BrowserContext): string[] {
-  const errors: string[] = [];
-  const watch = (page: Page) => {
-    page.on("console", (msg) => {
-      if (msg.type() !== "error") return;
-      const where = msg.location().url;
-      errors.push(
-        where ? `${msg.text()} (${new URL(where).pathname})` : msg.text(),
-      );
-    });
-    page.on("pageerror", (err) => errors.push(String(err)));
-  };
-  context.pages().forEach(watch);
-  context.on("page", watch);
-  return errors;
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.fill("#room-message", text);
-  await page.press("#room-message", "Enter");
-}
-
-function texts(page: Page): Promise<string[]> {
-  return page.locator(".messages .text").allTextContents();
-}
-
-async function seen(page: Page, text: string, timeout = 5_000) {
-  await page.waitForFunction(
-    (t) =>
-      [...document.querySelectorAll(".messages .text")].some((el) =>
-        el.textContent === t
-      ),
-    text,
-    { timeout },
-  );
-}
 
 /** `login` signed in, in a context of their own. */
 async function person(browser: Browser, app: LiveApp, login: string) {

@@ -12,19 +12,13 @@
  */
 import type * as Ably from "ably";
 import { roomChannel } from "./capability.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 
 /** The Ably message name of a room message. */
 export const MESSAGE_NAME = "message";
 
-/** What `publishMessage` needs of a stored message (`lib/chat/messages.ts`). */
-export interface PublishableMessage {
-  id: string;
-  roomId: string;
-  clientId: string;
-  name: string;
-  text: string;
-  at: number;
-}
+/** What `publishMessage` publishes: a stored message, as `lib/chat` keeps it. */
+export type PublishableMessage = ChatMessage;
 
 /** The `data` of a published room message. */
 export interface PublishedMessageData {

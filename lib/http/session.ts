@@ -4,6 +4,8 @@
  * once — its id finds the user, then keys the route's rate limit.
  */
 import type { Auth, User } from "../auth/mod.ts";
+import { isSameOrigin, type ProxyOptions } from "../request_origin.ts";
+import { forbidden, unauthorized } from "./json.ts";
 
 /** A request's valid session and its user. */
 export interface ApiSession {
@@ -20,4 +22,26 @@ export async function apiSession(
   if (sessionId === null) return null;
   const user = await auth.sessions.getUser(sessionId);
   return user === null ? null : { sessionId, user };
+}
+
+/**
+ * The session of a state-changing API request, or the answer refusing it:
+ * 403 when `Origin` is not this site's (checked first: a cross-site request
+ * learns nothing about the session), 401 without a valid session.
+ *
+ * @example
+ * ```ts
+ * const session = await stateChangeSession(req, ctx.state);
+ * if (session instanceof Response) return session;
+ * ```
+ */
+export async function stateChangeSession(
+  req: Request,
+  state: {
+    auth: Pick<Auth, "getSessionId" | "sessions">;
+    config: ProxyOptions;
+  },
+): Promise<ApiSession | Response> {
+  if (!isSameOrigin(req, state.config)) return forbidden();
+  return await apiSession(req, state.auth) ?? unauthorized();
 }

@@ -16,9 +16,8 @@
 import type { Handlers } from "$fresh/server.ts";
 import { getLogger } from "../../lib/log.ts";
 import type { State } from "../../lib/app/state.ts";
-import { forbidden, jsonResponse, unauthorized } from "../../lib/http/json.ts";
-import { apiSession } from "../../lib/http/session.ts";
-import { isSameOrigin } from "../../lib/request_origin.ts";
+import { jsonResponse } from "../../lib/http/json.ts";
+import { stateChangeSession } from "../../lib/http/session.ts";
 import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
 
 /** The Ably message name of a notice on a user's channel. */
@@ -31,10 +30,9 @@ export const handler: Handlers<
   Pick<State, "auth" | "ably" | "limits" | "config">
 > = {
   async POST(req, ctx) {
-    const { auth, ably, limits, config } = ctx.state;
-    if (!isSameOrigin(req, config)) return forbidden();
-    const session = await apiSession(req, auth);
-    if (session === null) return unauthorized();
+    const { ably, limits } = ctx.state;
+    const session = await stateChangeSession(req, ctx.state);
+    if (session instanceof Response) return session;
     const { sessionId, user } = session;
     // After validation, so that forged ids cannot fill the limiter.
     const decision = limits.notify.hit(sessionId);

@@ -13,14 +13,12 @@ import type { State } from "../../../lib/app/state.ts";
 import { createRoom, listVisibleRooms } from "../../../lib/chat/mod.ts";
 import {
   errorResponse,
-  forbidden,
   jsonResponse,
   readJsonBody,
   unauthorized,
 } from "../../../lib/http/json.ts";
 import { roomJson } from "../../../lib/http/room_json.ts";
-import { apiSession } from "../../../lib/http/session.ts";
-import { isSameOrigin } from "../../../lib/request_origin.ts";
+import { apiSession, stateChangeSession } from "../../../lib/http/session.ts";
 
 export const handler: Handlers<
   unknown,
@@ -39,10 +37,9 @@ export const handler: Handlers<
   },
   async POST(req, ctx) {
     try {
-      const { auth, kv, config } = ctx.state;
-      if (!isSameOrigin(req, config)) return forbidden();
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
+      const { kv } = ctx.state;
+      const session = await stateChangeSession(req, ctx.state);
+      if (session instanceof Response) return session;
       const body = await readJsonBody(req);
       const room = await createRoom(kv, session.user, {
         name: body.name,

@@ -15,14 +15,15 @@ import type { State } from "../../../../lib/app/state.ts";
 import { isRoomId } from "../../../../lib/chat/mod.ts";
 import {
   errorResponse,
-  forbidden,
   jsonResponse,
   unauthorized,
 } from "../../../../lib/http/json.ts";
 import { roomJson } from "../../../../lib/http/room_json.ts";
-import { apiSession } from "../../../../lib/http/session.ts";
+import {
+  apiSession,
+  stateChangeSession,
+} from "../../../../lib/http/session.ts";
 import { roomAccess } from "../../../../lib/policy.ts";
-import { isSameOrigin } from "../../../../lib/request_origin.ts";
 import { closeRoom } from "../../../../lib/room_changes.ts";
 
 const notFound = () => jsonResponse(404, { error: "No such room." });
@@ -46,10 +47,9 @@ export const handler: Handlers<
   },
   async DELETE(req, ctx) {
     try {
-      const { auth, kv, config, revoker } = ctx.state;
-      if (!isSameOrigin(req, config)) return forbidden();
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
+      const { kv, revoker } = ctx.state;
+      const session = await stateChangeSession(req, ctx.state);
+      if (session instanceof Response) return session;
       if (!isRoomId(ctx.params.id)) return notFound();
       await closeRoom({ kv, revoker }, session.user, ctx.params.id);
       return jsonResponse(200, { deleted: ctx.params.id });

@@ -34,10 +34,12 @@ import {
   readJsonBody,
   unauthorized,
 } from "../../../../lib/http/json.ts";
-import { apiSession } from "../../../../lib/http/session.ts";
+import {
+  apiSession,
+  stateChangeSession,
+} from "../../../../lib/http/session.ts";
 import { roomAccess } from "../../../../lib/policy.ts";
 import { rateLimitedResponse } from "../../../../lib/rate_limit_refusal.ts";
-import { isSameOrigin } from "../../../../lib/request_origin.ts";
 
 const ROUTE = "/api/rooms/:id/messages";
 const malformedRoom = () =>
@@ -74,10 +76,9 @@ export const handler: Handlers<
   },
   async POST(req, ctx) {
     try {
-      const { auth, kv, config, ably, limits } = ctx.state;
-      if (!isSameOrigin(req, config)) return forbidden();
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
+      const { kv, ably, limits } = ctx.state;
+      const session = await stateChangeSession(req, ctx.state);
+      if (session instanceof Response) return session;
       if (!isRoomId(ctx.params.id)) return malformedRoom();
       const decision = limits.messages.hit(session.sessionId);
       if (!decision.allowed) {

@@ -9,14 +9,8 @@
 import type { Handlers } from "$fresh/server.ts";
 import type { State } from "../../../../../lib/app/state.ts";
 import { isRoomId } from "../../../../../lib/chat/mod.ts";
-import {
-  errorResponse,
-  forbidden,
-  jsonResponse,
-  unauthorized,
-} from "../../../../../lib/http/json.ts";
-import { apiSession } from "../../../../../lib/http/session.ts";
-import { isSameOrigin } from "../../../../../lib/request_origin.ts";
+import { errorResponse, jsonResponse } from "../../../../../lib/http/json.ts";
+import { stateChangeSession } from "../../../../../lib/http/session.ts";
 import { endMembership } from "../../../../../lib/room_changes.ts";
 
 export const handler: Handlers<
@@ -25,10 +19,9 @@ export const handler: Handlers<
 > = {
   async DELETE(req, ctx) {
     try {
-      const { auth, kv, config, revoker } = ctx.state;
-      if (!isSameOrigin(req, config)) return forbidden();
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
+      const { kv, revoker } = ctx.state;
+      const session = await stateChangeSession(req, ctx.state);
+      if (session instanceof Response) return session;
       const { id, userId } = ctx.params;
       if (!isRoomId(id) || userId.length === 0 || userId.length > 300) {
         return jsonResponse(404, { error: "No such room." });

@@ -22,13 +22,14 @@ import {
 } from "../../../../../lib/chat/mod.ts";
 import {
   errorResponse,
-  forbidden,
   jsonResponse,
   readJsonBody,
   unauthorized,
 } from "../../../../../lib/http/json.ts";
-import { apiSession } from "../../../../../lib/http/session.ts";
-import { isSameOrigin } from "../../../../../lib/request_origin.ts";
+import {
+  apiSession,
+  stateChangeSession,
+} from "../../../../../lib/http/session.ts";
 
 const notFound = () => jsonResponse(404, { error: "No such room." });
 
@@ -53,10 +54,9 @@ export const handler: Handlers<
   },
   async POST(req, ctx) {
     try {
-      const { auth, kv, config } = ctx.state;
-      if (!isSameOrigin(req, config)) return forbidden();
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
+      const { kv } = ctx.state;
+      const session = await stateChangeSession(req, ctx.state);
+      if (session instanceof Response) return session;
       if (!isRoomId(ctx.params.id)) return notFound();
       const body = await readJsonBody(req);
       if (typeof body.login !== "string") {
