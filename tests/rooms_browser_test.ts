@@ -3,7 +3,8 @@
  * sign-in provider: a private room made and shared through the page's
  * forms, messages both ways, a stranger who cannot tell it exists, a member
  * removed who loses the room within seconds (their tokens are revoked, long
- * before they would expire), and a message
+ * before they would expire), a script announcing a forged name in presence
+ * shown under its real one, and a message
  * posted while Ably is down that is stored, answered, and shown once when
  * Ably is back.
  *
@@ -13,6 +14,10 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { type Emulator, startEmulator } from "../lib/emulator/mod.ts";
+import * as Ably from "ably";
+import { emulatorClientOptions } from "../lib/emulator/mod.ts";
+import { closeClient } from "../lib/emulator/test_helpers.ts";
+import { CookieJar, walkSignIn } from "./auth_helpers.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
   type LiveApp,
@@ -288,6 +293,47 @@ browserTest("rooms in a browser", async (t) => {
           })
         ) if (entry.value.text === "sent once") stored++;
         assert.equal(stored, 1);
+        await alice.context.close();
+      },
+    );
+
+    await step(
+      t,
+      "a client announcing a forged name in presence is shown under its real name",
+      async () => {
+        await using app = await startLiveApp();
+        const alice = await person(browser, app, "alice");
+        await roomState(alice.page, "connected");
+        // mallory is no browser: a script with her session, the `ably` SDK
+        // and whatever presence data she likes.
+        const jar = new CookieJar();
+        await walkSignIn(jar, `${app.url}/auth/signin?redirect=/`, {
+          login: "mallory",
+        });
+        const live = `${app.url}/api/live?room=lobby`;
+        const mallory = new Ably.Realtime({
+          ...emulatorClientOptions(app.services.ably.emulator!.url),
+          authCallback: async (_params, callback) => {
+            const res = await fetch(live, {
+              headers: { cookie: jar.header(live) ?? "" },
+            });
+            callback(null, (await res.json()).token);
+          },
+        });
+        try {
+          const lobby = mallory.channels.get("room:lobby");
+          await lobby.attach();
+          await lobby.presence.enter({ name: "The Administrator" });
+          await alice.page.locator(".members li", { hasText: "mallory" })
+            .waitFor();
+          assert.equal(
+            await alice.page.getByText("The Administrator").count(),
+            0,
+          );
+        } finally {
+          await closeClient(mallory);
+        }
+        assert.deepEqual(alice.errors, []);
         await alice.context.close();
       },
     );
