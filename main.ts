@@ -55,14 +55,15 @@ await start(manifest, {
     signal: shutdown.signal,
     onListen: (addr: Deno.NetAddr) => {
       logger.info(
-        "live listening on {url} (Ably: {ably}; sign-in: {signIn}; token mode: {tokenMode})",
+        "live listening on {url} (Ably: {ably}; sign-in: {signIn}; credentials: {mode})",
         {
           url: `http://${embedded ? "localhost" : "0.0.0.0"}:${addr.port}/`,
           ably: ably.emulator ? `emulator at ${ably.emulator.url}` : "Ably",
           signIn: running.idp
             ? `embedded provider at ${running.idp.issuer}`
             : appConfig.oauth.provider,
-          tokenMode: appConfig.ably.tokenMode,
+          // Not `tokenMode`: properties named like a token are redacted.
+          mode: appConfig.ably.tokenMode,
         },
       );
     },

@@ -268,6 +268,11 @@ Deno.test("SIGTERM lets an in-flight request finish, then main.ts exits 0", asyn
     assert.ok(
       child.lines.some((l) => l.includes("SIGTERM: finishing in-flight")),
     );
+    // The start line says what an operator needs, redacting nothing that is
+    // no secret, and carries none that is.
+    const listening = child.lines.find((l) => l.includes("listening on"));
+    assert.match(listening ?? "", /sign-in: oidc; credentials: request\)/);
+    assert.ok(!child.lines.some((l) => l.includes("sigterm-test-secret")));
     await assert.rejects(fetch(`${child.url}/about`), "nothing listens after");
   } finally {
     await slow.shutdown();

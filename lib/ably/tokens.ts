@@ -228,9 +228,10 @@ async function requestToken(
         cause: error,
       });
     // The SDK's messages name the key by keyName only; the secret is never in them.
-    logger.error("token request failed: {reason} (code {code})", {
+    // `ablyCode`, not `code`: a property named `code` is redacted (OAuth).
+    logger.error("token request failed: {reason} (Ably code {ablyCode})", {
       reason: (error as Error)?.message ?? String(error),
-      code: unavailable.code,
+      ablyCode: unavailable.code,
       userId: user.id,
     });
     throw unavailable;
