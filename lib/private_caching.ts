@@ -16,7 +16,7 @@
  * and island bundles keep `public, max-age=31536000, immutable`, and a page
  * for an anonymous visitor stays cacheable.
  *
- * `routes/_middleware.ts` applies it to every response of the chain, and
+ * `lib/app/middleware.ts` applies it to every response of the chain, and
  * `routes/_500.tsx` to the error page, rendered outside it.
  */
 import { carriesSessionCookie } from "./auth/cookies.ts";

@@ -1,8 +1,9 @@
 /**
  * The response headers that tell a browser what a page of ours may do: the
  * Content-Security-Policy and its companions. Every response gets them from
- * one middleware (`routes/_middleware.ts`), and the `_500` page, which Fresh
- * renders outside the middleware chain, from the same function here.
+ * one middleware of the app plugin (`lib/app/middleware.ts`), and the `_500`
+ * page, which Fresh renders outside the middleware chain, from the same
+ * function here.
  *
  * The policy allows exactly what the app loads:
  *
