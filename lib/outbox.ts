@@ -10,11 +10,14 @@
  * deletes the entry; when the delayed queue message arrives, the dispatcher
  * (`startOutbox`) finds no entry and does nothing. If the entry is still
  * there, the dispatcher runs the job's handler, deletes the entry on success,
- * and on failure counts the attempt and throws, so that KV delivers again on
- * the backoff schedule. After the last attempt it logs an error and moves the
- * entry to `["outbox_failed", id]` (the same key KV writes, via
- * `keysIfUndelivered`, if a delivery is never handled): a job is never
- * dropped without a trace. Handlers must therefore be idempotent — a job can
+ * and on failure counts the attempt and queues the next delivery itself, in
+ * the same commit, after the schedule's next backoff (rather than throwing
+ * for KV to redeliver: Deno prints every handler exception with its stack,
+ * which during an outage buries the log). After the last attempt it logs an
+ * error and moves the entry to `["outbox_failed", id]`. KV's own backoff
+ * stays on every queue message as the safety net for a process that dies
+ * mid-delivery, and KV writes that same key (`keysIfUndelivered`) if a
+ * delivery is never handled: a job is never dropped without a trace. Handlers must therefore be idempotent — a job can
  * run after, or at the same time as, the inline attempt.
  *
  * Jobs are typed by `kind`; `startOutbox` takes one handler per kind, so a
@@ -42,7 +45,7 @@ export interface OutboxEntry<J extends OutboxJob = OutboxJob> {
   job: J;
   /** Failed attempts so far. */
   attempts: number;
-  /** Deliveries KV makes: one plus the backoff schedule's length. */
+  /** Deliveries within the schedule: one plus its backoffs. */
   maxAttempts: number;
   /** Epoch ms of scheduling. */
   createdAt: number;
@@ -54,6 +57,8 @@ export interface OutboxEntry<J extends OutboxJob = OutboxJob> {
    * `JobSchedule.retryUntil`).
    */
   retryUntil?: number;
+  /** Delays between failed deliveries, ms (the schedule's `backoffSchedule`). */
+  backoffSchedule?: number[];
   /**
    * The W3C `traceparent` of the span that scheduled the job (telemetry on
    * only): each delivery's `live.outbox.deliver` span links to it, so a
@@ -72,7 +77,7 @@ export interface JobSchedule {
    * For work that stays worth doing for a known time (a revocation matters
    * until the tokens it targets have expired): past the backoff schedule,
    * the job is queued again, every last-backoff interval, until this epoch
-   * ms, and only then given up. KV caps a backoff schedule at five entries.
+   * ms, and only then given up.
    */
   retryUntil?: number;
 }
@@ -107,9 +112,6 @@ export function failedJobKey(id: string): Deno.KvKey {
 
 const logger = getLogger(["live", "outbox"]);
 
-/** Between rounds of a job with `retryUntil` whose schedule ran out. */
-export const REQUEUE_DELAY_MS = 60_000;
-
 /**
  * Adds `job` to `op`: its outbox entry and its delayed queue message.
  * Returns the job's id, for `completeJob` after an inline success.
@@ -133,6 +135,7 @@ export function scheduleJob(
     attempts: 0,
     maxAttempts: schedule.backoffSchedule.length + 1,
     createdAt: now,
+    backoffSchedule: [...schedule.backoffSchedule],
     ...(schedule.retryUntil === undefined
       ? {}
       : { retryUntil: schedule.retryUntil }),
@@ -227,56 +230,8 @@ export function startOutbox<J extends OutboxJob>(
     try {
       await runTraced(id, entry, handler);
     } catch (error) {
-      const attempts = entry.attempts + 1;
-      const reason = (error as Error)?.message ?? String(error);
-      if (
-        attempts >= entry.maxAttempts && (entry.retryUntil ?? 0) > now()
-      ) {
-        // The schedule ran out but the job is still worth doing: one more
-        // round, queued afresh (KV redelivers a message only as often as its
-        // schedule says).
-        // One attempt short of the end: its next failure comes back here.
-        const requeued = await kv.atomic().check(read)
-          .set(outboxKey(id), { ...entry, attempts: entry.maxAttempts - 1 })
-          .enqueue({ outboxId: id } satisfies QueueMessage, {
-            delay: REQUEUE_DELAY_MS,
-            backoffSchedule: [],
-            keysIfUndelivered: [failedJobKey(id)],
-          }).commit();
-        if (requeued.ok) {
-          logger.warn(
-            "outbox job {outboxId} ({kind}) still failing after {attempts} attempts, queued again: {reason}",
-            { outboxId: id, kind, attempts, reason, job: entry.job },
-          );
-        }
-        return;
-      }
-      if (attempts >= entry.maxAttempts) {
-        instruments.outboxGivenUp.add(1, { "live.outbox.kind": kind });
-        if (kind === "publish") instruments.messagesGivenUp.add(1);
-        logger.error(
-          "outbox job {outboxId} ({kind}) given up after {attempts} attempts: {reason}",
-          { outboxId: id, kind, attempts, reason, job: entry.job },
-        );
-        await moveAside(id, read, entry, attempts);
-        return;
-      }
-      const counted = await kv.atomic().check(read)
-        .set(outboxKey(id), { ...entry, attempts }).commit();
-      // The entry changed: the inline attempt completed it meanwhile.
-      if (!counted.ok) return;
-      logger.warn(
-        "outbox job {outboxId} ({kind}) failed, attempt {attempts} of {maxAttempts}: {reason}",
-        {
-          outboxId: id,
-          kind,
-          attempts,
-          maxAttempts: entry.maxAttempts,
-          reason,
-          job: entry.job,
-        },
-      );
-      throw new Error(`outbox job ${id} (${kind}) failed; the queue retries`);
+      await retryLater(id, read, entry, error);
+      return;
     }
     await kv.atomic().check(read).delete(outboxKey(id)).commit();
   }
@@ -304,6 +259,58 @@ export function startOutbox<J extends OutboxJob>(
       span?.setAttribute("live.outbox.max_attempts", entry.maxAttempts);
       await handler(entry.job);
     }, { root: true, links: link ? [link] : undefined });
+  }
+
+  /**
+   * Counts a failed attempt and queues the next delivery, in one commit; or,
+   * past the last attempt (and past `retryUntil`), gives the job up.
+   */
+  async function retryLater(
+    id: string,
+    read: Deno.KvEntryMaybe<OutboxEntry>,
+    entry: OutboxEntry,
+    error: unknown,
+  ): Promise<void> {
+    const kind = entry.job.kind;
+    const attempts = entry.attempts + 1;
+    const reason = (error as Error)?.message ?? String(error);
+    const backoff = entry.backoffSchedule ?? DEFAULT_SCHEDULE.backoffSchedule;
+    const last = attempts >= entry.maxAttempts;
+    if (last && !((entry.retryUntil ?? 0) > now())) {
+      instruments.outboxGivenUp.add(1, { "live.outbox.kind": kind });
+      if (kind === "publish") instruments.messagesGivenUp.add(1);
+      logger.error(
+        "outbox job {outboxId} ({kind}) given up after {attempts} attempts: {reason}",
+        { outboxId: id, kind, attempts, reason, job: entry.job },
+      );
+      await moveAside(id, read, entry, attempts);
+      return;
+    }
+    // Within the schedule, its next backoff; past it (a job still worth
+    // doing), its last, for as long as `retryUntil` allows.
+    const delay = backoff[Math.min(attempts, backoff.length) - 1] ?? 0;
+    const message: QueueMessage = { outboxId: id };
+    const counted = await kv.atomic().check(read)
+      .set(outboxKey(id), { ...entry, attempts })
+      .enqueue(message, {
+        delay,
+        backoffSchedule: backoff,
+        keysIfUndelivered: [failedJobKey(id)],
+      }).commit();
+    // The entry changed: the inline attempt completed it meanwhile.
+    if (!counted.ok) return;
+    logger.warn(
+      "outbox job {outboxId} ({kind}) failed, attempt {attempts} of {maxAttempts}, next in {delayMs} ms: {reason}",
+      {
+        outboxId: id,
+        kind,
+        attempts,
+        maxAttempts: entry.maxAttempts,
+        delayMs: delay,
+        reason,
+        job: entry.job,
+      },
+    );
   }
 
   async function moveAside(

@@ -145,6 +145,49 @@ Deno.test("after the last attempt a job is logged as an error and moved aside, n
   });
 });
 
+Deno.test("a job with retryUntil is delivered past its schedule, until then, then given up", async () => {
+  let calls = 0;
+  await withOutbox({
+    echo: () => {
+      calls++;
+      return Promise.reject(new Error("down"));
+    },
+  }, async (kv) => {
+    const op = kv.atomic();
+    scheduleJob(op, { kind: "echo", n: 8 } as EchoJob, {
+      ...FAST,
+      retryUntil: Date.now() + 400,
+    });
+    await op.commit();
+    await waitUntil(async () => (await outboxSize(kv, "outbox_failed")) === 1);
+    // Three deliveries in the schedule, then one every 40 ms until 400 ms.
+    assert.ok(calls > FAST.backoffSchedule.length + 2, `${calls} deliveries`);
+    assert.equal(await outboxSize(kv), 0);
+  });
+});
+
+Deno.test("a failing job throws nothing into the queue: its retries are queued by the outbox", async () => {
+  const uncaught: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => uncaught.push(args.join(" "));
+  try {
+    let calls = 0;
+    await withOutbox({
+      echo: () =>
+        ++calls < 3 ? Promise.reject(new Error("down")) : Promise.resolve(),
+    }, async (kv) => {
+      const op = kv.atomic();
+      scheduleJob(op, { kind: "echo", n: 9 } as EchoJob, FAST);
+      await op.commit();
+      await waitUntil(async () => calls === 3 && (await outboxSize(kv)) === 0);
+    });
+  } finally {
+    console.error = original;
+  }
+  // Deno reports a handler's exception as "Exception in queue handler".
+  assert.deepEqual(uncaught.filter((l) => l.includes("queue handler")), []);
+});
+
 Deno.test("a job of unknown kind is moved aside with an error", async () => {
   await withOutbox({ echo: () => Promise.resolve() }, async (kv, records) => {
     const op = kv.atomic();
