@@ -6,43 +6,11 @@
  * routes: `rooms_routes_test.ts`.
  */
 import assert from "node:assert/strict";
-import type { Services } from "../lib/app/services.ts";
-import { CookieJar, request, type Send, walkSignIn } from "./auth_helpers.ts";
-import { startTestApp } from "./helpers/app.ts";
+import { CookieJar, request } from "./auth_helpers.ts";
+import { APP, withRooms } from "./rooms_helpers.ts";
 
-const APP = "http://127.0.0.1:8000";
-
-interface Fixture {
-  services: Services;
-  send: Send;
-  /** A jar signed in as `login`. */
-  signedIn(login: string): Promise<CookieJar>;
-}
-
-async function withApp(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const started = await startTestApp();
-  try {
-    const { handler } = started;
-    const send: Send = (req) => handler(req);
-    await fn({
-      services: started.services,
-      send,
-      async signedIn(login) {
-        const jar = new CookieJar();
-        await walkSignIn(jar, `${APP}/auth/signin?redirect=/`, {
-          login,
-          isApp: (url) => url.origin === APP,
-          sendApp: send,
-          stopAt: (url) =>
-            url.origin === APP && !url.pathname.startsWith("/auth/"),
-        });
-        return jar;
-      },
-    });
-  } finally {
-    await started.close();
-  }
-}
+/** The app with the services, `send` and a signed-in jar per login. */
+const withApp = (fn: Parameters<typeof withRooms>[1]) => withRooms({}, fn);
 
 Deno.test("GET / signed out: what the room is and Sign in; no island, no script", async () => {
   await withApp(async ({ send }) => {
@@ -60,7 +28,7 @@ Deno.test("GET / signed out: what the room is and Sign in; no island, no script"
 });
 
 Deno.test("GET / signed in: the lobby with its recent messages from KV, as text, before any JavaScript", async () => {
-  await withApp(async ({ services, send, signedIn }) => {
+  await withApp(async ({ app: { services }, send, signedIn }) => {
     const bob = await signedIn("bob");
     const post = (text: string, n: number) =>
       request(bob, `${APP}/api/rooms/lobby/messages`, {
@@ -114,7 +82,7 @@ Deno.test("GET / signed in: the lobby with its recent messages from KV, as text,
 });
 
 Deno.test("POST /api/notify-me publishes hello from the server on the caller's own channel", async () => {
-  await withApp(async ({ services, send, signedIn }) => {
+  await withApp(async ({ app: { services }, send, signedIn }) => {
     const notify = (jar: CookieJar, origin?: string) =>
       request(jar, `${APP}/api/notify-me`, {
         method: "POST",
