@@ -10,9 +10,14 @@
 import { start } from "$fresh/server.ts";
 import config from "./fresh.config.ts";
 import manifest from "./fresh.gen.ts";
+import { scheduleOutboxSweep } from "./lib/app/cron.ts";
 import { livePluginOf } from "./lib/app/plugin.ts";
 import { ConfigError, loadConfig, readEnvironment } from "./lib/config.ts";
 import { getLogger, setupLogging } from "./lib/log.ts";
+
+const app = livePluginOf(config);
+// Before the first `await`: Deno Deploy reads cron jobs at the top level.
+scheduleOutboxSweep(app);
 
 let appConfig;
 try {
@@ -25,7 +30,6 @@ try {
 await setupLogging({ level: appConfig.logLevel });
 const logger = getLogger(["live", "main"]);
 
-const app = livePluginOf(config);
 const running = await app.start(appConfig);
 const { ably } = running.services;
 // The embedded provider signs in anyone, and the emulator trusts its dev key:
@@ -55,7 +59,7 @@ await start(manifest, {
     signal: shutdown.signal,
     onListen: (addr: Deno.NetAddr) => {
       logger.info(
-        "live listening on {url} (Ably: {ably}; sign-in: {signIn}; credentials: {mode})",
+        "live listening on {url} (Ably: {ably}; sign-in: {signIn}; credentials: {mode}; instance {instance})",
         {
           url: `http://${embedded ? "localhost" : "0.0.0.0"}:${addr.port}/`,
           ably: ably.emulator ? `emulator at ${ably.emulator.url}` : "Ably",
@@ -64,6 +68,8 @@ await start(manifest, {
             : appConfig.oauth.provider,
           // Not `tokenMode`: properties named like a token are redacted.
           mode: appConfig.ably.tokenMode,
+          // Whose outbox leases are this process's (`OutboxEntry.lease`).
+          instance: running.services.outbox.instanceId,
         },
       );
     },

@@ -33,7 +33,7 @@ import {
   startEmulator,
 } from "../lib/emulator/mod.ts";
 import { resetLogging, setupLogging } from "../lib/log.ts";
-import { DEFAULT_SCHEDULE, startOutbox } from "../lib/outbox.ts";
+import { DEFAULT_SCHEDULE, startOutbox } from "../lib/outbox/mod.ts";
 import { roomAccess } from "../lib/policy.ts";
 
 const args = new Map<string, number>();
@@ -339,7 +339,6 @@ try {
   }));
   await outbox.close();
   kv.close();
-  await outbox.stopped;
   await emu.close();
   await Deno.remove(dir, { recursive: true });
   await resetLogging();

@@ -68,6 +68,13 @@ export interface AppConfig {
   trustProxy: boolean;
   ably: AblyConfig;
   oauth: OAuthConfig;
+  /** How every instance runs outbox jobs (`lib/outbox/runner.ts`). */
+  outbox: {
+    /** `OUTBOX_POLL_MS`: how often an instance looks for due jobs. */
+    pollMs: number;
+    /** `OUTBOX_LEASE_MS`: how long before a job held by a dead instance is taken over. */
+    leaseMs: number;
+  };
   /** Running on Deno Deploy (`DENO_DEPLOYMENT_ID` is set). */
   onDeploy: boolean;
 }
@@ -96,6 +103,8 @@ export const DEFAULTS = {
   messageRateLimitPerMin: 30,
   tokenMode: "request" as TokenMode,
   tokenTtlMs: 60 * MINUTE_MS,
+  outboxPollMs: 2_000,
+  outboxLeaseMs: 15_000,
 };
 
 /**
@@ -176,6 +185,23 @@ export function loadConfig(env: Env): AppConfig {
       endpoint: serviceUrl(env, "ABLY_ENDPOINT"),
     },
     oauth: oauthConfig(env),
+    outbox: {
+      pollMs: integer(
+        env,
+        "OUTBOX_POLL_MS",
+        DEFAULTS.outboxPollMs,
+        100,
+        MINUTE_MS,
+      ),
+      // Above the longest Ably call (5 s), which gets two thirds of it.
+      leaseMs: integer(
+        env,
+        "OUTBOX_LEASE_MS",
+        DEFAULTS.outboxLeaseMs,
+        2_000,
+        5 * MINUTE_MS,
+      ),
+    },
     onDeploy,
   };
   if (config.ably.endpoint && !config.ably.key) {

@@ -25,6 +25,7 @@ import {
   spawnApp,
   startInProcessApp,
 } from "./hardening_helpers.ts";
+import { openKvWithoutQueues } from "./helpers/kv_without_queues.ts";
 
 const NO_LIMIT = { LIVE_RATE_LIMIT_PER_MIN: "0" };
 
@@ -60,7 +61,7 @@ function assertErrorPage(what: string, response: Response, text: string) {
 Deno.test("with KV closed, sign-in shows the error page, /api/live answers 500 JSON, public pages serve", async () => {
   const records: LogRecord[] = [];
   await setupLogging({ level: "debug", sink: (r) => records.push(r) });
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   try {
     await using app = await startInProcessApp(NO_LIMIT, { kv });
     const jar = new CookieJar();
@@ -121,7 +122,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "live-kv-" });
     const path = `${dir}/kv.sqlite3`;
-    const kv = await Deno.openKv(path);
+    const kv = await openKvWithoutQueues(path);
     // The shared-memory index stays writable: SQLite maps it, and an
     // immutable mapping is a crash, not a failed write.
     const files = [path, `${path}-wal`];
@@ -271,7 +272,10 @@ Deno.test("SIGTERM lets an in-flight request finish, then main.ts exits 0", asyn
     // The start line says what an operator needs, redacting nothing that is
     // no secret, and carries none that is.
     const listening = child.lines.find((l) => l.includes("listening on"));
-    assert.match(listening ?? "", /sign-in: oidc; credentials: request\)/);
+    assert.match(
+      listening ?? "",
+      /sign-in: oidc; credentials: request; instance \w+\)/,
+    );
     assert.ok(!child.lines.some((l) => l.includes("sigterm-test-secret")));
     await assert.rejects(fetch(`${child.url}/about`), "nothing listens after");
   } finally {

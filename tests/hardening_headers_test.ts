@@ -12,6 +12,7 @@ import {
 } from "../lib/security_headers.ts";
 import { CookieJar, request } from "./auth_helpers.ts";
 import { startTestApp } from "./helpers/app.ts";
+import { openKvWithoutQueues } from "./helpers/kv_without_queues.ts";
 
 /** Bundle in memory, so a stale `_fresh/` cannot stand in for the islands. */
 const APP = "http://127.0.0.1:8000";
@@ -91,7 +92,7 @@ Deno.test("the policy names the emulator, a custom endpoint, or Ably's hosts", (
 
 Deno.test("every kind of response carries the security headers", async () => {
   // A store of the test's own, closed below to make the app fail.
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   await using test = await startTestApp({}, { kv });
   const { ably } = test.services;
   const policy = contentSecurityPolicy(ably.browserOptions);

@@ -23,6 +23,7 @@ import * as $signout from "../routes/auth/signout.tsx";
 import { CookieJar, walkSignIn } from "./auth_helpers.ts";
 import { withTimeout } from "../lib/emulator/test_helpers.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { openKvWithoutQueues } from "./helpers/kv_without_queues.ts";
 
 /** The token route and what signing in needs; no islands, so nothing is bundled. */
 const manifest: Manifest = {
@@ -97,7 +98,7 @@ async function withLive(
   const seen: string[] = [];
   await setupLogging({ level: "debug", sink: (r) => logs.push(r) });
   const emulator = await startEmulator({ port: 0, keys: [apiKey] });
-  const memory = await Deno.openKv(":memory:");
+  const memory = await openKvWithoutQueues(":memory:");
   const store = failableKv(memory);
   let running: TestApp | undefined;
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;

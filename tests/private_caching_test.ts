@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import manifest from "../fresh.gen.ts";
 import { CookieJar } from "./auth_helpers.ts";
 import { APP, quietErrors, startInProcessApp } from "./hardening_helpers.ts";
+import { openKvWithoutQueues } from "./helpers/kv_without_queues.ts";
 
 interface Case {
   path: string;
@@ -97,7 +98,7 @@ function assertPrivate(what: string, headers: Headers): void {
 
 Deno.test("every session-dependent response of every route is private, no-store, Vary: Cookie", async () => {
   // A store of the test's own, closed below to make the app fail.
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   let kvOpen = true;
   using _closeKv = {
     [Symbol.dispose]: () => kvOpen && kv.close(),

@@ -16,6 +16,7 @@
  */
 import * as Ably from "ably";
 import type { AblyKey, TokenMode } from "../config.ts";
+import { DeadlineError, withDeadline } from "../deadline.ts";
 import { getLogger } from "../log.ts";
 import {
   canonicalCapability,
@@ -201,28 +202,15 @@ async function requestToken(
   timeoutMs: number,
 ): Promise<Ably.TokenDetails> {
   const capability = canonicalCapability(granted);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AblyUnavailableError(`no token from Ably in ${timeoutMs} ms`, {}),
-        ),
-      timeoutMs,
-    );
-  });
   try {
-    return await Promise.race([
-      rest.auth.requestToken({
-        clientId: user.id,
-        capability,
-        ttl: ttlMs,
-      }),
-      timeout,
-    ]);
+    return await withDeadline(
+      rest.auth.requestToken({ clientId: user.id, capability, ttl: ttlMs }),
+      timeoutMs,
+      "token from Ably",
+    );
   } catch (error) {
-    const unavailable = error instanceof AblyUnavailableError
-      ? error
+    const unavailable = error instanceof DeadlineError
+      ? new AblyUnavailableError(error.message, {})
       : new AblyUnavailableError("Ably refused or could not be reached", {
         code: (error as Ably.ErrorInfo)?.code,
         cause: error,
@@ -235,7 +223,5 @@ async function requestToken(
       userId: user.id,
     });
     throw unavailable;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The composition root: builds every service the routes use from the
  * configuration — KV, sign-in, Ably, the outbox that publishes stored
- * messages, the rate limits — once per process
+ * messages and revokes tokens, the rate limits — once per process
  * (the app plugin, `plugin.ts`, calls it; so do benches that need the
  * services without HTTP).
  *
@@ -14,7 +14,7 @@ import type { AppConfig } from "../config.ts";
 import type { Idp } from "../idp/mod.ts";
 import { openKv } from "../kv.ts";
 import { type PublishJob, publishJobHandler } from "../chat/mod.ts";
-import { startOutbox } from "../outbox.ts";
+import { type Outbox, startOutbox } from "../outbox/mod.ts";
 import { RateLimiter } from "../rate_limit.ts";
 import { createRevoker, type RevokeJob, type Revoker } from "../revocation.ts";
 
@@ -57,6 +57,8 @@ export interface Services {
   limits: RateLimits;
   /** Ends users' realtime access: sign-out, removal from a room. */
   revoker: Revoker;
+  /** This instance's share of the work that follows commits (`lib/outbox/`). */
+  outbox: Outbox;
 }
 
 export interface RunningServices extends AsyncDisposable {
@@ -86,20 +88,28 @@ export async function startServices(
 ): Promise<RunningServices> {
   const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
   const ably = await startAblyServices(config.ably);
+  // The revoker wakes the outbox for its follow-ups, which happen after a
+  // request's commit, so long after `outbox` below is set.
   const revoker = createRevoker({
     kv,
     rest: ably.tokens.rest,
     tokenTtlMs: config.ably.tokenTtlMs,
+    wake: (job) => outbox.wake(job),
   });
-  const auth = await startAuthServices(config, kv, {
-    onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
-  });
-  // The one queue listener of this KV handle (Deno allows one): work that
-  // follows a commit — publishing stored messages whose inline publish did
-  // not happen (`lib/chat/`), revoking tokens (`lib/revocation.ts`).
+  // Work that follows a commit, run by whichever instance finds it due:
+  // publishing stored messages whose inline publish did not happen
+  // (`lib/chat/`), revoking tokens (`lib/revocation.ts`). Plain KV keys,
+  // no KV queue (Deno Deploy and KV Connect have none).
   const outbox = startOutbox<PublishJob | RevokeJob>(kv, {
     publish: publishJobHandler(kv, ably.tokens.rest),
     revoke: (job) => revoker.handle(job),
+  }, config.outbox);
+  const auth = await startAuthServices(config, kv, {
+    onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
+  }).catch(async (error) => {
+    await outbox.close();
+    await ably.close();
+    throw error;
   });
   const services: Services = {
     config,
@@ -118,17 +128,14 @@ export async function startServices(
       messages: new RateLimiter({ limit: config.messageRateLimitPerMin }),
     },
     revoker,
+    outbox,
   };
   const close = async () => {
     // Jobs in progress finish before the publisher and KV they use go.
     await outbox.close();
     await ably.close();
     await auth.close();
-    if (!options.kv) {
-      kv.close();
-      // Deno ends the queue listener only once its KV handle is closed.
-      await outbox.stopped;
-    }
+    if (!options.kv) kv.close();
   };
   return {
     services,

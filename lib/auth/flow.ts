@@ -64,7 +64,7 @@ export interface AuthOptions {
   sessionTtlSeconds: number;
   /**
    * The per-instance session cache of `getSessionUser`. On by default
-   * (10,000 sessions, 5 s each, never past a session's expiry), because
+   * (10,000 sessions, 500 ms each, never past a session's expiry), because
    * every page and every `/api/live` call looks the session up; a sign-out
    * on another instance then takes up to `ttlMs` to be seen here. `false`
    * reads KV on every look-up.
@@ -358,9 +358,9 @@ async function finishSignIn(
   const user = await identify(deps, url, state, record);
 
   // A new id at every sign-in, whatever the browser had (no fixation); the
-  // old session, if any, ends here.
+  // old session, if any, ends here, as at a sign-out: its tokens revoked.
   const previous = readSessionId(request, secure);
-  if (previous) await sessions.delete(previous);
+  if (previous) await endStoredSession(deps, previous);
   const sessionId = newSessionId();
   // The server's record of who signed in: an owner invites by this login,
   // and messages and presence show this name (`lib/chat/users.ts`).
@@ -595,14 +595,8 @@ export async function endSession(
   const secure = secureCookies(deps, request);
   const sessionId = readSessionId(request, secure);
   if (sessionId) {
-    const user = await deps.sessions.getUser(sessionId);
-    const op = deps.kv.atomic();
-    deps.sessions.deleteIn(op, sessionId);
-    const followUp = user ? deps.onSessionEnd?.(op, user) : undefined;
-    await op.commit();
-    deps.sessions.forget(sessionId);
+    const user = await endStoredSession(deps, sessionId);
     if (user) log.info("signed out {userId}", { userId: user.id });
-    await followUp?.();
   }
   const headers = new Headers({
     Location: safeRedirectTarget(options.redirect),
@@ -610,6 +604,26 @@ export async function endSession(
   });
   headers.append("Set-Cookie", clearSessionCookie(secure));
   return new Response(null, { status: 303, headers });
+}
+
+/**
+ * Deletes session `sessionId` together with what must follow its end (the
+ * `SessionEndHook`: revoking its user's tokens), then runs the hook's
+ * attempt. Sign-out and a sign-in that replaces a session both end here.
+ * Returns the session's user, or `null` when there was none.
+ */
+async function endStoredSession(
+  deps: AuthDeps,
+  sessionId: string,
+): Promise<User | null> {
+  const user = await deps.sessions.getUser(sessionId);
+  const op = deps.kv.atomic();
+  deps.sessions.deleteIn(op, sessionId);
+  const followUp = user ? deps.onSessionEnd?.(op, user) : undefined;
+  await op.commit();
+  deps.sessions.forget(sessionId);
+  await followUp?.();
+  return user;
 }
 
 /** The well-formed session id the request carries, or `null`. No KV read. */

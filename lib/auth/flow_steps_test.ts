@@ -17,12 +17,13 @@ import {
 } from "./flow.ts";
 import { oidcProvider } from "./providers.ts";
 import { isLoopbackCallback } from "./start.ts";
+import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 async function withDeps(
   fn: (deps: AuthDeps) => Promise<void>,
   trustProxy = false,
 ) {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   const idp = await startIdp({ redirectUris: isLoopbackCallback });
   try {
     await fn(createAuthDeps({

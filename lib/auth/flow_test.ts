@@ -5,6 +5,7 @@ import { resetLogging, setupLogging } from "../log.ts";
 import { CookieJar, request, walkSignIn } from "../../tests/auth_helpers.ts";
 import { type Auth, AuthError, createAuth, oidcProvider } from "./mod.ts";
 import { isLoopbackCallback } from "./start.ts";
+import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 /** The app is called in process at this origin; the provider is real, on loopback. */
 const APP = "http://127.0.0.1:8000";
@@ -31,7 +32,7 @@ async function withFixture(fn: (f: Fixture) => Promise<void>) {
   const logs: LogRecord[] = [];
   const bodies: string[] = [];
   await setupLogging({ level: "debug", sink: (r) => logs.push(r) });
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   const idp = await startIdp({ redirectUris: isLoopbackCallback });
   const clock = { offsetMs: 0 };
   const auth = createAuth({
@@ -377,7 +378,7 @@ Deno.test("forged, truncated, oversized and duplicated session cookies mean no s
 });
 
 Deno.test("a provider that cannot be reached is provider_unavailable, not a crash", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { AuthError, createAuth, githubProvider } from "./mod.ts";
+import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 const APP = "http://127.0.0.1:8000";
 
@@ -74,7 +75,7 @@ async function withGitHub(
   ) => Promise<void>,
 ) {
   const fake = fakeGitHub();
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   try {
     const auth = createAuth({
       kv,

@@ -8,24 +8,35 @@
  * every time but can never fill the cache.
  *
  * The price: a sign-out on another instance reaches this one up to `ttlMs`
- * later. A sign-out on this instance is immediate (`delete`), including over
- * a look-up that was reading KV at that moment (see `generation`).
+ * later (500 ms by default, so a session ends everywhere within a second).
+ * A sign-out on this instance is immediate (`delete`), including over a
+ * look-up that was reading KV at that moment (see `generation`). Each entry
+ * keeps when its KV read began (`readAt`): the token route hands out no
+ * token more than a second after the reads that allowed it, which is what
+ * lets a revocation a second after a sign-out cover every token a stale
+ * entry could have vouched for (`lib/revocation.ts`).
  */
 import type { User } from "./user.ts";
 
 export interface SessionCacheOptions {
   /** Most sessions remembered; 10,000 unless given. */
   maxEntries?: number;
-  /** Longest an entry is trusted without reading KV again; 5,000 ms unless given. */
+  /** Longest an entry is trusted without reading KV again; 500 ms unless given. */
   ttlMs?: number;
 }
 
-export const SESSION_CACHE_DEFAULTS = { maxEntries: 10_000, ttlMs: 5_000 };
+export const SESSION_CACHE_DEFAULTS = { maxEntries: 10_000, ttlMs: 500 };
 
-interface Entry {
-  user: User;
+interface Entry extends Remembered {
   /** Epoch ms after which the entry is not used. */
   until: number;
+}
+
+/** A remembered look-up: the user, and when the KV read that found it began. */
+export interface Remembered {
+  user: User;
+  /** Epoch ms. */
+  readAt: number;
 }
 
 /** Least-recently-used map of session id → user, with a time bound per entry. */
@@ -56,32 +67,34 @@ export class SessionCache {
     return this.#entries.size;
   }
 
-  /** The user for `id` if remembered and still within its bounds at `now`. */
-  get(id: string, now: number): User | undefined {
+  /** The look-up for `id` if remembered and still within its bounds at `now`. */
+  get(id: string, now: number): Remembered | undefined {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
     this.#entries.delete(id);
     if (entry.until <= now) return undefined;
     this.#entries.set(id, entry);
-    return entry.user;
+    return entry;
   }
 
   /**
-   * Remembers `user` for `id` until `min(now + ttlMs, expiresAt)`, unless a
-   * `delete` happened since `generation` was read.
+   * Remembers `user` for `id`, read from KV from `readAt` on, until
+   * `min(readAt + ttlMs, expiresAt)`, unless a `delete` happened since
+   * `generation` was read.
    */
   set(
     id: string,
     user: User,
     expiresAt: number,
-    now: number,
+    readAt: number,
     generation: number,
   ): void {
     if (generation !== this.#generation || this.ttlMs === 0) return;
     this.#entries.delete(id);
     this.#entries.set(id, {
       user,
-      until: Math.min(now + this.ttlMs, expiresAt),
+      readAt,
+      until: Math.min(readAt + this.ttlMs, expiresAt),
     });
     while (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next().value as string;

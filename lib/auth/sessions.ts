@@ -7,7 +7,11 @@
  * absent. One KV read per look-up, or none when the optional per-instance
  * cache (`session_cache.ts`) remembers the id. Ids are made in `cookies.ts`.
  */
-import { SessionCache, type SessionCacheOptions } from "./session_cache.ts";
+import {
+  type Remembered,
+  SessionCache,
+  type SessionCacheOptions,
+} from "./session_cache.ts";
 import type { Span } from "@opentelemetry/api";
 import { instruments, SPAN, withSpan } from "../telemetry.ts";
 import { isUser, type User } from "./user.ts";
@@ -37,6 +41,11 @@ export interface SessionStore {
   create(id: string, user: User): Promise<SessionRecord>;
   /** The user of session `id`, or `null` when missing, expired or malformed. */
   getUser(id: string): Promise<User | null>;
+  /**
+   * As `getUser`, with when the KV read that vouches for the user began
+   * (for a remembered look-up, the original read); `fresh` skips the cache.
+   */
+  lookup(id: string, options?: { fresh?: boolean }): Promise<Remembered | null>;
   /** Ends session `id` in KV and in this instance's cache. */
   delete(id: string): Promise<void>;
   /**
@@ -63,6 +72,31 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     : new SessionCache(options.cache);
   const ttlMs = ttlSeconds * 1000;
 
+  function lookup(
+    id: string,
+    { fresh = false }: { fresh?: boolean } = {},
+  ): Promise<Remembered | null> {
+    // The span says where the answer came from, never which session.
+    return withSpan(SPAN.sessionLookup, async (span) => {
+      const readAt = now();
+      const cached = fresh ? undefined : cache?.get(id, readAt);
+      if (cached) {
+        if (span) recordLookup(span, "cache", "found");
+        return cached;
+      }
+      const generation = cache?.generation ?? 0;
+      const entry = await kv.get<SessionRecord>(sessionKey(id));
+      const record = entry.value;
+      if (!isRecord(record) || record.expiresAt <= readAt) {
+        if (span) recordLookup(span, "kv", "absent");
+        return null;
+      }
+      cache?.set(id, record.user, record.expiresAt, readAt, generation);
+      if (span) recordLookup(span, "kv", "found");
+      return { user: record.user, readAt };
+    });
+  }
+
   return {
     cache,
     async create(id, user) {
@@ -75,27 +109,10 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       await kv.set(sessionKey(id), record, { expireIn: ttlMs });
       return record;
     },
-    getUser(id) {
-      // The span says where the answer came from, never which session.
-      return withSpan(SPAN.sessionLookup, async (span) => {
-        const at = now();
-        const cached = cache?.get(id, at);
-        if (cached) {
-          if (span) recordLookup(span, "cache", "found");
-          return cached;
-        }
-        const generation = cache?.generation ?? 0;
-        const entry = await kv.get<SessionRecord>(sessionKey(id));
-        const record = entry.value;
-        if (!isRecord(record) || record.expiresAt <= at) {
-          if (span) recordLookup(span, "kv", "absent");
-          return null;
-        }
-        cache?.set(id, record.user, record.expiresAt, at, generation);
-        if (span) recordLookup(span, "kv", "found");
-        return record.user;
-      });
+    async getUser(id) {
+      return (await lookup(id))?.user ?? null;
     },
+    lookup,
     async delete(id) {
       cache?.delete(id);
       await kv.delete(sessionKey(id));

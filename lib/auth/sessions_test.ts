@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createSessionStore, sessionKey } from "./sessions.ts";
 import type { User } from "./user.ts";
+import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 const alice: User = {
   id: "embedded:alice",
@@ -11,7 +12,7 @@ const alice: User = {
 };
 
 Deno.test("a session past expiresAt is refused even if KV still returns it", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   try {
     let now = 1_000_000;
     const store = createSessionStore({
@@ -38,7 +39,7 @@ Deno.test("a session past expiresAt is refused even if KV still returns it", asy
 });
 
 Deno.test("the cache never extends a session past its expiry", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   try {
     let now = 1_000_000;
     const store = createSessionStore({
@@ -57,7 +58,7 @@ Deno.test("the cache never extends a session past its expiry", async () => {
 });
 
 Deno.test("the cache answers without KV within its TTL; delete is immediate", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   try {
     let now = 1_000_000;
     const store = createSessionStore({
@@ -85,7 +86,7 @@ Deno.test("the cache answers without KV within its TTL; delete is immediate", as
 });
 
 Deno.test("malformed records read as no session", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   try {
     const store = createSessionStore({ kv, ttlSeconds: 60 });
     await kv.set(sessionKey("a"), true);

@@ -3,15 +3,21 @@
  * commit (`sendMessage`), and again from the outbox if that did not happen
  * (`publishJobHandler`, registered with `startOutbox` for kind "publish").
  *
- * The inline publish is the fast path; the queue is the safety net that
- * makes a message stored in KV reach Ably eventually. Both publish with the
+ * The inline publish is the fast path; the outbox is the safety net that
+ * makes a message stored in KV reach Ably eventually, from whichever
+ * instance finds its job due. Both publish with the
  * same Ably message id (`lib/ably/publish_message.ts`), so the two never
  * deliver a message twice. Storage is `messages.ts`.
  */
 import type * as Ably from "ably";
 import { publishMessage } from "../ably/publish_message.ts";
+import { withDeadline } from "../deadline.ts";
 import { getLogger } from "../log.ts";
-import { completeJob, type JobSchedule } from "../outbox.ts";
+import {
+  completeJob,
+  type JobSchedule,
+  type ScheduledJob,
+} from "../outbox/mod.ts";
 import { instruments, SPAN, withSpan } from "../telemetry.ts";
 import {
   getMessage,
@@ -60,6 +66,11 @@ export async function sendMessage(
     now?: () => number;
     schedule?: JobSchedule;
     inlineTimeoutMs?: number;
+    /**
+     * Told of the publish job when the inline publish did not happen, so
+     * this instance retries it when it falls due (`Outbox.wake`).
+     */
+    retry?: (job: ScheduledJob) => void;
   } = {},
 ): Promise<SendResult> {
   // The outbox job is scheduled inside this span: a retried publish links
@@ -73,24 +84,20 @@ export async function sendMessage(
   });
   // A repeat is not published again: the first send's job covers it, and a
   // re-publish after Ably's idempotency window would be a duplicate.
-  if (result.outboxId === null) return { ...result, published: false };
+  const { job } = result;
+  if (job === null) return { ...result, published: false };
   const timeoutMs = options.inlineTimeoutMs ?? INLINE_PUBLISH_TIMEOUT_MS;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     // A publish still under way when the time is up may yet succeed: the
     // outbox's later publish has the same message id and is then dropped.
     await withSpan(SPAN.messagePublish, (span) => {
       span?.setAttribute("live.publish.path", "inline");
       span?.setAttribute("live.room.id", result.message.roomId);
-      return Promise.race([
+      return withDeadline(
         publishMessage(rest, result.message),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer from Ably in ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+        timeoutMs,
+        "Ably publish",
+      );
     });
     instruments.messagesPublished.add(1, INLINE);
   } catch (error) {
@@ -102,12 +109,11 @@ export async function sendMessage(
         reason: (error as Error)?.message ?? String(error),
       },
     );
+    options.retry?.(job);
     return { ...result, published: false };
-  } finally {
-    clearTimeout(timer);
   }
   try {
-    await completeJob(kv, result.outboxId);
+    await completeJob(kv, job);
   } catch (error) {
     // Harmless: the job re-publishes with the same id, which Ably drops.
     logger.warn("could not mark message {messageId} published: {reason}", {
@@ -121,7 +127,7 @@ export async function sendMessage(
 /**
  * The outbox handler for `{ kind: "publish" }`: publishes the stored
  * message; a message gone with its room needs nothing. Throws when Ably
- * fails, so the queue retries.
+ * fails, so the outbox retries.
  */
 export function publishJobHandler(
   kv: Deno.Kv,

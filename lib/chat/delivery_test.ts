@@ -28,11 +28,12 @@ import {
   waitFor,
 } from "../emulator/test_helpers.ts";
 import { resetLogging, setupLogging } from "../log.ts";
-import { type JobSchedule, startOutbox } from "../outbox.ts";
+import { type JobSchedule, startOutbox } from "../outbox/mod.ts";
 import { roomAccess } from "../policy.ts";
 import { publishJobHandler, sendMessage } from "./delivery.ts";
 import type { PublishJob } from "./messages.ts";
 import { user } from "./test_helpers.ts";
+import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 const KEY = "app.server:serversecret";
 const alice = user("alice", "Alice (server)");
@@ -68,7 +69,7 @@ async function outboxSize(kv: Deno.Kv): Promise<number> {
 Deno.test("sendMessage publishes once inline with the server's name and clientId; the queued job then does nothing", async () => {
   await setupLogging({ level: "warning", sink: () => {} });
   const emu = await startEmulator({ keys: [KEY] });
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   const rest = restClient(emu);
   const outbox = startOutbox<PublishJob>(kv, {
     publish: publishJobHandler(kv, rest),
@@ -113,7 +114,6 @@ Deno.test("sendMessage publishes once inline with the server's name and clientId
     await closeClient(sub.client);
     await outbox.close();
     kv.close();
-    await outbox.stopped;
     await emu.close();
     await resetLogging();
   }
@@ -121,7 +121,7 @@ Deno.test("sendMessage publishes once inline with the server's name and clientId
 
 Deno.test("a re-publish of a delivered message is dropped by the emulator (same Ably message id)", async () => {
   const emu = await startEmulator({ keys: [KEY] });
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   const rest = restClient(emu);
   const sub = await subscribe(emu, rest);
   try {
@@ -167,7 +167,7 @@ Deno.test("never lost, never doubled: emulator down during the send, the outbox 
   });
   let emu = await startEmulator({ keys: [KEY] });
   const port = emu.port;
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   const rest = restClient(emu);
   // The first queued attempt falls while the emulator is down. Once it is
   // back, attempts wait until the subscriber has re-attached: a message
@@ -181,7 +181,7 @@ Deno.test("never lost, never doubled: emulator down during the send, the outbox 
   const publish = publishJobHandler(kv, rest);
   let reattached: Promise<void> | undefined;
   const outbox = startOutbox<PublishJob>(kv, {
-    publish: async (job) => {
+    publish: async (job: PublishJob) => {
       await reattached;
       await publish(job);
     },
@@ -245,7 +245,6 @@ Deno.test("never lost, never doubled: emulator down during the send, the outbox 
     await closeClient(sub.client);
     await outbox.close();
     kv.close();
-    await outbox.stopped;
     await emu.close();
     await resetLogging();
   }
@@ -263,7 +262,7 @@ Deno.test("a slow Ably does not hold the send: past the inline timeout the messa
       return Response.json({ messageId: "m", serials: ["s"] }, { status: 201 });
     },
   );
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues(":memory:");
   const rest = new Ably.Rest({
     ...emulatorClientOptions(`http://127.0.0.1:${server.addr.port}`),
     key: KEY,

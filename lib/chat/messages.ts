@@ -9,13 +9,17 @@
  *   time is stored once and answered with the first message.
  *
  * `postMessage` commits the message, its idempotency key and an outbox job
- * `{ kind: "publish" }` (`lib/outbox.ts`) in one `kv.atomic()` that also
+ * `{ kind: "publish" }` (`lib/outbox/`) in one `kv.atomic()` that also
  * checks the room's versionstamp, so a post cannot land in a room deleted
  * meanwhile, nor from a member removed meanwhile. Publishing to Ably is
  * `delivery.ts`. The browser's view of a message is `lib/room/message.ts`.
  */
 import { type RoomAccess, roomAccess } from "../policy.ts";
-import { type JobSchedule, scheduleJob } from "../outbox.ts";
+import {
+  type JobSchedule,
+  type ScheduledJob,
+  scheduleJob,
+} from "../outbox/mod.ts";
 import { ChatError } from "./errors.ts";
 import {
   isClientMessageId,
@@ -86,7 +90,7 @@ export interface PostResult {
   /** `false` when this client message id was posted before. */
   created: boolean;
   /** The publish job of a new message, for `completeJob`; `null` when not created. */
-  outboxId: string | null;
+  job: ScheduledJob | null;
 }
 
 /**
@@ -130,7 +134,7 @@ export async function postMessage(
     if (known.value !== null) {
       const message = await getMessage(kv, roomId, known.value);
       if (message === null) throw new ChatError("not_found", "No such room.");
-      return { message, created: false, outboxId: null };
+      return { message, created: false, job: null };
     }
     const at = now();
     const message: ChatMessage = {
@@ -151,9 +155,13 @@ export async function postMessage(
     if (roomId !== LOBBY_ID) {
       op.check({ key: roomKey(roomId), versionstamp: access.versionstamp });
     }
-    const job: PublishJob = { kind: "publish", roomId, messageId: message.id };
-    const outboxId = scheduleJob(op, job, options.schedule, at);
-    if ((await op.commit()).ok) return { message, created: true, outboxId };
+    const publish: PublishJob = {
+      kind: "publish",
+      roomId,
+      messageId: message.id,
+    };
+    const job = scheduleJob(op, publish, options.schedule, at);
+    if ((await op.commit()).ok) return { message, created: true, job };
     // Someone posted the same client id first, or the room changed: ask the
     // policy again (removed members and deleted rooms end here).
     const again = await roomAccess(kv, user, roomId);

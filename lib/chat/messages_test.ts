@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { jobKey } from "../outbox/mod.ts";
 import { roomAccess } from "../policy.ts";
 import { ChatError } from "./errors.ts";
 import {
@@ -16,6 +17,7 @@ import {
   removeMember,
 } from "./rooms.ts";
 import { signIn, user, withKv } from "./test_helpers.ts";
+import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 const alice = user("alice", "Alice");
 const bob = user("bob", "BOB");
@@ -43,21 +45,21 @@ async function count(kv: Deno.Kv, prefix: Deno.KvKey): Promise<number> {
 Deno.test("postMessage stores the trimmed text with the server's name and schedules its publish", async () => {
   await withKv(async (kv) => {
     const access = await lobby(kv);
-    const { message, created, outboxId } = await postMessage(kv, {
+    const { message, created, job } = await postMessage(kv, {
       access,
       user: alice,
       text: "  hello  ",
       clientMessageId: "send-0001",
     });
     assert.equal(created, true);
-    assert.ok(outboxId);
+    assert.ok(job);
     assert.partialDeepStrictEqual(message, {
       roomId: "lobby",
       clientId: alice.id,
       name: "Alice",
       text: "hello",
     });
-    const outbox = await kv.get(["outbox", outboxId]);
+    const outbox = await kv.get(jobKey(job.dueAt, job.id));
     assert.partialDeepStrictEqual(outbox.value, {
       job: { kind: "publish", roomId: "lobby", messageId: message.id },
       attempts: 0,
@@ -109,7 +111,7 @@ Deno.test("the same client message id twice is stored once; the repeat gets the 
     const first = await postMessage(kv, input);
     const again = await postMessage(kv, { ...input, text: "changed" });
     assert.equal(again.created, false);
-    assert.equal(again.outboxId, null);
+    assert.equal(again.job, null);
     assert.deepEqual(again.message, first.message);
     assert.equal(await count(kv, ["messages"]), 1);
     assert.equal(await count(kv, ["outbox"]), 1);
@@ -317,7 +319,7 @@ Deno.test("rooms, members and messages survive closing and reopening a KV file",
   const dir = await Deno.makeTempDir();
   const path = `${dir}/kv.sqlite3`;
   try {
-    let kv = await Deno.openKv(path);
+    let kv = await openKvWithoutQueues(path);
     let roomId: string;
     try {
       await signIn(kv, alice, bob);
@@ -334,7 +336,7 @@ Deno.test("rooms, members and messages survive closing and reopening a KV file",
     } finally {
       kv.close();
     }
-    kv = await Deno.openKv(path);
+    kv = await openKvWithoutQueues(path);
     try {
       const access = await roomAccess(kv, bob, roomId);
       assert.equal(access?.room.name, "Kept");

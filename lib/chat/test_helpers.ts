@@ -1,8 +1,9 @@
 /**
- * Helpers for the tests of `lib/chat/`, `lib/policy.ts` and `lib/outbox.ts`:
+ * Helpers for the tests of `lib/chat/`, `lib/policy.ts` and `lib/outbox/`:
  * a KV store that is closed after the test, and a few signed-in users.
  * Only `*_test.ts` files import this module.
  */
+import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 import { saveUser, type UserRecord } from "./users.ts";
 
 /** A session-like user: what routes pass to the library. */
@@ -14,11 +15,11 @@ export function user(login: string, name = login.toUpperCase()): TestUser {
   return { id: `github:${login}-id`, login, name, provider: "github" };
 }
 
-/** Runs `fn` with a fresh `:memory:` KV that is closed afterwards. */
+/** Runs `fn` with a fresh `:memory:` KV, queues refused as on Deno Deploy, closed afterwards. */
 export async function withKv(
   fn: (kv: Deno.Kv) => Promise<void>,
 ): Promise<void> {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvWithoutQueues();
   try {
     await fn(kv);
   } finally {

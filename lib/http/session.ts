@@ -11,6 +11,8 @@ import { forbidden, unauthorized } from "./json.ts";
 export interface ApiSession {
   sessionId: string;
   user: User;
+  /** Epoch ms the KV read that found the session began (see `SessionStore.lookup`). */
+  readAt: number;
 }
 
 /** The request's session, or `null` for no, malformed, unknown or expired ones. */
@@ -20,8 +22,8 @@ export async function apiSession(
 ): Promise<ApiSession | null> {
   const sessionId = auth.getSessionId(req);
   if (sessionId === null) return null;
-  const user = await auth.sessions.getUser(sessionId);
-  return user === null ? null : { sessionId, user };
+  const found = await auth.sessions.lookup(sessionId);
+  return found === null ? null : { sessionId, ...found };
 }
 
 /**

@@ -21,6 +21,10 @@
  *   rooms exist. The island's `authCallback` asks again at every renewal, so
  *   a removed member gets this at their next renewal.
  * - Ably unreachable in `token` mode: `503` with `Retry-After`.
+ * - A token is handed out only within `TOKEN_FRESHNESS_MS` (1 s) of the KV
+ *   reads that allowed it (`lib/revocation.ts` relies on it): past that,
+ *   the session and the room are read again from KV and a new token made;
+ *   if even that is too slow, `503` with `Retry-After: 1`.
  * - Anything else: `500 {"error":"Internal Server Error"}`, the cause logged.
  * - Other methods: 405 with `Allow: GET, HEAD`, from the runtime.
  *
@@ -36,6 +40,7 @@ import { apiSession } from "../../lib/http/session.ts";
 import { getLogger } from "../../lib/log.ts";
 import { tokenCapability } from "../../lib/policy.ts";
 import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
+import { TOKEN_FRESHNESS_MS } from "../../lib/revocation.ts";
 
 const ROUTE = "/api/live";
 const logger = getLogger(["live", "api"]);
@@ -69,10 +74,25 @@ export const handler: Handlers<
           userId: session.user.id,
         });
       }
-      const capability = await tokenCapability(kv, session.user, roomId);
-      if (capability === null) return forbidden();
-      return jsonResponse(200, {
-        token: await ably.tokens.issue(session.user, capability),
+      let { user, readAt } = session;
+      for (let tries = 0; tries < 2; tries++) {
+        if (tries > 0) {
+          const again = await auth.sessions.lookup(session.sessionId, {
+            fresh: true,
+          });
+          if (again === null) return unauthorized();
+          ({ user, readAt } = again);
+        }
+        const capability = await tokenCapability(kv, user, roomId);
+        if (capability === null) return forbidden();
+        const token = await ably.tokens.issue(user, capability);
+        // A token nobody sees is no escape: a stale one is dropped here.
+        if (Date.now() - readAt <= TOKEN_FRESHNESS_MS) {
+          return jsonResponse(200, { token });
+        }
+      }
+      return jsonResponse(503, { error: "Service Unavailable" }, {
+        retryAfter: 1,
       });
     } catch (error) {
       if (error instanceof AblyUnavailableError) {

@@ -1,8 +1,9 @@
 /**
  * The app for a test, built the way `main.ts` and upstream Fresh build it:
  * `createHandler(manifest, config)` with the project's `fresh.config.ts`,
- * its app plugin given the test's environment and a `:memory:` KV. Every
- * in-process, route and browser test starts the app here.
+ * its app plugin given the test's environment and a `:memory:` KV that
+ * refuses queues, as Deno Deploy and KV Connect do. Every in-process, route
+ * and browser test starts the app here.
  *
  * @example
  * ```ts
@@ -21,6 +22,7 @@ import { livePlugin } from "../../lib/app/plugin.ts";
 import type { Services } from "../../lib/app/services.ts";
 import { type AppConfig, loadConfig } from "../../lib/config.ts";
 import type { Idp } from "../../lib/idp/mod.ts";
+import { openKvWithoutQueues } from "./kv_without_queues.ts";
 
 /** Bundle in memory, so a stale `_fresh/` cannot stand in for the islands. */
 export const FRESH_BUILD = { build: { outDir: "tests/fixtures/no-build" } };
@@ -30,7 +32,7 @@ export interface TestAppOptions {
   manifest?: Manifest;
   /** An open store to use (the caller closes it); else `kvPath`. */
   kv?: Deno.Kv;
-  /** KV to open; `:memory:` unless given. */
+  /** KV to open, with its queues refused; `:memory:` unless given. */
   kvPath?: string;
 }
 
@@ -50,11 +52,12 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const plugin = livePlugin({
-    config: loadConfig(env),
-    kvPath: options.kvPath ?? ":memory:",
-    kv: options.kv,
-  });
+  const kv = options.kv ?? await openKvWithoutQueues(options.kvPath);
+  const plugin = livePlugin({ config: loadConfig(env), kv });
+  const close = async () => {
+    await plugin.close();
+    if (!options.kv) kv.close();
+  };
   try {
     const handler = await createHandler(options.manifest ?? appManifest, {
       ...freshConfig,
@@ -67,11 +70,11 @@ export async function startTestApp(
       services: running.services,
       config: running.config,
       idp: running.idp,
-      close: plugin.close,
-      [Symbol.asyncDispose]: plugin.close,
+      close,
+      [Symbol.asyncDispose]: close,
     };
   } catch (error) {
-    await plugin.close();
+    await close();
     throw error;
   }
 }

@@ -47,7 +47,7 @@ const malformedRoom = () =>
 
 export const handler: Handlers<
   unknown,
-  Pick<State, "auth" | "kv" | "config" | "ably" | "limits">
+  Pick<State, "auth" | "kv" | "config" | "ably" | "limits" | "outbox">
 > = {
   async GET(req, ctx) {
     try {
@@ -76,7 +76,7 @@ export const handler: Handlers<
   },
   async POST(req, ctx) {
     try {
-      const { kv, ably, limits } = ctx.state;
+      const { kv, ably, limits, outbox } = ctx.state;
       const session = await stateChangeSession(req, ctx.state);
       if (session instanceof Response) return session;
       if (!isRoomId(ctx.params.id)) return malformedRoom();
@@ -96,7 +96,7 @@ export const handler: Handlers<
         user: session.user,
         text: body.text,
         clientMessageId: body.id,
-      });
+      }, { retry: (job) => outbox.wake(job) });
       return jsonResponse(created ? 201 : 200, { message });
     } catch (error) {
       return errorResponse(error, `POST ${ROUTE}`);

@@ -1,0 +1,213 @@
+/**
+ * The app as Deno Deploy and self-hosted `denokv` run it: three real app
+ * processes on one KV file (the KV refuses nothing here, but the app asks
+ * for no queue: `tests/no_queues_test.ts`), one Ably emulator that the apps
+ * reach through a proxy a test can cut, and one sign-in provider.
+ *
+ * - Messages posted through all three while Ably is unreachable for 5 s,
+ *   one process killed with SIGKILL while it holds outbox jobs: every
+ *   stored message reaches a subscriber exactly once.
+ * - A sign-out on one process: the other two refuse the session within
+ *   1 s, and every token any of them handed out meanwhile is refused.
+ */
+import assert from "node:assert/strict";
+import * as Ably from "ably";
+import { roomChannel } from "../lib/ably/capability.ts";
+import { emulatorClientOptions } from "../lib/emulator/mod.ts";
+import { openKv } from "../lib/kv.ts";
+import { listJobs } from "../lib/outbox/mod.ts";
+import { COMMIT_ALLOWANCE_MS, TOKEN_FRESHNESS_MS } from "../lib/revocation.ts";
+import { probeCredential } from "./helpers/credential_probe.ts";
+import type { ChildApp } from "./hardening_helpers.ts";
+import { instanceIdOf, startInstances } from "./helpers/instances.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function post(app: ChildApp, session: string, n: number) {
+  const response = await fetch(`${app.url}/api/rooms/lobby/messages`, {
+    method: "POST",
+    headers: {
+      cookie: `session=${session}`,
+      origin: app.url,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ text: `message ${n}`, id: `instances-${n}-0000` }),
+  });
+  const body = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(body));
+  return body.message.id as string;
+}
+
+Deno.test("three instances, Ably unreachable for 5 s, one killed mid-delivery: every stored message reaches a subscriber exactly once", async () => {
+  await using cluster = await startInstances(3, {
+    OUTBOX_POLL_MS: "250",
+    OUTBOX_LEASE_MS: "3000",
+    MESSAGE_RATE_LIMIT_PER_MIN: "0",
+  });
+  const [a, b, c] = cluster.apps;
+  const session = await cluster.signIn(a, "alice");
+  const subscriber = new Ably.Realtime({
+    ...emulatorClientOptions(cluster.emulator.url),
+    key: cluster.key,
+    logLevel: 0,
+  });
+  const kv = await openKv(cluster.kvPath);
+  try {
+    const seen = new Map<string, number>();
+    await subscriber.channels.get(roomChannel("lobby")).subscribe(
+      "message",
+      (m) => seen.set(m.data.id, (seen.get(m.data.id) ?? 0) + 1),
+    );
+    const stored: string[] = [];
+    let n = 0;
+    const sendThrough = async (apps: ChildApp[], count: number) => {
+      await Promise.all(
+        Array.from({ length: count }, (_, i) => {
+          const app = apps[i % apps.length];
+          return post(app, session, n++).then((id) => stored.push(id));
+        }),
+      );
+    };
+    await sendThrough([a, b, c], 6);
+    await waitFor(() => seen.size === 6, 5_000, "the first messages");
+
+    // Ably unreachable: requests hang, as through a partitioned network.
+    cluster.proxy.mode = "hang";
+    const outageStarted = Date.now();
+    const duringOutage = sendThrough([a, b, c], 12);
+    // B takes jobs as any instance does; kill it while it holds one.
+    const bId = instanceIdOf(b);
+    assert.ok(bId, "B printed its instance id");
+    await waitFor(
+      async () => (await listJobs(kv)).some((e) => e.lease?.owner === bId),
+      8_000,
+      "B to hold an outbox job",
+    );
+    const heldByB = (await listJobs(kv)).filter((e) => e.lease?.owner === bId);
+    await b.stop("SIGKILL");
+    await duringOutage.catch(() => {});
+    await sleep(Math.max(0, 5_000 - (Date.now() - outageStarted)));
+    cluster.proxy.mode = "pass";
+    const backAt = Date.now();
+    await sendThrough([a, c], 6);
+
+    await waitFor(
+      () => stored.every((id) => seen.has(id)),
+      30_000,
+      "every stored message on the subscriber's screen",
+    );
+    const allDelivered = Date.now() - backAt;
+    // A late duplicate would come within a lease and a poll.
+    await sleep(1_000);
+    assert.ok(heldByB.length > 0, "B was killed holding jobs");
+    assert.equal(stored.length, 24);
+    assert.deepEqual(
+      [...seen].filter(([, times]) => times !== 1),
+      [],
+      "none doubled",
+    );
+    assert.equal(seen.size, stored.length, "none lost, none extra");
+    assert.deepEqual(await listJobs(kv), [], "no job left");
+    console.log(
+      `Ably back → all ${stored.length} delivered in ${allDelivered} ms; B held ${heldByB.length} jobs when killed`,
+    );
+  } finally {
+    kv.close();
+    const closed = subscriber.connection.whenState("closed");
+    subscriber.close();
+    await closed;
+  }
+});
+
+Deno.test("a sign-out on one instance: the others refuse the session within 1 s, and no token handed out meanwhile works", async () => {
+  await using cluster = await startInstances(3, {
+    LIVE_RATE_LIMIT_PER_MIN: "0",
+  });
+  const [a, b, c] = cluster.apps;
+  const alice = await cluster.signIn(a, "alice");
+  const bob = await cluster.signIn(b, "bob");
+
+  /** `/api/live` at `app` in a loop until `stop`; every answer timed. */
+  const hammer = (app: ChildApp, stop: () => boolean) =>
+    (async () => {
+      const answers: { status: number; at: number; token?: unknown }[] = [];
+      while (!stop()) {
+        const response = await fetch(`${app.url}/api/live`, {
+          headers: { cookie: `session=${alice}` },
+        });
+        const body = await response.json();
+        answers.push({
+          status: response.status,
+          at: Date.now(),
+          token: body.token,
+        });
+      }
+      return answers;
+    })();
+
+  let stopping = false;
+  const loops = [hammer(b, () => stopping), hammer(c, () => stopping)];
+  await sleep(300);
+  const signOutAt = Date.now();
+  const signOut = await fetch(`${a.url}/auth/signout`, {
+    method: "POST",
+    headers: { cookie: `session=${alice}`, origin: a.url },
+    redirect: "manual",
+  });
+  await signOut.body?.cancel();
+  assert.equal(signOut.status, 303);
+  const signedOutAt = Date.now();
+  await sleep(TOKEN_FRESHNESS_MS + 500);
+  stopping = true;
+  const [fromB, fromC] = await Promise.all(loops);
+
+  for (const [name, answers] of [["B", fromB], ["C", fromC]] as const) {
+    const lastOk = answers.filter((x) => x.status === 200).at(-1);
+    assert.ok(lastOk, `${name} honoured the session before the sign-out`);
+    const late = lastOk.at - signedOutAt;
+    assert.ok(
+      late <= TOKEN_FRESHNESS_MS,
+      `${name} answered 200 ${late} ms after`,
+    );
+    assert.equal(answers.at(-1)?.status, 401, `${name} refuses it now`);
+    console.log(`${name}: last 200 ${late} ms after the sign-out returned`);
+  }
+
+  // The follow-up revocation is due a second and a bit after the commit.
+  await sleep(
+    Math.max(
+      0,
+      signOutAt + TOKEN_FRESHNESS_MS + COMMIT_ALLOWANCE_MS + 500 - Date.now(),
+    ),
+  );
+  const handedOut = [...fromB, ...fromC].filter((x) => x.status === 200);
+  const recent = handedOut.slice(-50);
+  const escapes = [];
+  for (const { token } of recent) {
+    // The user's own channel, the one a token without a room names.
+    const [channel] = Object.keys(
+      JSON.parse((token as { capability: string }).capability),
+    );
+    const outcome = await probeCredential(cluster.emulator.url, token, channel);
+    if (outcome.attached) escapes.push(outcome);
+  }
+  assert.deepEqual(escapes, [], `of ${recent.length} tokens handed out`);
+  assert.equal(
+    await fetch(`${c.url}/api/live`, { headers: { cookie: `session=${bob}` } })
+      .then(async (r) => (await r.body?.cancel(), r.status)),
+    200,
+    "others unaffected",
+  );
+});
