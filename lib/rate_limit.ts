@@ -264,57 +264,71 @@ export class RateLimiter {
    * answered (if not, the hit is allowed); never rejects.
    */
   async #reserve(entry: Entry): Promise<boolean> {
-    const w = this.windowMs;
-    try {
-      for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
-        const now = this.#now();
-        const window = Math.floor(now / w);
-        const previousKey = [...entry.kvKey, window - 1];
-        const currentKey = [...entry.kvKey, window];
-        const [previous, current] = await this.#kv.getMany<[number, number]>(
-          [previousKey, currentKey],
+    let failure: unknown;
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
+      try {
+        if (await this.#tryReserve(entry)) return true;
+        failure = undefined;
+      } catch (error) {
+        // Retried as a conflict is, after a short random pause: one SQLite
+        // file under several handles answers "database is locked" while
+        // another writes, and KV Connect can drop a request.
+        failure = error;
+        await new Promise((done) =>
+          setTimeout(done, Math.random() * 2 ** attempt)
         );
-        const before = previous.value ?? 0;
-        const count = current.value ?? 0;
-        // ⌈limit − count − before × (1 − elapsed / w)⌉, in whole numbers so
-        // that no rounding admits one hit too many.
-        const elapsed = now - window * w;
-        const left = Math.ceil(
-          ((this.limit - count) * w - before * (w - elapsed)) / w,
-        );
-        if (left <= 0) {
-          entry.refuseUntil = this.#admitsAgainAt(window, before, count);
-          return true;
-        }
-        const chunk = Math.ceil(left / CHUNK_DIVISOR);
-        const result = await this.#kv.atomic()
-          .check(previous, current)
-          .set(currentKey, count + chunk, { expireIn: 2 * w })
-          .commit();
-        if (result.ok) {
-          if (entry.window !== window) {
-            entry.window = window;
-            entry.quota = 0;
-          }
-          entry.quota += chunk;
-          return true;
-        }
       }
+    }
+    if (failure === undefined) {
       // Contended past every attempt: as many instances reserving this key
       // at once is a flood; refuse this round, ask again in a second.
       entry.refuseUntil = this.#now() + 1_000;
       return true;
-    } catch (error) {
-      const window = Math.floor(this.#now() / w);
-      if (this.#warnedIn !== window) {
-        this.#warnedIn = window;
-        logger.warn("rate limit {name}: KV failed, hits allowed: {error}", {
-          name: this.name,
-          error,
-        });
-      }
-      return false;
     }
+    const window = Math.floor(this.#now() / this.windowMs);
+    if (this.#warnedIn !== window) {
+      this.#warnedIn = window;
+      logger.warn("rate limit {name}: KV failed, hits allowed: {error}", {
+        name: this.name,
+        error: failure,
+      });
+    }
+    return false;
+  }
+
+  /** One checked write; false when another writer got there first. */
+  async #tryReserve(entry: Entry): Promise<boolean> {
+    const w = this.windowMs;
+    const now = this.#now();
+    const window = Math.floor(now / w);
+    const currentKey = [...entry.kvKey, window];
+    const [previous, current] = await this.#kv.getMany<[number, number]>(
+      [[...entry.kvKey, window - 1], currentKey],
+    );
+    const before = previous.value ?? 0;
+    const count = current.value ?? 0;
+    // ⌈limit − count − before × (1 − elapsed / w)⌉, in whole numbers so
+    // that no rounding admits one hit too many.
+    const elapsed = now - window * w;
+    const left = Math.ceil(
+      ((this.limit - count) * w - before * (w - elapsed)) / w,
+    );
+    if (left <= 0) {
+      entry.refuseUntil = this.#admitsAgainAt(window, before, count);
+      return true;
+    }
+    const chunk = Math.ceil(left / CHUNK_DIVISOR);
+    const result = await this.#kv.atomic()
+      .check(previous, current)
+      .set(currentKey, count + chunk, { expireIn: 2 * w })
+      .commit();
+    if (!result.ok) return false;
+    if (entry.window !== window) {
+      entry.window = window;
+      entry.quota = 0;
+    }
+    entry.quota += chunk;
+    return true;
   }
 
   /**
