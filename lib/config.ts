@@ -52,13 +52,13 @@ export interface AppConfig {
   /** KV file path or KV Connect URL; `undefined` opens the platform's default KV (Deno Deploy). */
   kvPath: string | undefined;
   sessionTtlSeconds: number;
-  /** `/api/live` requests per session per minute, per instance; 0 disables. */
+  /** `/api/live` requests per session per minute, across all instances; 0 disables. */
   liveRateLimitPerMin: number;
-  /** `GET /auth/signin` starts per client address per minute, per instance; 0 disables. */
+  /** `GET /auth/signin` starts per client address per minute, across all instances; 0 disables. */
   signInRateLimitPerMin: number;
-  /** `POST /api/notify-me` calls (each an Ably publish) per session per minute, per instance; 0 disables. */
+  /** `POST /api/notify-me` calls (each an Ably publish) per session per minute, across all instances; 0 disables. */
   notifyRateLimitPerMin: number;
-  /** `POST /api/rooms/<id>/messages` sends per session per minute, per instance; 0 disables. */
+  /** `POST /api/rooms/<id>/messages` sends per session per minute, across all instances; 0 disables. */
   messageRateLimitPerMin: number;
   /**
    * Believe a TLS-terminating proxy's `Forwarded` / `X-Forwarded-*` headers

@@ -33,7 +33,7 @@ const logger = getLogger(["live", "api"]);
  *
  * @example
  * ```ts
- * const decision = limiter.hit(sessionId);
+ * const decision = await limiter.hit(sessionId);
  * if (!decision.allowed) {
  *   return rateLimitedResponse(decision, { method: "POST", route: "/api/notify-me", userId: user.id });
  * }

@@ -107,7 +107,8 @@ export const instruments = {
   }),
   /** `live.rate_limit.refusals` {`http.route`, `http.request.method`} */
   rateLimitRefusals: meter.createCounter("live.rate_limit.refusals", {
-    description: "Requests answered 429 by a per-instance rate limit",
+    description:
+      "Requests answered 429 by a rate limit (counted across instances in KV)",
   }),
   /** `live.session.lookups` {`live.session.source`, `live.outcome`} */
   sessionLookups: meter.createCounter("live.session.lookups", {

@@ -511,3 +511,24 @@ Deno.test("rate limit: LIVE_RATE_LIMIT_PER_MIN=0 disables it", async () => {
     assert.equal(live.services.limits.live.size, 0);
   });
 });
+
+Deno.test("rate limit: KV failing, a cached session still gets its token, with a warning that the limit was not counted", async () => {
+  await withLive({ LIVE_RATE_LIMIT_PER_MIN: "1" }, async (live) => {
+    const jar = await live.signIn("alice");
+    // Caches the session (5 s) and spends the whole allowance.
+    assert.equal((await live.get(jar)).response.status, 200);
+    live.failKv(true);
+    const before = live.logs.length;
+    const during = await live.get(jar);
+    live.failKv(false);
+    assert.equal(during.response.status, 200, "the limit fails open");
+    const warnings = live.logs.slice(before).filter((r) =>
+      r.level === "warning"
+    ).map((r) => r.message.map(String).join(""));
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0], /^rate limit live: KV failed, hits allowed: /);
+    assert.match(warnings[0], /KV outage canary-cause/);
+    // KV back: its count (1) stands, so the limit holds again.
+    assert.equal((await live.get(jar)).response.status, 429);
+  });
+});

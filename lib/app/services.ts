@@ -18,7 +18,10 @@ import { type Outbox, startOutbox } from "../outbox/mod.ts";
 import { RateLimiter } from "../rate_limit.ts";
 import { createRevoker, type RevokeJob, type Revoker } from "../revocation.ts";
 
-/** The per-instance rate limits, each keyed as its route says. */
+/**
+ * The rate limits, each keyed as its route says and counted in KV: each holds
+ * across every instance on the store (`lib/rate_limit.ts`).
+ */
 export interface RateLimits {
   /** `GET /api/live` per session (`LIVE_RATE_LIMIT_PER_MIN`). */
   live: RateLimiter;
@@ -116,16 +119,31 @@ export async function startServices(
     kv,
     auth: auth.auth,
     ably,
+    // Counted in KV, so each limit holds across every instance on it.
     limits: {
-      live: new RateLimiter({ limit: config.liveRateLimitPerMin }),
+      live: new RateLimiter({
+        kv,
+        name: "live",
+        limit: config.liveRateLimitPerMin,
+      }),
       // Anonymous callers: past the table's cap, fresh addresses share one
       // allowance rather than each getting an unlimited one.
       signIn: new RateLimiter({
+        kv,
+        name: "signIn",
         limit: config.signInRateLimitPerMin,
         overflow: "shared",
       }),
-      notify: new RateLimiter({ limit: config.notifyRateLimitPerMin }),
-      messages: new RateLimiter({ limit: config.messageRateLimitPerMin }),
+      notify: new RateLimiter({
+        kv,
+        name: "notify",
+        limit: config.notifyRateLimitPerMin,
+      }),
+      messages: new RateLimiter({
+        kv,
+        name: "messages",
+        limit: config.messageRateLimitPerMin,
+      }),
     },
     revoker,
     outbox,

@@ -13,7 +13,7 @@
  * - No, malformed, unknown or expired session: `401 {"error":"Unauthorized!"}`
  *   and one warning naming the route and why (never the cookie).
  * - A malformed room id: `400`, before KV is read.
- * - Past `LIVE_RATE_LIMIT_PER_MIN` for this session on this instance:
+ * - Past `LIVE_RATE_LIMIT_PER_MIN` for this session, across all instances:
  *   `429 {"error":"Too Many Requests"}` with `Retry-After`
  *   (`lib/rate_limit_refusal.ts`); one warning per session and window.
  * - A room that does not exist and a private room the visitor is not in:
@@ -66,7 +66,7 @@ export const handler: Handlers<
       }
       // After validation, so that forged ids can neither fill the limiter
       // nor spend a real session's allowance.
-      const decision = limits.live.hit(session.sessionId);
+      const decision = await limits.live.hit(session.sessionId);
       if (!decision.allowed) {
         return rateLimitedResponse(decision, {
           method: "GET",

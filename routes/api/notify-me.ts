@@ -8,7 +8,7 @@
  * - `Origin` must be this site's (a state change, like sign-out;
  *   `isSameOrigin`): else 403.
  * - No, unknown or expired session: 401 `{"error":"Unauthorized!"}`.
- * - Past `NOTIFY_RATE_LIMIT_PER_MIN` for this session on this instance (each
+ * - Past `NOTIFY_RATE_LIMIT_PER_MIN` for this session, across all instances (each
  *   call is a publish paid with the server's key): 429 with `Retry-After`,
  *   as `/api/live` refuses (`lib/rate_limit_refusal.ts`).
  * - Published: 202 `{"ok":true}`. Ably failing: 503.
@@ -35,7 +35,7 @@ export const handler: Handlers<
     if (session instanceof Response) return session;
     const { sessionId, user } = session;
     // After validation, so that forged ids cannot fill the limiter.
-    const decision = limits.notify.hit(sessionId);
+    const decision = await limits.notify.hit(sessionId);
     if (!decision.allowed) {
       return rateLimitedResponse(decision, {
         method: "POST",

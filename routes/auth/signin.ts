@@ -5,8 +5,8 @@
  * failure page of `callback.tsx` says so with a 502.
  *
  * Every start writes a 10-minute `["oauth", state]` record to KV, for anyone:
- * past `SIGNIN_RATE_LIMIT_PER_MIN` starts from one client address on this
- * instance (`lib/rate_limit.ts`), the same page answers 429 with
+ * past `SIGNIN_RATE_LIMIT_PER_MIN` starts from one client address, across
+ * all instances (`lib/rate_limit.ts`), the same page answers 429 with
  * `Retry-After` and nothing is written; one warning per address and window,
  * naming the address's network only (`addressNetwork`).
  */
@@ -39,7 +39,7 @@ export const handler: Handlers<
     // (`lib/request_origin.ts`).
     const address = clientAddress(req, ctx.remoteAddr, config);
     // One key per client: an IPv6 /64, an IPv4-mapped address as IPv4.
-    const decision = limits.signIn.hit(addressKey(address));
+    const decision = await limits.signIn.hit(addressKey(address));
     if (!decision.allowed) {
       if (decision.firstRefusal) {
         logger.warn("GET {route} refused: rate limit reached for {network}", {

@@ -80,7 +80,7 @@ export const handler: Handlers<
       const session = await stateChangeSession(req, ctx.state);
       if (session instanceof Response) return session;
       if (!isRoomId(ctx.params.id)) return malformedRoom();
-      const decision = limits.messages.hit(session.sessionId);
+      const decision = await limits.messages.hit(session.sessionId);
       if (!decision.allowed) {
         return rateLimitedResponse(decision, {
           method: "POST",
