@@ -31,9 +31,10 @@ export interface EmulatorOptions {
   maxChannelsPerConnection?: number;
   /** How long a dropped connection can be resumed, ms: 120000. */
   connectionStateTtl?: number;
-  /** How long a client may take to answer the AUTH sent when its token
-   * expires before it is disconnected with 40142, ms: 5000. */
-  renewalGraceMs?: number;
+  /** How long before a token expires the emulator sends AUTH, if the token
+   * lives that long (Ably's 30 s); at expiry an unrenewed connection gets
+   * DISCONNECTED 40142, ms: 30000. */
+  tokenRenewalLeadMs?: number;
   /** Heartbeat period and the client's idle allowance, ms: 15000. */
   maxIdleInterval?: number;
   /** Delay before a dropped connection's presence leaves, ms: 15000. */
@@ -119,7 +120,7 @@ export function startEmulator(
     maxConnections: options.maxConnections ?? 1000,
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? 200,
     connectionStateTtl: options.connectionStateTtl ?? 120_000,
-    renewalGraceMs: options.renewalGraceMs ?? 5_000,
+    tokenRenewalLeadMs: options.tokenRenewalLeadMs ?? 30_000,
     maxIdleInterval: options.maxIdleInterval ?? 15_000,
     presenceLeaveDelay: options.presenceLeaveDelay ?? 15_000,
     historyLimit: options.historyLimit ?? 1000,

@@ -24,8 +24,8 @@ export interface ConnectionLimits {
   maxFrameSize: number;
   maxChannelsPerConnection: number;
   connectionStateTtl: number;
-  /** How long a client may take to answer AUTH at token expiry, ms. */
-  renewalGraceMs: number;
+  /** How long before a token expires AUTH asks for a new one, ms. */
+  tokenRenewalLeadMs: number;
   maxIdleInterval: number;
   presenceLeaveDelay: number;
   /** Server id in connectionDetails. */
