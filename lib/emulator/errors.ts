@@ -56,7 +56,6 @@ export function asAblyError(err: unknown): AblyError {
 export const Errors = {
   badRequest: (msg: string) => new AblyError(40000, 400, msg),
   invalidBody: (msg: string) => new AblyError(40001, 400, msg),
-  invalidParamName: (msg: string) => new AblyError(40002, 400, msg),
   invalidParam: (msg: string) => new AblyError(40003, 400, msg),
   invalidConnectionId: (msg: string) => new AblyError(40006, 400, msg),
   messageTooLarge: (size: number, max: number) =>

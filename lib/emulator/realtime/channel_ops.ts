@@ -23,7 +23,7 @@ import {
   type ConnectionContext,
   sendChannelError,
 } from "./context.ts";
-import { modesFor, readParams } from "./modes.ts";
+import { DEFAULT_MODES, modesFor, modesOfParams, readParams } from "./modes.ts";
 import type { PresenceMember } from "./presence.ts";
 import { leavePresence } from "./presence_ops.ts";
 import { Action, ALL_MODES, Flag, type InboundFrame } from "./protocol.ts";
@@ -62,12 +62,13 @@ export function attach(conn: ConnectionContext, frame: InboundFrame): void {
     );
   }
   // RTL4l / RTL4m: requested modes are granted as far as the capability
-  // allows; none requested means every mode the capability allows.
+  // allows; none requested means the default modes it allows. A `modes`
+  // param replaces the flag bits (ably-js
+  // `attachWithChannelParamsModesAndChannelModes`).
   const allowed = modesFor(ops);
-  const requested = typeof frame.flags === "number"
-    ? frame.flags & ALL_MODES
-    : 0;
-  const modes = requested !== 0 ? requested & allowed : allowed;
+  const requested = modesOfParams(params) ||
+    (typeof frame.flags === "number" ? frame.flags & ALL_MODES : 0);
+  const modes = (requested !== 0 ? requested : DEFAULT_MODES) & allowed;
   const channel = conn.host.channels.get(name.base);
   const attachment: Attachment = { channel: name, modes, filter };
   conn.attached.set(name.full, attachment);

@@ -43,11 +43,16 @@ export const Flag = {
   PUBLISH: 1 << 17,
   SUBSCRIBE: 1 << 18,
   PRESENCE_SUBSCRIBE: 1 << 19,
+  ANNOTATION_PUBLISH: 1 << 21,
+  ANNOTATION_SUBSCRIBE: 1 << 22,
+  OBJECT_SUBSCRIBE: 1 << 24,
+  OBJECT_PUBLISH: 1 << 25,
 } as const;
 
 /** Every channel-mode bit. */
 export const ALL_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE |
-  Flag.PRESENCE_SUBSCRIBE;
+  Flag.PRESENCE_SUBSCRIBE | Flag.ANNOTATION_PUBLISH |
+  Flag.ANNOTATION_SUBSCRIBE | Flag.OBJECT_SUBSCRIBE | Flag.OBJECT_PUBLISH;
 
 /** Presence actions (TP2). */
 export const PresenceAction = {
