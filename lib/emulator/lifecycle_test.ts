@@ -160,15 +160,16 @@ Deno.test("an abrupt drop keeps the connection for resume; presence leaves after
     await waitFor(() => left.length === 1, 3000, "leave after drop");
     assert.deepEqual(left, ["gina"]);
 
-    // A well-formed but unknown connectionKey: new connectionId and 80008
-    // (RTN15c7); a malformed one gets 80018 (history_rest_test.ts).
+    // A connectionKey shaped like ours but not issued here: new
+    // connectionId and 80018 (RTN15c7); an expired one of ours gets 80008
+    // (history_rest_test.ts).
     const stale = await rawSocket(
       emu,
       `key=${KEY}&format=json&v=6&resume=abcdef!nope-xyz`,
     );
     await waitFor(() => stale.frames.length === 1);
     assert.notEqual(stale.frames[0].connectionId, connected.connectionId);
-    assert.equal((stale.frames[0].error as { code: number }).code, 80008);
+    assert.equal((stale.frames[0].error as { code: number }).code, 80018);
     stale.socket.close();
     await stale.closed;
   } finally {

@@ -20,14 +20,11 @@ import {
   type ConnectionLimits,
 } from "./connection.ts";
 import { narrowChannels } from "./channel_ops.ts";
+import { ConnectionKeys } from "./connection_keys.ts";
 import { Action } from "./protocol.ts";
 import type { HistoryRetention } from "./retention.ts";
 import type { RevocationEvent } from "../revocations.ts";
 import { encodeMsgpack, type WireFormat } from "../wire_format.ts";
-
-/** The shape of a connectionKey (`<prefix>!<secret>-<connectionId>`, as
- * Connection makes them and Ably's look). */
-const CONNECTION_KEY_SHAPE = /^[\w-]{1,64}![\w-]{1,128}$/;
 
 /** Settings of the realtime endpoint. */
 export interface HubOptions extends ConnectionLimits {
@@ -41,6 +38,7 @@ export interface HubOptions extends ConnectionLimits {
 /** Every realtime connection of one emulator. */
 export class RealtimeHub implements ConnectionHost {
   readonly channels: ChannelRegistry;
+  readonly connectionKeys = new ConnectionKeys();
   readonly limits: HubOptions;
   readonly #auth: Authority;
   readonly #byId = new Map<string, Connection>();
@@ -178,11 +176,11 @@ export class RealtimeHub implements ConnectionHost {
     this.#byId.set(conn.id, conn);
     this.#byKey.set(conn.key, conn);
     // RTN15c7 / RTN16d: a resume or recover that cannot be honoured gets a
-    // new connection and the reason: 80018 for a key that is not a
-    // connectionKey at all, 80008 for one that names no live connection.
+    // new connection and the reason: 80008 for a key this emulator issued
+    // whose connection is gone, 80018 for any other (connection_keys.ts).
     let reason: AblyError | undefined;
     if (resumeKey !== null) {
-      reason = CONNECTION_KEY_SHAPE.test(resumeKey)
+      reason = this.connectionKeys.issued(resumeKey)
         ? Errors.connectionExpired()
         : Errors.invalidConnectionKey();
     }
