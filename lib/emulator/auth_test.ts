@@ -159,7 +159,9 @@ Deno.test("a capability mixing '*' with named operations is refused with 400 (TK
   const emu = await startEmulator({ keys: [KEY] });
   const rest = restClient(emu);
   try {
-    for (const capability of [{ channel0: ["*", "publish"] }, { c: [] }]) {
+    // The SDK's types already forbid these; ably-js's suite sends them as
+    // JSON strings a server must refuse.
+    for (const capability of ['{"channel0":["*","publish"]}', '{"c":[]}']) {
       await assert.rejects(
         () => rest.auth.requestToken({ capability }),
         (err: Ably.ErrorInfo) => err.statusCode === 400,

@@ -105,6 +105,8 @@ export const Errors = {
       "Token revocation is not enabled for this API key (enable revocable tokens on the key)",
     ),
   notFound: (msg: string) => new AblyError(40400, 404, msg),
+  appNotFound: () =>
+    new AblyError(40400, 404, "No application found for the credential"),
   methodNotAllowed: () => new AblyError(40500, 405, "Method not allowed"),
   rateLimited: (msg: string) => new AblyError(42910, 429, msg),
   connectionExpired: () =>
