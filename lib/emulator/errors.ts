@@ -129,6 +129,24 @@ export const Errors = {
       400,
       `Maximum number of channels per connection exceeded (${max})`,
     ),
+  tooManyPresenceMembers: (max: number) =>
+    new AblyError(
+      91003,
+      400,
+      `Unable to enter member to presence channel; maximum number of ${max} members exceeded`,
+    ),
+  presenceDataTooLarge: (max: number) =>
+    new AblyError(
+      91006,
+      400,
+      `Unable to enter presence channel: the members' data would exceed ${max} bytes`,
+    ),
+  tokenConnectionLimit: (max: number) =>
+    new AblyError(
+      40151,
+      403,
+      `Token connection limit exceeded (at most ${max} connections per token)`,
+    ),
   presenceNoClientId: () =>
     new AblyError(
       91000,

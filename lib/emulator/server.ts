@@ -27,6 +27,15 @@ export interface EmulatorOptions {
   maxFrameSize?: number;
   /** Simultaneous live connections: 1000. */
   maxConnections?: number;
+  /** Live connections one token or JWT may hold at once; past it 40151
+   * (Ably's "token connection limit exceeded"): 100. */
+  maxConnectionsPerToken?: number;
+  /** Members present on one channel at once; past it 91003: 200 (Ably's
+   * "Limits" page, every package). */
+  maxPresenceMembers?: number;
+  /** Bytes of data the members of one channel hold together; past it
+   * 91006 (Ably's "total presence set data too large"): 32768. */
+  maxPresenceSetDataSize?: number;
   /** Channels one connection may attach: 200. */
   maxChannelsPerConnection?: number;
   /** How long a dropped connection can be resumed, ms: 120000. */
@@ -118,6 +127,11 @@ export function startEmulator(
     maxMessageSize,
     maxFrameSize: options.maxFrameSize ?? 524_288,
     maxConnections: options.maxConnections ?? 1000,
+    maxConnectionsPerToken: options.maxConnectionsPerToken ?? 100,
+    presence: {
+      maxMembers: options.maxPresenceMembers ?? 200,
+      maxDataSize: options.maxPresenceSetDataSize ?? 32_768,
+    },
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? 200,
     connectionStateTtl: options.connectionStateTtl ?? 120_000,
     tokenRenewalLeadMs: options.tokenRenewalLeadMs ?? 30_000,

@@ -119,13 +119,44 @@ export function attach(conn: ConnectionContext, frame: InboundFrame): void {
   }
 }
 
+/**
+ * RTP19: a client may ask for a SYNC of an attached channel (ably-js
+ * `RealtimeChannel.sync`); the answer is the current members, one empty
+ * page when there are none, so the client can let go of any member it
+ * holds that the server does not (RTP19: they leave locally).
+ */
+export function syncOnRequest(
+  conn: ConnectionContext,
+  frame: InboundFrame,
+): void {
+  let name: ChannelName;
+  try {
+    name = parseChannelName(frame.channel);
+  } catch (err) {
+    return sendChannelError(conn, frame.channel, asAblyError(err));
+  }
+  const attachment = conn.attached.get(name.full);
+  if (!attachment) {
+    return sendChannelError(
+      conn,
+      name.full,
+      Errors.channelState("Unable to sync: channel is not attached"),
+    );
+  }
+  const members = (attachment.modes & Flag.PRESENCE_SUBSCRIBE) !== 0
+    ? conn.host.channels.find(name.base)?.presence.snapshot() ?? []
+    : [];
+  sendSync(conn, name.full, members);
+}
+
 function sendSync(
   conn: ConnectionContext,
   channelName: string,
   members: PresenceMember[],
 ): void {
   const syncId = randomId(6).replace(/[^A-Za-z0-9]/g, "x");
-  for (let i = 0; i < members.length; i += SYNC_PAGE_SIZE) {
+  // At least one page: an empty set is still a complete SYNC.
+  for (let i = 0; i === 0 || i < members.length; i += SYNC_PAGE_SIZE) {
     const last = i + SYNC_PAGE_SIZE >= members.length;
     conn.send({
       action: Action.SYNC,
