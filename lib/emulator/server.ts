@@ -9,6 +9,7 @@ import { Authority } from "./auth.ts";
 import { randomAlnum } from "./crypto.ts";
 import { generateDevKey, type KeyInput, KeyRing, parseKey } from "./keys.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
+import { DEFAULT_PRESENCE_LIMITS } from "./realtime/presence.ts";
 import { HistoryRetention } from "./realtime/retention.ts";
 import { handleRest } from "./rest.ts";
 
@@ -129,8 +130,10 @@ export function startEmulator(
     maxConnections: options.maxConnections ?? 1000,
     maxConnectionsPerToken: options.maxConnectionsPerToken ?? 100,
     presence: {
-      maxMembers: options.maxPresenceMembers ?? 200,
-      maxDataSize: options.maxPresenceSetDataSize ?? 32_768,
+      maxMembers: options.maxPresenceMembers ??
+        DEFAULT_PRESENCE_LIMITS.maxMembers,
+      maxDataSize: options.maxPresenceSetDataSize ??
+        DEFAULT_PRESENCE_LIMITS.maxDataSize,
     },
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? 200,
     connectionStateTtl: options.connectionStateTtl ?? 120_000,

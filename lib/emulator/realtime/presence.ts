@@ -29,15 +29,20 @@ export interface PresenceLimits {
   maxDataSize: number;
 }
 
+/** Ably's member limit; the data bound is the emulator's own figure, as
+ * Ably publishes the code (91006) but no number. */
+export const DEFAULT_PRESENCE_LIMITS: PresenceLimits = {
+  maxMembers: 200,
+  maxDataSize: 32_768,
+};
+
 /** Members of one channel. */
 export class PresenceSet {
   readonly #members = new Map<string, PresenceMember>();
   readonly #limits: PresenceLimits;
   #dataSize = 0;
 
-  constructor(
-    limits: PresenceLimits = { maxMembers: 200, maxDataSize: 65_536 },
-  ) {
+  constructor(limits: PresenceLimits = DEFAULT_PRESENCE_LIMITS) {
     this.#limits = limits;
   }
 
