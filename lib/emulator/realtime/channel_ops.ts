@@ -129,12 +129,8 @@ export function syncOnRequest(
   conn: ConnectionContext,
   frame: InboundFrame,
 ): void {
-  let name: ChannelName;
-  try {
-    name = parseChannelName(frame.channel);
-  } catch (err) {
-    return sendChannelError(conn, frame.channel, asAblyError(err));
-  }
+  const name = nameOrRefuse(conn, frame);
+  if (!name) return;
   const attachment = conn.attached.get(name.full);
   if (!attachment) {
     return sendChannelError(
@@ -170,15 +166,24 @@ function sendSync(
 
 /** RTL5: DETACH → DETACHED; the connection's presence there leaves. */
 export function detach(conn: ConnectionContext, frame: InboundFrame): void {
-  let name: ChannelName;
-  try {
-    name = parseChannelName(frame.channel);
-  } catch (err) {
-    return sendChannelError(conn, frame.channel, asAblyError(err));
-  }
+  const name = nameOrRefuse(conn, frame);
+  if (!name) return;
   const attachment = conn.attached.get(name.full);
   if (attachment) forget(conn, attachment);
   conn.send({ action: Action.DETACHED, channel: name.full });
+}
+
+/** The frame's channel name, or undefined after a channel ERROR (40010). */
+function nameOrRefuse(
+  conn: ConnectionContext,
+  frame: InboundFrame,
+): ChannelName | undefined {
+  try {
+    return parseChannelName(frame.channel);
+  } catch (err) {
+    sendChannelError(conn, frame.channel, asAblyError(err));
+    return undefined;
+  }
 }
 
 /** Forgets one attached channel after its rights are gone (RTN22, RTL4e). */
