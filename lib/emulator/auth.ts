@@ -68,7 +68,7 @@ export class Authority {
       : this.tokens.lookup(token, now);
     // RSA17: a revoked token is refused with 40141, on REST and realtime.
     this.revocations.check(grant, now);
-    return grant;
+    return { ...grant, token };
   }
 
   /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type * as Ably from "ably";
+import * as Ably from "ably";
+import { emulatorClientOptions } from "./client_options.ts";
 import { startEmulator } from "./mod.ts";
 import { restClient, signAblyJwt } from "./test_helpers.ts";
 
@@ -149,6 +150,59 @@ Deno.test("JWTs: valid accepted on REST, bad signature 40144, expired 40142", as
     assert.equal((await garbage.json()).error.code, 40144);
     const unknown = await call("opaque-but-unknown");
     assert.equal((await unknown.json()).error.code, 40143);
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("a capability mixing '*' with named operations is refused with 400 (TK2b, RSA6)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const rest = restClient(emu);
+  try {
+    // The SDK's types already forbid these; ably-js's suite sends them as
+    // JSON strings a server must refuse.
+    for (const capability of ['{"channel0":["*","publish"]}', '{"c":[]}']) {
+      await assert.rejects(
+        () => rest.auth.requestToken({ capability }),
+        (err: Ably.ErrorInfo) => err.statusCode === 400,
+      );
+    }
+    const ok = await rest.auth.requestToken({ capability: { c: ["*"] } });
+    assert.equal(ok.capability, '{"c":["*"]}');
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("a JWT for an app the emulator does not have is refused with 40400/404, with a token or an authCallback (RSA8g, RSA4f)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = signAblyJwt("invalid.invalid:invalidinvalid", {
+    iat: now,
+    exp: now + 60,
+    "x-ably-capability": '{"*":["*"]}',
+  });
+  const options = { ...emulatorClientOptions(emu.url), logLevel: 0 };
+  let calls = 0;
+  const clients = [
+    new Ably.Rest({ ...options, token: jwt }),
+    new Ably.Rest({
+      ...options,
+      authCallback: (_p, cb) => {
+        calls++;
+        cb(null, jwt);
+      },
+    }),
+  ];
+  try {
+    for (const client of clients) {
+      await assert.rejects(
+        () => client.stats(),
+        (err: Ably.ErrorInfo) => err.code === 40400 && err.statusCode === 404,
+      );
+    }
+    // Not a token error: the SDK does not go round renewing.
+    assert.equal(calls, 1);
   } finally {
     await emu.close();
   }

@@ -74,6 +74,13 @@ export function parseCapability(input: unknown): Capability {
         "Invalid capability: operations must be a non-empty array",
       );
     }
+    // Ably refuses `*` beside named operations rather than reading it as
+    // `*` (ably-js rest/capability "Invalid capabilities 2").
+    if (ops.length > 1 && ops.includes("*")) {
+      throw Errors.badRequest(
+        "Invalid capability: '*' cannot be combined with other operations",
+      );
+    }
     for (const op of ops) {
       if (typeof op !== "string" || !KNOWN_OPERATIONS.has(op)) {
         throw Errors.badRequest(

@@ -9,7 +9,9 @@
  * - `[filter=<base64>]name` — a derived channel whose messages pass a filter
  *   (filter.ts), optionally followed by params: `[filter=…?rewind=1]name`.
  *
- * Anything else — an empty name, an unterminated `[`, an unknown qualifier, a
+ * Anything else — an empty name, a name (after its qualifier) that starts
+ * with `:` (Ably docs "Channels": `:` separates a namespace, so a name
+ * cannot open with one), an unterminated `[`, an unknown qualifier, a
  * filter that is not base64 — is refused with 40010, as Ably refuses it on
  * attach and on publish. The counterpart is ably-js `Channels.get` /
  * `getDerived`, which builds these names.
@@ -48,7 +50,10 @@ export function parseChannelName(name: unknown): ChannelName {
   if (name.length > MAX_CHANNEL_NAME_LENGTH) {
     throw Errors.invalidChannelName("Invalid channel name: too long");
   }
-  if (!name.startsWith("[")) return { full: name, base: name, params: {} };
+  if (!name.startsWith("[")) {
+    checkBaseName(name);
+    return { full: name, base: name, params: {} };
+  }
   const close = name.indexOf("]");
   if (close < 0) {
     throw Errors.invalidChannelName(
@@ -61,6 +66,7 @@ export function parseChannelName(name: unknown): ChannelName {
       "Invalid channel name: nothing after the qualifier",
     );
   }
+  checkBaseName(rest);
   const qualifier = name.slice(1, close);
   const query = qualifier.indexOf("?");
   const head = query < 0 ? qualifier : qualifier.slice(0, query);
@@ -76,6 +82,15 @@ export function parseChannelName(name: unknown): ChannelName {
   throw Errors.invalidChannelName(
     `Invalid channel name: unknown qualifier "[${clip(head)}]"`,
   );
+}
+
+/** RTL4d: the name a qualifier applies to may not open a namespace. */
+function checkBaseName(base: string): void {
+  if (base.startsWith(":")) {
+    throw Errors.invalidChannelName(
+      `Invalid channel name: "${clip(base)}" starts with ':'`,
+    );
+  }
 }
 
 function parseQuery(query: string): Record<string, string> {

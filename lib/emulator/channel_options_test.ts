@@ -18,7 +18,14 @@ import {
 } from "./test_helpers.ts";
 
 const KEY = "app.full:fullsecret";
-const ALL_MODES = ["presence", "presence_subscribe", "publish", "subscribe"];
+/** What Ably grants when no mode is asked for (ably-js `attachWithInvalidChannelParams`). */
+const DEFAULT_MODES = [
+  "annotation_publish",
+  "presence",
+  "presence_subscribe",
+  "publish",
+  "subscribe",
+];
 
 const code = (want: number) => (err: Ably.ErrorInfo) => {
   assert.equal(err.code, want, err.message);
@@ -39,7 +46,7 @@ Deno.test("modes: defaults follow the capability; requested ones are granted wit
   try {
     const plain = full.channels.get("room");
     await plain.attach();
-    assert.deepEqual(sorted(plain.modes), ALL_MODES);
+    assert.deepEqual(sorted(plain.modes), DEFAULT_MODES);
 
     const narrow = limited.channels.get("room");
     await narrow.attach();
@@ -90,7 +97,7 @@ Deno.test("modes: without publish no publishing, without presence no entering, w
   }
 });
 
-Deno.test("params: rewind and delta are echoed; others are refused; setOptions re-attaches (RTL4k, RTL16)", async () => {
+Deno.test("params: rewind and delta are echoed, unknown ones ignored, bad values refused; setOptions re-attaches (RTL4k, RTL16)", async () => {
   const emu = await startEmulator({ keys: [KEY] });
   const client = realtimeClient(emu, { key: KEY });
   try {
@@ -106,10 +113,13 @@ Deno.test("params: rewind and delta are echoed; others are refused; setOptions r
     assert.deepEqual(ch.params, { rewind: "1" });
     assert.deepEqual(sorted(ch.modes), ["subscribe"]);
 
+    // Ably ignores a param it does not know: the attach works and the
+    // param is not echoed.
     const unknown = client.channels.get("params2", {
-      params: { "no-such-param": "1" },
+      params: { "no-such-param": "1", delta: "vcdiff" },
     });
-    await assert.rejects(() => unknown.attach(), code(40002));
+    await unknown.attach();
+    assert.deepEqual(unknown.params, { delta: "vcdiff" });
     const badValue = client.channels.get("params3", {
       params: { rewind: "yesterday" },
     });
@@ -158,6 +168,98 @@ Deno.test("channel names: invalid ones are refused with 40010 on attach, again o
     const ok = client.channels.get("[?rewind=1]fine");
     await ok.attach();
     assert.equal(ok.state, "attached");
+  } finally {
+    await closeClient(client);
+    await emu.close();
+  }
+});
+
+Deno.test("params: `modes` decides the modes granted, over the modes option, and is echoed; setOptions with it re-attaches (RTL4k1, RTL4m, RTL16a)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const client = realtimeClient(emu, { key: KEY, clientId: "pm" });
+  const other = realtimeClient(emu, { key: KEY, clientId: "other" });
+  try {
+    const params = { modes: "subscribe", delta: "vcdiff" };
+    const sub = client.channels.get("pmodes", { params });
+    await sub.attach();
+    assert.deepEqual(sub.params, params);
+    assert.deepEqual(sub.modes, ["subscribe"]);
+    await assert.rejects(() => sub.publish("n", "x"), code(40160));
+    await assert.rejects(() => sub.presence.enter("x"), code(40160));
+    // Without presence_subscribe no presence events arrive.
+    const presenceSeen: string[] = [];
+    sub.presence.subscribe((m) => presenceSeen.push(m.clientId ?? ""));
+    const got: unknown[] = [];
+    await sub.subscribe((m) => got.push(m.data));
+    await other.channels.get("pmodes").presence.enter("here");
+    await other.channels.get("pmodes").publish("n", "seen");
+    await waitFor(() => got.length === 1, 5000, "message");
+    await delay(100);
+    assert.deepEqual(presenceSeen, []);
+
+    // params.modes wins over ChannelOptions.modes.
+    const both = client.channels.get("pmodes2", {
+      params: { modes: "presence,subscribe" },
+      modes: ["publish", "presence_subscribe"],
+    });
+    await both.attach();
+    assert.deepEqual(both.modes, ["presence", "subscribe"]);
+    await both.presence.enter("in");
+    await assert.rejects(() => both.publish("n", "x"), code(40160));
+
+    // RTL16a: a setOptions that changes params.modes goes to the server.
+    const plain = client.channels.get("pmodes3");
+    await plain.attach();
+    await plain.setOptions({ params: { modes: "publish" } });
+    assert.deepEqual(plain.modes, ["publish"]);
+    assert.deepEqual(plain.params, { modes: "publish" });
+    await plain.setOptions({ params: { modes: "publish,subscribe" } });
+    const back: unknown[] = [];
+    await plain.subscribe((m) => back.push(m.data));
+    await plain.publish("n", "own");
+    await waitFor(() => back.length === 1, 5000, "own message");
+
+    // An unknown mode name is refused as Ably refuses a bad param value.
+    const bad = client.channels.get("pmodes4", {
+      params: { modes: "subscribe,nosuchmode" },
+    });
+    await assert.rejects(() => bad.attach(), code(40003));
+    assert.equal(client.connection.state, "connected");
+  } finally {
+    await closeClient(client);
+    await closeClient(other);
+    await emu.close();
+  }
+});
+
+Deno.test("channel names starting with ':' are refused with 40010 on attach, twice, and on publish; the connection stays up (RTL4d, RTL6b)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const client = realtimeClient(emu, { key: KEY });
+  const rest = restClient(emu);
+  try {
+    const ch = client.channels.get(":hell");
+    await assert.rejects(() => ch.attach(), code(40010));
+    assert.equal(ch.errorReason?.code, 40010);
+    await assert.rejects(
+      () => client.channels.get(":hell").attach(),
+      code(40010),
+    );
+    await assert.rejects(
+      () => client.channels.get(":other").publish("n", "x"),
+      code(40010),
+    );
+    await assert.rejects(
+      () => rest.channels.get(":hell").publish("n", "x"),
+      code(40010),
+    );
+    await assert.rejects(
+      () => client.channels.get("[?rewind=1]:hell").attach(),
+      code(40010),
+    );
+    await delay(100);
+    assert.equal(client.connection.state, "connected");
+    // A ':' inside a name is a namespace separator, as always.
+    await client.channels.get("ns:fine").attach();
   } finally {
     await closeClient(client);
     await emu.close();

@@ -56,7 +56,6 @@ export function asAblyError(err: unknown): AblyError {
 export const Errors = {
   badRequest: (msg: string) => new AblyError(40000, 400, msg),
   invalidBody: (msg: string) => new AblyError(40001, 400, msg),
-  invalidParamName: (msg: string) => new AblyError(40002, 400, msg),
   invalidParam: (msg: string) => new AblyError(40003, 400, msg),
   invalidConnectionId: (msg: string) => new AblyError(40006, 400, msg),
   messageTooLarge: (size: number, max: number) =>
@@ -106,6 +105,8 @@ export const Errors = {
       "Token revocation is not enabled for this API key (enable revocable tokens on the key)",
     ),
   notFound: (msg: string) => new AblyError(40400, 404, msg),
+  appNotFound: () =>
+    new AblyError(40400, 404, "No application found for the credential"),
   methodNotAllowed: () => new AblyError(40500, 405, "Method not allowed"),
   rateLimited: (msg: string) => new AblyError(42910, 429, msg),
   connectionExpired: () =>
@@ -127,6 +128,24 @@ export const Errors = {
       90010,
       400,
       `Maximum number of channels per connection exceeded (${max})`,
+    ),
+  tooManyPresenceMembers: (max: number) =>
+    new AblyError(
+      91003,
+      400,
+      `Unable to enter member to presence channel; maximum number of ${max} members exceeded`,
+    ),
+  presenceDataTooLarge: (max: number) =>
+    new AblyError(
+      91006,
+      400,
+      `Unable to enter presence channel: the members' data would exceed ${max} bytes`,
+    ),
+  tokenConnectionLimit: (max: number) =>
+    new AblyError(
+      40151,
+      403,
+      `Token connection limit exceeded (at most ${max} connections per token)`,
     ),
   presenceNoClientId: () =>
     new AblyError(

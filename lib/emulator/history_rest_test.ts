@@ -247,37 +247,103 @@ Deno.test("stats is an empty page; a token request with invalid capability JSON 
   }
 });
 
-Deno.test("recover with a malformed or unknown connectionKey: a new connection and 80018 / 80008 (RTN16)", async () => {
+Deno.test("recover: a key this emulator never issued gets 80018, one of a connection that is gone 80008; either way a new connection (RTN15c7, RTN16)", async () => {
   const emu = await startEmulator({ keys: [KEY] });
   const recoveryKey = (connectionKey: string) =>
     JSON.stringify({ connectionKey, msgSerial: 3, channelSerials: {} });
-  const malformed = realtimeClient(emu, {
-    key: KEY,
-    recover: recoveryKey("not a connection key"),
-  });
-  const unknown = realtimeClient(emu, {
-    key: KEY,
-    recover: recoveryKey("abcdef!unknownconnection-xyz"),
-  });
-  // RTN16: a recovery key that is not JSON is dropped by the SDK itself.
-  const garbage = realtimeClient(emu, { key: KEY, recover: "}{" });
+  // A connection that existed and ended: its key is the emulator's own.
+  const ended = realtimeClient(emu, { key: KEY });
+  await withTimeout(ended.connection.whenState("connected"), 5000, "connect");
+  const endedKey = ended.connection.key!;
+  await closeClient(ended);
+  const clients = {
+    malformed: realtimeClient(emu, {
+      key: KEY,
+      recover: recoveryKey("not a connection key"),
+    }),
+    // Shaped like a connectionKey, but not one this emulator made.
+    forged: realtimeClient(emu, {
+      key: KEY,
+      recover: recoveryKey("_____!ablyjs_test_fake-key____"),
+    }),
+    gone: realtimeClient(emu, { key: KEY, recover: recoveryKey(endedKey) }),
+    // RTN16: a recovery key that is not JSON is dropped by the SDK itself.
+    garbage: realtimeClient(emu, { key: KEY, recover: "}{" }),
+  };
   try {
-    for (const [client, want] of [[malformed, 80018], [unknown, 80008]]) {
-      const c = client as Ably.Realtime;
-      await withTimeout(c.connection.whenState("connected"), 5000, "connect");
-      assert.equal(c.connection.errorReason?.code, want);
-      assert.ok(c.connection.id);
+    const want = { malformed: 80018, forged: 80018, gone: 80008, garbage: 0 };
+    for (const [name, c] of Object.entries(clients)) {
+      await withTimeout(c.connection.whenState("connected"), 5000, name);
+      assert.equal(
+        c.connection.errorReason?.code ?? 0,
+        want[name as keyof typeof want],
+        name,
+      );
+      assert.ok(!c.connection.key?.includes("fake"), name);
     }
-    await withTimeout(
-      garbage.connection.whenState("connected"),
-      5000,
-      "connect",
-    );
-    assert.equal(garbage.connection.errorReason, null);
+    assert.notEqual(clients.gone.connection.key, endedKey);
   } finally {
-    await closeClient(malformed);
-    await closeClient(unknown);
-    await closeClient(garbage);
+    for (const c of Object.values(clients)) await closeClient(c);
+    await emu.close();
+  }
+});
+
+Deno.test("REST publish with a key and a clientId option: the header's clientId is implicit on every message (RSA7e2, RSL1m1)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const rest = new Ably.Rest({
+    ...emulatorClientOptions(emu.url),
+    key: KEY,
+    clientId: "implicit_client",
+    logLevel: 0,
+  });
+  try {
+    const channel = rest.channels.get("implicit");
+    await channel.publish("event0", null);
+    const page = await channel.history();
+    assert.equal(page.items[0].clientId, "implicit_client");
+    // A different explicit clientId is refused as with a clientId token.
+    await assert.rejects(
+      () => channel.publish({ name: "x", clientId: "someone_else" }),
+      code(40012),
+    );
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("null name and data are absent, not null, for subscribers and in history (RSL1e, TM2d, TM2g)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
+  const rest = restClient(emu);
+  const client = realtimeClient(emu, { key: KEY, useBinaryProtocol: false });
+  try {
+    const channel = client.channels.get("variations");
+    const got: Array<{ name?: unknown; data?: unknown }> = [];
+    await channel.subscribe((m) => got.push({ name: m.name, data: m.data }));
+    const restChannel = rest.channels.get("variations");
+    await restChannel.publish({ name: "nullData", data: null });
+    await restChannel.publish("nullData2", null);
+    // The SDK's types forbid a null name; its users (and ably-js's suite)
+    // send one anyway.
+    const noName = null as unknown as string;
+    await restChannel.publish(noName, "nullName");
+    await restChannel.publish({ name: noName, data: null });
+    await restChannel.publish("empty", "");
+    await channel.publish({ name: "rtNull", data: null });
+    await waitFor(() => got.length === 6, 5000, "six messages");
+    const byName = (n: unknown) => got.filter((m) => m.name === n);
+    assert.equal(byName("nullData")[0].data, undefined);
+    assert.equal(byName("nullData2")[0].data, undefined);
+    assert.equal(byName("rtNull")[0].data, undefined);
+    assert.equal(byName("empty")[0].data, "");
+    assert.deepEqual(
+      byName(undefined).map((m) => m.data).sort(),
+      ["nullName", undefined],
+    );
+    assert.ok(got.every((m) => m.name !== null && m.data !== null));
+    const history = await restChannel.history();
+    assert.ok(history.items.every((m) => m.name !== null && m.data !== null));
+  } finally {
+    await closeClient(client);
     await emu.close();
   }
 });

@@ -4,7 +4,8 @@
  * "kid":<keyName>}`, claims `iat`/`exp` in seconds, `x-ably-capability` (JSON
  * string), optional `x-ably-clientId` (`*` allowed), optional embedded Ably
  * token `x-ably-token`; HS256 over `header.payload` with the key secret.
- * Malformed or badly signed → 40144, expired → 40142. The counterpart is a
+ * Malformed or badly signed → 40144, expired → 40142, a `kid` of an app
+ * the emulator does not have → 40400. The counterpart is a
  * token service minting these (lib/ably `jwt` mode), or `jose`.
  */
 
@@ -34,8 +35,16 @@ export function verifyAblyJwt(
   if (header.typ !== undefined && header.typ !== "JWT") {
     throw Errors.invalidJwt("typ must be JWT");
   }
-  const key = typeof header.kid === "string" ? keys.get(header.kid) : undefined;
-  if (!key) throw Errors.invalidJwt("kid names no known key");
+  const kid = typeof header.kid === "string" ? header.kid : "";
+  const key = keys.get(kid);
+  if (!key) {
+    // Ably looks the app up first: a JWT for an app it does not have is
+    // 40400/404, not a token error, so a client does not renew in a loop
+    // (ably-js rest/auth "JWT request with invalid key").
+    const appId = kid.includes(".") ? kid.slice(0, kid.indexOf(".")) : "";
+    if (!keys.hasApp(appId)) throw Errors.appNotFound();
+    throw Errors.invalidJwt("kid names no known key");
+  }
   const signature = hmacBase64Url(key.secret, `${parts[0]}.${parts[1]}`);
   if (!constantTimeEqual(parts[2], signature)) {
     throw Errors.invalidJwt("signature does not verify");

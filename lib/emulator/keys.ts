@@ -80,6 +80,14 @@ export class KeyRing {
     return this.#keys.get(keyName);
   }
 
+  /** Whether any key belongs to the app `appId` (the part before `.`). */
+  hasApp(appId: string): boolean {
+    for (const name of this.#keys.keys()) {
+      if (name.slice(0, name.indexOf(".")) === appId) return true;
+    }
+    return false;
+  }
+
   /** Every key, for the CLI banner and the `keys` of startEmulator. */
   all(): ApiKey[] {
     return [...this.#keys.values()];

@@ -46,31 +46,40 @@ Deno.test("CONNECTED carries connectionDetails; heartbeats come every maxIdleInt
   }
 });
 
-Deno.test("an unrenewed token: AUTH at expiry, DISCONNECTED 40142 after the grace, socket closed", async () => {
-  const grace = 300;
-  const emu = await startEmulator({ keys: [KEY], renewalGraceMs: grace });
+Deno.test("an unrenewed token: AUTH the lead before expiry, DISCONNECTED 40142/401 at expiry, socket closed", async () => {
+  const lead = 300;
+  const emu = await startEmulator({ keys: [KEY], tokenRenewalLeadMs: lead });
   try {
-    const details = await restClient(emu).auth.requestToken({ ttl: 600 });
-    const raw = await rawSocket(
-      emu,
-      `access_token=${details.token}&format=json&v=6`,
-    );
-    const at = new Map<unknown, number>();
-    const onFrame = raw.socket.onmessage!;
-    raw.socket.onmessage = (ev) => {
-      onFrame.call(raw.socket, ev);
-      at.set(raw.frames.at(-1)?.action, Date.now());
+    const rest = restClient(emu);
+    const run = async (ttl: number) => {
+      const details = await rest.auth.requestToken({ ttl });
+      const raw = await rawSocket(
+        emu,
+        `access_token=${details.token}&format=json&v=6`,
+      );
+      const at = new Map<unknown, number>();
+      const onFrame = raw.socket.onmessage!;
+      raw.socket.onmessage = (ev) => {
+        onFrame.call(raw.socket, ev);
+        at.set(raw.frames.at(-1)?.action, Date.now());
+      };
+      await withTimeout(raw.closed, 5000, "expiry close");
+      const last = raw.frames.at(-1)?.error as {
+        code: number;
+        statusCode: number;
+      };
+      assert.deepEqual([last.code, last.statusCode], [40142, 401]);
+      assert.ok(at.get(6)! >= details.expires, "cut not before expiry");
+      return { actions: raw.frames.map((f) => f.action), at, details };
     };
-    await withTimeout(raw.closed, 5000, "expiry close");
-    // RTN22 then RTN15h: AUTH only once the token is spent (never ahead of
-    // expiry: token_lifetime.ts says why), the cut after the grace.
-    const actions = raw.frames.map((f) => f.action);
-    assert.deepEqual(actions, [4, 17, 6]);
-    assert.ok(at.get(17)! >= details.expires, "AUTH not before expiry");
-    assert.ok(at.get(6)! - at.get(17)! >= grace - 20, "cut after the grace");
-    const last = raw.frames[2].error as { code: number; statusCode: number };
-    assert.equal(last.code, 40142);
-    assert.equal(last.statusCode, 401);
+    // RTN22 then RTN15h: a token that lives longer than the lead is asked
+    // to renew the lead before it expires; one that does not, is not.
+    const long = await run(800);
+    assert.deepEqual(long.actions, [4, 17, 6]);
+    assert.ok(long.at.get(17)! >= long.details.expires - lead - 20);
+    assert.ok(long.at.get(17)! < long.details.expires);
+    const short = await run(200);
+    assert.deepEqual(short.actions, [4, 6]);
   } finally {
     await emu.close();
   }
@@ -151,15 +160,16 @@ Deno.test("an abrupt drop keeps the connection for resume; presence leaves after
     await waitFor(() => left.length === 1, 3000, "leave after drop");
     assert.deepEqual(left, ["gina"]);
 
-    // A well-formed but unknown connectionKey: new connectionId and 80008
-    // (RTN15c7); a malformed one gets 80018 (history_rest_test.ts).
+    // A connectionKey shaped like ours but not issued here: new
+    // connectionId and 80018 (RTN15c7); an expired one of ours gets 80008
+    // (history_rest_test.ts).
     const stale = await rawSocket(
       emu,
       `key=${KEY}&format=json&v=6&resume=abcdef!nope-xyz`,
     );
     await waitFor(() => stale.frames.length === 1);
     assert.notEqual(stale.frames[0].connectionId, connected.connectionId);
-    assert.equal((stale.frames[0].error as { code: number }).code, 80008);
+    assert.equal((stale.frames[0].error as { code: number }).code, 80018);
     stale.socket.close();
     await stale.closed;
   } finally {

@@ -33,7 +33,10 @@ const PREFLIGHT_MAX_AGE_S = 86_400;
 export function authenticate(req: Request, auth: Authority): Grant {
   const header = req.headers.get("authorization");
   if (!header) throw Errors.unauthorized("Authentication required");
-  if (header.startsWith("Basic ")) return auth.grantForKey(decodeBasic(header));
+  if (header.startsWith("Basic ")) {
+    const grant = auth.grantForKey(decodeBasic(header));
+    return withHeaderClientId(grant, req.headers.get("x-ably-clientid"));
+  }
   if (header.startsWith("Bearer ")) {
     const raw = header.slice(7).trim();
     // RSA3b: the SDK sends the token base64-encoded; accept it verbatim too.
@@ -47,6 +50,27 @@ export function authenticate(req: Request, auth: Authority): Grant {
     return auth.grantForToken(token);
   }
   throw Errors.unauthorized("Unsupported authorization scheme");
+}
+
+/**
+ * RSA7e2: a key client built with a `clientId` sends it base64-encoded in
+ * `X-Ably-ClientId`; its requests then act as that clientId, as a token
+ * bound to it would (RSL1m1 fills it in on messages).
+ */
+function withHeaderClientId(grant: Grant, header: string | null): Grant {
+  if (header === null) return grant;
+  let clientId: string;
+  try {
+    clientId = new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(header.trim()), (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    throw Errors.invalidClientId("X-Ably-ClientId is not base64 of UTF-8");
+  }
+  if (clientId === "" || clientId === "*") {
+    throw Errors.invalidClientId("X-Ably-ClientId must name one client");
+  }
+  return { ...grant, clientId };
 }
 
 /** The `key:secret` of a Basic header. */

@@ -5,6 +5,7 @@ import {
   closeClient,
   rawSocket,
   realtimeClient,
+  restClient,
   waitFor,
   withTimeout,
 } from "./test_helpers.ts";
@@ -139,6 +140,36 @@ Deno.test("connection and channel limits answer with Ably's codes", async () => 
     first.socket.close();
     await first.closed;
   } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("one token holds a bounded number of live connections: the next is refused with 40151 and fails, the others stay up", async () => {
+  const emu = await startEmulator({ keys: [KEY], maxConnectionsPerToken: 2 });
+  const details = await restClient(emu).auth.requestToken({ clientId: "t" });
+  const clients = [0, 1, 2].map(() =>
+    realtimeClient(emu, { tokenDetails: details })
+  );
+  const fresh = realtimeClient(emu, { key: KEY });
+  try {
+    await withTimeout(clients[0].connection.whenState("connected"), 5000, "1");
+    await withTimeout(clients[1].connection.whenState("connected"), 5000, "2");
+    await withTimeout(
+      clients[2].connection.whenState("failed"),
+      5000,
+      "third refused",
+    );
+    assert.equal(clients[2].connection.errorReason?.code, 40151);
+    assert.equal(clients[0].connection.state, "connected");
+    // Key auth is not a token; the same token frees a place when one closes.
+    await withTimeout(fresh.connection.whenState("connected"), 5000, "key");
+    await closeClient(clients[0]);
+    const again = realtimeClient(emu, { tokenDetails: details });
+    clients.push(again);
+    await withTimeout(again.connection.whenState("connected"), 5000, "again");
+  } finally {
+    for (const c of clients) await closeClient(c);
+    await closeClient(fresh);
     await emu.close();
   }
 });

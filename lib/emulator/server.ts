@@ -9,6 +9,7 @@ import { Authority } from "./auth.ts";
 import { randomAlnum } from "./crypto.ts";
 import { generateDevKey, type KeyInput, KeyRing, parseKey } from "./keys.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
+import { DEFAULT_PRESENCE_LIMITS } from "./realtime/presence.ts";
 import { HistoryRetention } from "./realtime/retention.ts";
 import { handleRest } from "./rest.ts";
 
@@ -27,13 +28,23 @@ export interface EmulatorOptions {
   maxFrameSize?: number;
   /** Simultaneous live connections: 1000. */
   maxConnections?: number;
+  /** Live connections one token or JWT may hold at once; past it 40151
+   * (Ably's "token connection limit exceeded"): 100. */
+  maxConnectionsPerToken?: number;
+  /** Members present on one channel at once; past it 91003: 200 (Ably's
+   * "Limits" page, every package). */
+  maxPresenceMembers?: number;
+  /** Bytes of data the members of one channel hold together; past it
+   * 91006 (Ably's "total presence set data too large"): 32768. */
+  maxPresenceSetDataSize?: number;
   /** Channels one connection may attach: 200. */
   maxChannelsPerConnection?: number;
   /** How long a dropped connection can be resumed, ms: 120000. */
   connectionStateTtl?: number;
-  /** How long a client may take to answer the AUTH sent when its token
-   * expires before it is disconnected with 40142, ms: 5000. */
-  renewalGraceMs?: number;
+  /** How long before a token expires the emulator sends AUTH, if the token
+   * lives that long (Ably's 30 s); at expiry an unrenewed connection gets
+   * DISCONNECTED 40142, ms: 30000. */
+  tokenRenewalLeadMs?: number;
   /** Heartbeat period and the client's idle allowance, ms: 15000. */
   maxIdleInterval?: number;
   /** Delay before a dropped connection's presence leaves, ms: 15000. */
@@ -117,9 +128,16 @@ export function startEmulator(
     maxMessageSize,
     maxFrameSize: options.maxFrameSize ?? 524_288,
     maxConnections: options.maxConnections ?? 1000,
+    maxConnectionsPerToken: options.maxConnectionsPerToken ?? 100,
+    presence: {
+      maxMembers: options.maxPresenceMembers ??
+        DEFAULT_PRESENCE_LIMITS.maxMembers,
+      maxDataSize: options.maxPresenceSetDataSize ??
+        DEFAULT_PRESENCE_LIMITS.maxDataSize,
+    },
     maxChannelsPerConnection: options.maxChannelsPerConnection ?? 200,
     connectionStateTtl: options.connectionStateTtl ?? 120_000,
-    renewalGraceMs: options.renewalGraceMs ?? 5_000,
+    tokenRenewalLeadMs: options.tokenRenewalLeadMs ?? 30_000,
     maxIdleInterval: options.maxIdleInterval ?? 15_000,
     presenceLeaveDelay: options.presenceLeaveDelay ?? 15_000,
     historyLimit: options.historyLimit ?? 1000,

@@ -60,7 +60,7 @@ async function fixedCredential(
 /** Clients that renew through an authCallback returning each form. */
 function renewingCredential(
   emu: Emulator,
-  kind: "tokenRequest" | "tokenDetails" | "jwt",
+  kind: "tokenRequest" | "tokenDetails" | "token" | "jwt",
   calls: { count: number },
 ): Credential {
   const rest = restClient(emu);
@@ -77,7 +77,8 @@ function renewingCredential(
     const issued = Date.now();
     const done = (v: Ably.TokenRequest | Ably.TokenDetails) => {
       expires = "expires" in v ? v.expires : issued + TTL_MS;
-      cb(null, v);
+      // A bare token string: ably-js cannot know when it expires.
+      cb(null, kind === "token" && "token" in v ? v.token : v);
     };
     (kind === "tokenRequest"
       ? rest.auth.createTokenRequest({ clientId, ttl: TTL_MS })
@@ -89,7 +90,7 @@ function renewingCredential(
   return { options: { authCallback }, expires: () => expires };
 }
 
-Deno.test("a token that cannot be renewed keeps its connection until it expires, then fails as ably-js does (RTN15h1)", async () => {
+Deno.test("a token that cannot be renewed: DISCONNECTED 40142/401 at expiry, then FAILED 40171 (RSA4a2, RTN15h1)", async () => {
   const emu = await startEmulator({ keys: [KEY] });
   const clients: Ably.Realtime[] = [];
   try {
@@ -98,11 +99,14 @@ Deno.test("a token that cannot be renewed keeps its connection until it expires,
         const cred = await fixedCredential(emu, kind);
         const client = realtimeClient(emu, cred.options);
         clients.push(client);
-        const seen: Array<{ state: string; code?: number; at: number }> = [];
+        const seen: Array<
+          { state: string; code?: number; status?: number; at: number }
+        > = [];
         client.connection.on((change) =>
           seen.push({
             state: change.current,
             code: change.reason?.code,
+            status: change.reason?.statusCode,
             at: Date.now(),
           })
         );
@@ -111,28 +115,24 @@ Deno.test("a token that cannot be renewed keeps its connection until it expires,
           5000,
           `${kind} connect`,
         );
-        const failed = await withTimeout(
+        await withTimeout(
           client.connection.whenState("failed"),
           TTL_MS + 5000,
           `${kind} failed after expiry`,
         );
-        const ended = seen.find((s) =>
-          s.state !== "connected" &&
-          s.state !== "connecting"
+        const states = seen.map((s) => s.state).filter((s) =>
+          s !== "connecting"
         );
-        assert.ok(ended, kind);
+        assert.deepEqual(states, ["connected", "disconnected", "failed"], kind);
+        const cut = seen.find((s) => s.state === "disconnected")!;
         // Nothing ended the connection before the token ran out.
         assert.ok(
-          ended.at >= cred.expires() - SLACK_MS,
-          `${kind}: ended ${cred.expires() - ended.at} ms early`,
+          cut.at >= cred.expires() - SLACK_MS,
+          `${kind}: cut ${cred.expires() - cut.at} ms early`,
         );
-        assert.deepEqual(
-          seen.map((s) => s.state).filter((s) => s !== "connecting"),
-          ["connected", "failed"],
-          kind,
-        );
+        assert.deepEqual([cut.code, cut.status], [40142, 401], kind);
         // ably-js, asked to renew without authCallback/authUrl/key: 40171.
-        assert.equal(failed?.reason?.code, 40171, kind);
+        assert.equal(seen.at(-1)?.code, 40171, kind);
       }),
     );
   } finally {
@@ -141,52 +141,96 @@ Deno.test("a token that cannot be renewed keeps its connection until it expires,
   }
 });
 
-Deno.test("a client that renews does so in place at expiry: same connection, channels attached, no state change (RTN22)", async () => {
+Deno.test("a client that renews is disconnected with 40142/401 at expiry, renews and resumes with its channels (RSA4b1, RTN15h2)", async () => {
   const emu = await startEmulator({ keys: [KEY] });
   const rest = restClient(emu);
   const clients: Ably.Realtime[] = [];
   try {
     await Promise.all(
-      (["tokenRequest", "tokenDetails", "jwt"] as const).map(async (kind) => {
+      (["tokenRequest", "tokenDetails", "token", "jwt"] as const).map(
+        async (kind) => {
+          const calls = { count: 0 };
+          const cred = renewingCredential(emu, kind, calls);
+          const client = realtimeClient(emu, cred.options);
+          clients.push(client);
+          const channel = client.channels.get(`expiry-${kind}`);
+          const got: unknown[] = [];
+          await withTimeout(
+            channel.subscribe((m) => got.push(m.data)),
+            5000,
+            `${kind} attach`,
+          );
+          const reasons: Array<{ code?: number; status?: number; at: number }> =
+            [];
+          client.connection.on("disconnected", (change) =>
+            reasons.push({
+              code: change.reason?.code,
+              status: change.reason?.statusCode,
+              at: Date.now(),
+            }));
+          const connectionId = client.connection.id;
+          const firstExpiry = cred.expires();
+          await waitFor(
+            () => reasons.length > 0 && client.connection.state === "connected",
+            TTL_MS + 5000,
+            `${kind} renewed after the cut`,
+          );
+          assert.deepEqual(
+            reasons.map((r) => [r.code, r.status]),
+            [[40142, 401]],
+            kind,
+          );
+          assert.ok(reasons[0].at >= firstExpiry - SLACK_MS, `${kind}: early`);
+          assert.ok(calls.count >= 2, `${kind}: renewed through the callback`);
+          // RTN15c6: resumed, same connection, channels kept.
+          assert.equal(client.connection.id, connectionId, kind);
+          await waitFor(() => channel.state === "attached", 5000, "attached");
+          await rest.channels.get(`expiry-${kind}`).publish("m", kind);
+          await waitFor(() => got.length === 1, 5000, `${kind} message`);
+          assert.deepEqual(got, [kind]);
+        },
+      ),
+    );
+  } finally {
+    for (const c of clients) await closeClient(c);
+    await emu.close();
+  }
+});
+
+Deno.test("a token that outlives the renewal lead is renewed in place before it expires: AUTH, then an UPDATE, no disconnect (RTN22, RTC8a4)", async () => {
+  const lead = 1500;
+  const emu = await startEmulator({ keys: [KEY], tokenRenewalLeadMs: lead });
+  const clients: Ably.Realtime[] = [];
+  try {
+    await Promise.all(
+      (["tokenRequest", "jwt"] as const).map(async (kind) => {
         const calls = { count: 0 };
         const cred = renewingCredential(emu, kind, calls);
         const client = realtimeClient(emu, cred.options);
         clients.push(client);
-        const channel = client.channels.get(`expiry-${kind}`);
-        const got: unknown[] = [];
-        await withTimeout(
-          channel.subscribe((m) => got.push(m.data)),
-          5000,
-          `${kind} attach`,
-        );
+        const channel = client.channels.get(`lead-${kind}`);
+        await withTimeout(channel.attach(), 5000, `${kind} attach`);
         const changes: string[] = [];
-        // An UPDATE (RTN24) keeps the state: previous equals current.
-        const kindOf = (c: { previous: string; current: string }) =>
-          c.previous === c.current ? "update" : c.current;
-        client.connection.on((change) => changes.push(kindOf(change)));
-        const channelChanges: string[] = [];
-        channel.on((change) => channelChanges.push(kindOf(change)));
+        client.connection.on((c) =>
+          changes.push(c.previous === c.current ? "update" : c.current)
+        );
         const connectionId = client.connection.id;
         const firstExpiry = cred.expires();
-        await waitFor(() => calls.count >= 2, TTL_MS + 5000, `${kind} renew`);
-        const renewedAt = Date.now();
-        assert.ok(renewedAt >= firstExpiry - SLACK_MS, `${kind}: not early`);
         await waitFor(
-          () => cred.expires() > firstExpiry && changes.includes("update"),
-          5000,
-          `${kind} new token in use`,
+          () => changes.includes("update"),
+          TTL_MS + 3000,
+          `${kind} update`,
         );
-        // RTN24: the renewal is an UPDATE, the connection never left.
-        assert.deepEqual(changes.filter((s) => s !== "update"), [], kind);
+        const renewedAt = Date.now();
+        assert.ok(renewedAt < firstExpiry, `${kind}: renewed before expiry`);
+        assert.ok(
+          renewedAt >= firstExpiry - lead - SLACK_MS,
+          `${kind}: not before the lead`,
+        );
+        assert.deepEqual(changes, ["update"], kind);
         assert.equal(client.connection.id, connectionId, kind);
-        assert.deepEqual(
-          channelChanges.filter((s) => s !== "update" && s !== "attached"),
-          [],
-          kind,
-        );
-        await rest.channels.get(`expiry-${kind}`).publish("m", kind);
-        await waitFor(() => got.length === 1, 5000, `${kind} message`);
-        assert.deepEqual(got, [kind]);
+        assert.equal(channel.state, "attached", kind);
+        assert.equal(calls.count, 2, kind);
       }),
     );
   } finally {
@@ -195,51 +239,59 @@ Deno.test("a client that renews does so in place at expiry: same connection, cha
   }
 });
 
-Deno.test("a client whose renewal at expiry does not work is disconnected with 40142/401, renews and resumes with its channels (RTN15h2)", async () => {
-  const emu = await startEmulator({ keys: [KEY], renewalGraceMs: 200 });
+Deno.test("an auth server that answers 403 is fatal: at connect, and when the renewal after expiry meets it (RSA4d)", async () => {
+  const emu = await startEmulator({ keys: [KEY] });
   const rest = restClient(emu);
-  let calls = 0;
-  let last: Ably.TokenDetails | undefined;
-  // The renewal asked for at expiry hands back the spent token, so the
-  // grace runs out; the call after the disconnect gets a fresh one.
-  const client = realtimeClient(emu, {
-    authCallback: (_p, cb) => {
-      calls++;
-      (calls === 2 && last
-        ? Promise.resolve(last)
-        : rest.auth.requestToken({ clientId: "ida", ttl: 1500 })).then(
-          (d) => {
-            last = d;
-            cb(null, d);
-          },
-          (e) => cb(e, null),
+  let refuse = false;
+  // The app's own token route: a token while the user may, 403 after.
+  const authServer = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+    async () => {
+      if (refuse) {
+        return Response.json(
+          { error: { message: "room lost", code: 40300, statusCode: 403 } },
+          { status: 403 },
         );
+      }
+      const details = await rest.auth.requestToken({ ttl: 1500 });
+      return Response.json(details);
     },
-  });
+  );
+  const authUrl = `http://127.0.0.1:${authServer.addr.port}/token`;
+  const clients: Ably.Realtime[] = [];
   try {
-    const reasons: Array<{ code?: number; status?: number }> = [];
-    client.connection.on("disconnected", (change) =>
-      reasons.push({
-        code: change.reason?.code,
-        status: change.reason?.statusCode,
-      }));
-    const channel = client.channels.get("grace");
-    const got: unknown[] = [];
-    await channel.subscribe((m) => got.push(m.data));
-    const connectionId = client.connection.id;
-    await waitFor(
-      () => calls >= 3 && client.connection.state === "connected",
-      8000,
-      "re-auth after the cut",
+    const seen: Array<{ state: string; code?: number; status?: number }> = [];
+    const client = realtimeClient(emu, { authUrl });
+    clients.push(client);
+    client.connection.on((c) =>
+      seen.push({
+        state: c.current,
+        code: c.reason?.code,
+        status: c.reason?.statusCode,
+      })
     );
-    assert.deepEqual(reasons, [{ code: 40142, status: 401 }]);
-    // RTN15c6: resumed, channels kept.
-    assert.equal(client.connection.id, connectionId);
-    await waitFor(() => channel.state === "attached", 5000, "attached");
-    await rest.channels.get("grace").publish("x", "after");
-    await waitFor(() => got.length === 1, 5000, "message after resume");
+    await withTimeout(client.connection.whenState("connected"), 5000, "up");
+    refuse = true;
+    await withTimeout(client.connection.whenState("failed"), 5000, "failed");
+    assert.deepEqual(
+      seen.filter((s) => s.state !== "connecting"),
+      [
+        { state: "connected", code: undefined, status: undefined },
+        { state: "disconnected", code: 40142, status: 401 },
+        { state: "failed", code: 80019, status: 403 },
+      ],
+    );
+    const refused = realtimeClient(emu, { authUrl });
+    clients.push(refused);
+    const failed = await withTimeout(
+      refused.connection.whenState("failed"),
+      5000,
+      "refused at connect",
+    );
+    assert.equal(failed?.reason?.statusCode, 403);
   } finally {
-    await closeClient(client);
+    for (const c of clients) await closeClient(c);
+    await authServer.shutdown();
     await emu.close();
   }
 });

@@ -29,6 +29,9 @@ export interface Grant {
   revocable?: boolean;
   /** A JWT's `x-ably-revocation-key` claim, a revocation target. */
   revocationKey?: string;
+  /** The token or JWT presented, for token credentials: the connections
+   * one token holds are counted by it. */
+  token?: string;
   /** When the signed TokenRequest behind the token was made, if earlier
    * than `issued`: revocation counts the token from then. */
   authorisedAt?: number;

@@ -23,7 +23,7 @@ import {
   type ConnectionContext,
   sendChannelError,
 } from "./context.ts";
-import { modesFor, readParams } from "./modes.ts";
+import { DEFAULT_MODES, modesFor, modesOfParams, readParams } from "./modes.ts";
 import type { PresenceMember } from "./presence.ts";
 import { leavePresence } from "./presence_ops.ts";
 import { Action, ALL_MODES, Flag, type InboundFrame } from "./protocol.ts";
@@ -62,12 +62,13 @@ export function attach(conn: ConnectionContext, frame: InboundFrame): void {
     );
   }
   // RTL4l / RTL4m: requested modes are granted as far as the capability
-  // allows; none requested means every mode the capability allows.
+  // allows; none requested means the default modes it allows. A `modes`
+  // param replaces the flag bits (ably-js
+  // `attachWithChannelParamsModesAndChannelModes`).
   const allowed = modesFor(ops);
-  const requested = typeof frame.flags === "number"
-    ? frame.flags & ALL_MODES
-    : 0;
-  const modes = requested !== 0 ? requested & allowed : allowed;
+  const requested = modesOfParams(params) ||
+    (typeof frame.flags === "number" ? frame.flags & ALL_MODES : 0);
+  const modes = (requested !== 0 ? requested : DEFAULT_MODES) & allowed;
   const channel = conn.host.channels.get(name.base);
   const attachment: Attachment = { channel: name, modes, filter };
   conn.attached.set(name.full, attachment);
@@ -118,13 +119,40 @@ export function attach(conn: ConnectionContext, frame: InboundFrame): void {
   }
 }
 
+/**
+ * RTP19: a client may ask for a SYNC of an attached channel (ably-js
+ * `RealtimeChannel.sync`); the answer is the current members, one empty
+ * page when there are none, so the client can let go of any member it
+ * holds that the server does not (RTP19: they leave locally).
+ */
+export function syncOnRequest(
+  conn: ConnectionContext,
+  frame: InboundFrame,
+): void {
+  const name = nameOrRefuse(conn, frame);
+  if (!name) return;
+  const attachment = conn.attached.get(name.full);
+  if (!attachment) {
+    return sendChannelError(
+      conn,
+      name.full,
+      Errors.channelState("Unable to sync: channel is not attached"),
+    );
+  }
+  const members = (attachment.modes & Flag.PRESENCE_SUBSCRIBE) !== 0
+    ? conn.host.channels.find(name.base)?.presence.snapshot() ?? []
+    : [];
+  sendSync(conn, name.full, members);
+}
+
 function sendSync(
   conn: ConnectionContext,
   channelName: string,
   members: PresenceMember[],
 ): void {
   const syncId = randomId(6).replace(/[^A-Za-z0-9]/g, "x");
-  for (let i = 0; i < members.length; i += SYNC_PAGE_SIZE) {
+  // At least one page: an empty set is still a complete SYNC.
+  for (let i = 0; i === 0 || i < members.length; i += SYNC_PAGE_SIZE) {
     const last = i + SYNC_PAGE_SIZE >= members.length;
     conn.send({
       action: Action.SYNC,
@@ -138,15 +166,24 @@ function sendSync(
 
 /** RTL5: DETACH → DETACHED; the connection's presence there leaves. */
 export function detach(conn: ConnectionContext, frame: InboundFrame): void {
-  let name: ChannelName;
-  try {
-    name = parseChannelName(frame.channel);
-  } catch (err) {
-    return sendChannelError(conn, frame.channel, asAblyError(err));
-  }
+  const name = nameOrRefuse(conn, frame);
+  if (!name) return;
   const attachment = conn.attached.get(name.full);
   if (attachment) forget(conn, attachment);
   conn.send({ action: Action.DETACHED, channel: name.full });
+}
+
+/** The frame's channel name, or undefined after a channel ERROR (40010). */
+function nameOrRefuse(
+  conn: ConnectionContext,
+  frame: InboundFrame,
+): ChannelName | undefined {
+  try {
+    return parseChannelName(frame.channel);
+  } catch (err) {
+    sendChannelError(conn, frame.channel, asAblyError(err));
+    return undefined;
+  }
 }
 
 /** Forgets one attached channel after its rights are gone (RTN22, RTL4e). */

@@ -20,7 +20,7 @@ import {
   type WireMessage,
   type WirePresence,
 } from "./protocol.ts";
-import { PresenceSet } from "./presence.ts";
+import { type PresenceLimits, PresenceSet } from "./presence.ts";
 import type { HistoryPage, HistoryQuery } from "./history_query.ts";
 import { PresenceHistory } from "./presence_history.ts";
 import { HistoryRetention } from "./retention.ts";
@@ -63,7 +63,7 @@ export class Channel {
   /** Attachments under the plain name, with their mode bits. */
   readonly subscribers = new Map<Subscriber, number>();
   readonly #views = new Map<string, View>();
-  readonly presence = new PresenceSet();
+  readonly presence: PresenceSet;
   readonly presenceHistory: PresenceHistory;
   readonly #history: StoredPublish[] = [];
   /** Retained publishes by the client-chosen id of their first message. */
@@ -78,8 +78,10 @@ export class Channel {
     epoch: string,
     historyLimit: number,
     retention = new HistoryRetention(),
+    presenceLimits?: PresenceLimits,
   ) {
     this.name = name;
+    this.presence = new PresenceSet(presenceLimits);
     this.#epoch = epoch;
     this.#historyLimit = historyLimit;
     this.#retention = retention;
@@ -361,15 +363,18 @@ export class ChannelRegistry {
   readonly #historyLimit: number;
   readonly #maxChannels: number;
   readonly #retention: HistoryRetention;
+  readonly #presenceLimits: PresenceLimits | undefined;
 
   constructor(
     historyLimit: number,
     maxChannels: number,
     retention = new HistoryRetention(),
+    presenceLimits?: PresenceLimits,
   ) {
     this.#historyLimit = historyLimit;
     this.#maxChannels = maxChannels;
     this.#retention = retention;
+    this.#presenceLimits = presenceLimits;
   }
 
   /** The channel, created on first use. */
@@ -382,6 +387,7 @@ export class ChannelRegistry {
         this.#epoch,
         this.#historyLimit,
         this.#retention,
+        this.#presenceLimits,
       );
       this.#channels.set(name, channel);
     } else {

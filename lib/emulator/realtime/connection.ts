@@ -71,10 +71,10 @@ export class Connection implements Subscriber, ConnectionContext {
     echo: boolean,
   ) {
     this.host = host;
-    this.renewal = new Renewal(this, host.limits.renewalGraceMs);
+    this.renewal = new Renewal(this, host.limits.tokenRenewalLeadMs);
     // RTN8b: connection ids are unique; no ':' since ids are split on it.
     this.id = randomId(CONNECTION_ID_LENGTH);
-    this.key = `${randomId(6)}!${randomId(18)}-${this.id}`;
+    this.key = host.connectionKeys.mint(this.id);
     this.grant = grant;
     this.clientId = clientId;
     this.echo = echo;

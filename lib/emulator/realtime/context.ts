@@ -13,6 +13,7 @@ import type { AblyError } from "../errors.ts";
 import type { MessageFilter } from "../filter.ts";
 import type { Grant } from "../tokens.ts";
 import type { ChannelRegistry } from "./channels.ts";
+import type { ConnectionKeys } from "./connection_keys.ts";
 import { Action } from "./protocol.ts";
 import type { AckLog } from "./publish_ops.ts";
 import type { Renewal } from "./renewal.ts";
@@ -24,8 +25,8 @@ export interface ConnectionLimits {
   maxFrameSize: number;
   maxChannelsPerConnection: number;
   connectionStateTtl: number;
-  /** How long a client may take to answer AUTH at token expiry, ms. */
-  renewalGraceMs: number;
+  /** How long before a token expires AUTH asks for a new one, ms. */
+  tokenRenewalLeadMs: number;
   maxIdleInterval: number;
   presenceLeaveDelay: number;
   /** Server id in connectionDetails. */
@@ -35,6 +36,8 @@ export interface ConnectionLimits {
 /** What a connection needs from the hub. */
 export interface ConnectionHost {
   readonly channels: ChannelRegistry;
+  /** Mints the connectionKey of a new connection (RTN9). */
+  readonly connectionKeys: ConnectionKeys;
   readonly limits: ConnectionLimits;
   /** Resolves a token presented in an AUTH frame (RTN22). */
   grantForToken(token: string): Grant;

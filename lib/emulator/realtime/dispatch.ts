@@ -3,13 +3,13 @@
  * text, or msgpack binary on a msgpack socket, wire_format.ts), the
  * count of malformed frames in a row, and routing by action to the job that
  * handles it (spec TR2 actions; RTN13 ping, RTN12 CLOSE, RTL4/RTL5
- * ATTACH/DETACH, RTL6 MESSAGE, RTP8 PRESENCE, RTN22 AUTH). Nothing thrown
- * escapes: a failure becomes an ERROR frame. The counterpart is ably-js
+ * ATTACH/DETACH, RTL6 MESSAGE, RTP8 PRESENCE, RTP19 SYNC, RTN22 AUTH).
+ * Nothing thrown escapes: a failure becomes an ERROR frame. The counterpart is ably-js
  * `Protocol.send` / `Transport.send`.
  */
 
 import { AblyError, asAblyError, Errors } from "../errors.ts";
-import { attach, detach } from "./channel_ops.ts";
+import { attach, detach, syncOnRequest } from "./channel_ops.ts";
 import type { ConnectionContext } from "./context.ts";
 import { applyPresence } from "./presence_ops.ts";
 import {
@@ -126,6 +126,8 @@ function route(conn: ConnectionContext, frame: InboundFrame): void {
       );
     case Action.AUTH:
       return conn.renewal.reauth(frame);
+    case Action.SYNC:
+      return syncOnRequest(conn, frame);
     default:
       throw Errors.protocolError(
         `Unexpected action ${frame.action} from a client`,

@@ -20,18 +20,20 @@ import {
   type ConnectionLimits,
 } from "./connection.ts";
 import { narrowChannels } from "./channel_ops.ts";
+import { ConnectionKeys } from "./connection_keys.ts";
 import { Action } from "./protocol.ts";
+import type { PresenceLimits } from "./presence.ts";
 import type { HistoryRetention } from "./retention.ts";
 import type { RevocationEvent } from "../revocations.ts";
 import { encodeMsgpack, type WireFormat } from "../wire_format.ts";
 
-/** The shape of a connectionKey (`<prefix>!<secret>-<connectionId>`, as
- * Connection makes them and Ably's look). */
-const CONNECTION_KEY_SHAPE = /^[\w-]{1,64}![\w-]{1,128}$/;
-
 /** Settings of the realtime endpoint. */
 export interface HubOptions extends ConnectionLimits {
   maxConnections: number;
+  /** Live connections one token (or JWT) may hold at once (40151). */
+  maxConnectionsPerToken: number;
+  /** Per-channel presence bounds (presence.ts). */
+  presence: PresenceLimits;
   historyLimit: number;
   maxChannels: number;
   /** How long each channel's history is kept. */
@@ -41,6 +43,7 @@ export interface HubOptions extends ConnectionLimits {
 /** Every realtime connection of one emulator. */
 export class RealtimeHub implements ConnectionHost {
   readonly channels: ChannelRegistry;
+  readonly connectionKeys = new ConnectionKeys();
   readonly limits: HubOptions;
   readonly #auth: Authority;
   readonly #byId = new Map<string, Connection>();
@@ -56,6 +59,7 @@ export class RealtimeHub implements ConnectionHost {
       options.historyLimit,
       options.maxChannels,
       options.retention,
+      options.presence,
     );
     // RSA17: revocations reach live connections at once (or, with
     // allowReauthMargin, an AUTH first and the cut when the margin ends).
@@ -155,6 +159,10 @@ export class RealtimeHub implements ConnectionHost {
       if (this.liveConnections >= this.limits.maxConnections) {
         throw Errors.connectionLimit(this.limits.maxConnections);
       }
+      this.#checkTokenConnections(
+        grant,
+        params.get("resume") ?? params.get("recover"),
+      );
     } catch (err) {
       // Auth failures at connect: ERROR then close; a 4014x code makes the
       // client fetch a new token and retry (RSA4b), others fail it (RTN14).
@@ -178,15 +186,32 @@ export class RealtimeHub implements ConnectionHost {
     this.#byId.set(conn.id, conn);
     this.#byKey.set(conn.key, conn);
     // RTN15c7 / RTN16d: a resume or recover that cannot be honoured gets a
-    // new connection and the reason: 80018 for a key that is not a
-    // connectionKey at all, 80008 for one that names no live connection.
+    // new connection and the reason: 80008 for a key this emulator issued
+    // whose connection is gone, 80018 for any other (connection_keys.ts).
     let reason: AblyError | undefined;
     if (resumeKey !== null) {
-      reason = CONNECTION_KEY_SHAPE.test(resumeKey)
+      reason = this.connectionKeys.issued(resumeKey)
         ? Errors.connectionExpired()
         : Errors.invalidConnectionKey();
     }
     conn.bind(socket, grant, format, reason);
+  }
+
+  /**
+   * One token may carry a bounded number of live connections (Ably error
+   * 40151, token connection limit exceeded); key auth is not a token. The
+   * connection a resume takes back does not count against its own token.
+   */
+  #checkTokenConnections(grant: Grant, resumeKey: string | null): void {
+    if (grant.token === undefined) return;
+    const max = this.limits.maxConnectionsPerToken;
+    let n = 0;
+    for (const conn of this.#byId.values()) {
+      if (!conn.live || conn.grant.token !== grant.token) continue;
+      if (conn.key !== resumeKey && ++n >= max) {
+        throw Errors.tokenConnectionLimit(max);
+      }
+    }
   }
 
   /** RSA11 basic key auth or RSA3 token auth from the query string. */

@@ -2,10 +2,15 @@
  * Channel modes and channel params of an ATTACH (spec RTL4k params, RTL4l
  * modes, RTL4m the granted modes in ATTACHED, TR3 mode bits). Modes follow
  * from the capability: subscribe → SUBSCRIBE and PRESENCE_SUBSCRIBE,
- * publish → PUBLISH, presence → PRESENCE; without requested modes a client
- * gets all four its capability allows. Params are those Ably documents:
- * `rewind` (a message count or a time span) and `delta` (`vcdiff`; the
- * emulator sends full payloads, which a delta subscriber decodes as well).
+ * publish → PUBLISH, presence → PRESENCE, annotation-* and object-* → their
+ * modes; without requested modes a client gets the default set (presence,
+ * publish, subscribe, presence_subscribe, annotation_publish, as ably-js's
+ * suite sees from Ably) as far as its capability allows. Params are those
+ * Ably documents: `rewind` (a message count or a time span), `delta`
+ * (`vcdiff`; the emulator sends full payloads, which a delta subscriber
+ * decodes as well) and `modes` (mode names, comma-separated: they replace
+ * the modes asked for by flag bits). A param Ably does not know is ignored
+ * and not echoed, as Ably does (ably-js `attachWithInvalidChannelParams`).
  * The counterpart is ably-js `RealtimeChannel.attachImpl`, which encodes the
  * requested modes as flag bits and the params as a string map, and reads
  * both back from ATTACHED.
@@ -14,27 +19,62 @@
 import { Errors } from "../errors.ts";
 import { Flag } from "./protocol.ts";
 
+/** The modes each capability operation allows. */
+const MODES_OF_OPERATION: Record<string, number> = {
+  subscribe: Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE,
+  publish: Flag.PUBLISH,
+  presence: Flag.PRESENCE,
+  "annotation-publish": Flag.ANNOTATION_PUBLISH,
+  "annotation-subscribe": Flag.ANNOTATION_SUBSCRIBE,
+  "object-subscribe": Flag.OBJECT_SUBSCRIBE,
+  "object-publish": Flag.OBJECT_PUBLISH,
+};
+
+/** Mode names of the `modes` param (ably-js `channelModes`, lower case). */
+const MODE_BY_NAME: Record<string, number> = {
+  presence: Flag.PRESENCE,
+  publish: Flag.PUBLISH,
+  subscribe: Flag.SUBSCRIBE,
+  presence_subscribe: Flag.PRESENCE_SUBSCRIBE,
+  annotation_publish: Flag.ANNOTATION_PUBLISH,
+  annotation_subscribe: Flag.ANNOTATION_SUBSCRIBE,
+  object_subscribe: Flag.OBJECT_SUBSCRIBE,
+  object_publish: Flag.OBJECT_PUBLISH,
+};
+
+/** What an attach without requested modes gets, within the capability. */
+export const DEFAULT_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE |
+  Flag.PRESENCE_SUBSCRIBE | Flag.ANNOTATION_PUBLISH;
+
 /** Channel modes from capability operations. */
 export function modesFor(ops: ReadonlySet<string>): number {
   let modes = 0;
-  if (ops.has("subscribe")) modes |= Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE;
-  if (ops.has("publish")) modes |= Flag.PUBLISH;
-  if (ops.has("presence")) modes |= Flag.PRESENCE;
+  for (const op of ops) modes |= MODES_OF_OPERATION[op] ?? 0;
   return modes;
 }
 
-/** Longest param name and value accepted. */
-const MAX_PARAM_NAME = 64;
+/** The mode bits of a `modes` param; 0 when there is none. */
+export function modesOfParams(params: Record<string, string>): number {
+  const list = params.modes;
+  if (list === undefined) return 0;
+  let modes = 0;
+  for (const name of list.split(",")) modes |= MODE_BY_NAME[name];
+  return modes;
+}
+
+/** Longest param value accepted. */
 const MAX_PARAM_VALUE = 256;
 /** Most params on one attach. */
 const MAX_PARAMS = 16;
 
-/** Valid values of each supported param. */
-const SUPPORTED_PARAMS: Record<string, RegExp> = {
+/** Whether a value is valid, for each supported param. */
+const SUPPORTED_PARAMS: Record<string, (value: string) => boolean> = {
   // Ably docs "Rewind": N messages, or a span such as 10s, 2m, 1h.
-  rewind: /^\d{1,9}(s|m|h)?$/,
+  rewind: (v) => /^\d{1,9}(s|m|h)?$/.test(v),
   // Ably docs "Deltas": VCDIFF is the only delta format.
-  delta: /^vcdiff$/,
+  delta: (v) => v === "vcdiff",
+  // Known mode names, comma-separated.
+  modes: (v) => v.split(",").every((name) => Object.hasOwn(MODE_BY_NAME, name)),
 };
 
 /** Params ably-js adds for itself; accepted and not echoed back. */
@@ -42,8 +82,8 @@ const CLIENT_ONLY_PARAMS = new Set(["agent"]);
 
 /**
  * RTL4k: the params of an ATTACH, merged over those of a qualified name.
- * An unknown param is refused (40002), a supported one with a bad value
- * too (40003).
+ * An unknown param is dropped; a supported one with a bad value is refused
+ * (40003).
  */
 export function readParams(
   raw: unknown,
@@ -63,15 +103,10 @@ export function readParams(
   const out: Record<string, string> = {};
   for (const [k, v] of entries) {
     if (CLIENT_ONLY_PARAMS.has(k)) continue;
-    const pattern = SUPPORTED_PARAMS[k];
-    if (!pattern || k.length > MAX_PARAM_NAME) {
-      throw Errors.invalidParamName(
-        `Unsupported channel param "${k.slice(0, MAX_PARAM_NAME)}"`,
-      );
-    }
-    if (
-      typeof v !== "string" || v.length > MAX_PARAM_VALUE || !pattern.test(v)
-    ) {
+    // Own keys only: a param named `toString` is just an unknown param.
+    if (!Object.hasOwn(SUPPORTED_PARAMS, k)) continue;
+    const valid = SUPPORTED_PARAMS[k];
+    if (typeof v !== "string" || v.length > MAX_PARAM_VALUE || !valid(v)) {
       throw Errors.invalidParam(`Invalid value for channel param "${k}"`);
     }
     out[k] = v;

@@ -1,13 +1,16 @@
 /**
  * The presence set of one channel (spec RTP2: members keyed by
  * `connectionId:clientId`; RTP8–RTP10 enter, update, leave; RTP18/RTP19 the
- * SYNC that hands a newly attached client the current members). The
+ * SYNC that hands a newly attached client the current members), within
+ * Ably's per-channel presence limits: members (Ably's "Limits" page: 200
+ * on every package, 91003) and the combined data they hold (91006). The
  * counterpart is ably-js `PresenceMap`, which orders members by parsing the
  * id `<connectionId>:<msgSerial>:<index>` — so every id made here has that
  * exact shape.
  */
 
-import { PresenceAction, type WirePresence } from "./protocol.ts";
+import { Errors } from "../errors.ts";
+import { messagesSize, PresenceAction, type WirePresence } from "./protocol.ts";
 
 /** A member as stored: the latest presence message of a client on a
  * connection, with action PRESENT. */
@@ -18,9 +21,30 @@ export interface PresenceMember extends WirePresence {
   timestamp: number;
 }
 
+/** Bounds of one channel's presence set. */
+export interface PresenceLimits {
+  /** Members present at once (91003). */
+  maxMembers: number;
+  /** Bytes of data all members hold together (91006). */
+  maxDataSize: number;
+}
+
+/** Ably's member limit; the data bound is the emulator's own figure, as
+ * Ably publishes the code (91006) but no number. */
+export const DEFAULT_PRESENCE_LIMITS: PresenceLimits = {
+  maxMembers: 200,
+  maxDataSize: 32_768,
+};
+
 /** Members of one channel. */
 export class PresenceSet {
   readonly #members = new Map<string, PresenceMember>();
+  readonly #limits: PresenceLimits;
+  #dataSize = 0;
+
+  constructor(limits: PresenceLimits = DEFAULT_PRESENCE_LIMITS) {
+    this.#limits = limits;
+  }
 
   /** Number of members. */
   get size(): number {
@@ -46,13 +70,27 @@ export class PresenceSet {
     const existing = this.#members.get(key);
     if (event.action === PresenceAction.LEAVE) {
       if (!existing) return undefined;
-      this.#members.delete(key);
+      this.#remove(key, existing);
       return event;
+    }
+    if (!existing && this.#members.size >= this.#limits.maxMembers) {
+      throw Errors.tooManyPresenceMembers(this.#limits.maxMembers);
+    }
+    const size = dataSize(event);
+    const total = this.#dataSize - (existing ? dataSize(existing) : 0) + size;
+    if (total > this.#limits.maxDataSize) {
+      throw Errors.presenceDataTooLarge(this.#limits.maxDataSize);
     }
     const action = existing ? PresenceAction.UPDATE : PresenceAction.ENTER;
     const stored: PresenceMember = { ...event, action: PresenceAction.PRESENT };
     this.#members.set(key, stored);
+    this.#dataSize = total;
     return { ...event, action };
+  }
+
+  #remove(key: string, member: PresenceMember): void {
+    this.#members.delete(key);
+    this.#dataSize -= dataSize(member);
   }
 
   /**
@@ -68,7 +106,7 @@ export class PresenceSet {
     const left: PresenceMember[] = [];
     for (const [key, member] of this.#members) {
       if (member.connectionId !== connectionId) continue;
-      this.#members.delete(key);
+      this.#remove(key, member);
       left.push({
         ...member,
         action: PresenceAction.LEAVE,
@@ -78,4 +116,9 @@ export class PresenceSet {
     }
     return left;
   }
+}
+
+/** The bytes of a member's data, counted as a message's are (TO3l8). */
+function dataSize(member: WirePresence): number {
+  return messagesSize([{ data: member.data, encoding: member.encoding }]);
 }

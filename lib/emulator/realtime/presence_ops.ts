@@ -23,7 +23,8 @@ import { checkClientId, checkSize } from "./publish_ops.ts";
 
 /**
  * RTP8–RTP10: enter/update/leave. Needs the presence right (40160), an
- * attached channel (90001) and a clientId (91000). The broadcast — echo
+ * attached channel (90001), a clientId (91000) and room in the channel's
+ * presence limits (91003, 91006: presence.ts). The broadcast — echo
  * included — goes out before the ACK so the client sees itself first.
  */
 export function applyPresence(
@@ -63,15 +64,20 @@ export function applyPresence(
   });
   const channel = conn.host.channels.get(name.base);
   const changes: WirePresence[] = [];
-  for (const event of events) {
-    const change = channel.presence.apply(event);
-    if (change) changes.push(change);
+  try {
+    for (const event of events) {
+      const change = channel.presence.apply(event);
+      if (change) changes.push(change);
+    }
+  } finally {
+    // A presence limit (91003, 91006) may stop a frame part-way: what was
+    // applied before it is still announced, so members agree everywhere.
+    channel.broadcastPresence(changes, {
+      id: `${conn.id}:${serial}`,
+      connectionId: conn.id,
+      timestamp: now,
+    });
   }
-  channel.broadcastPresence(changes, {
-    id: `${conn.id}:${serial}`,
-    connectionId: conn.id,
-    timestamp: now,
-  });
   return undefined;
 }
 

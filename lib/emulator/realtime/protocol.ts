@@ -43,11 +43,16 @@ export const Flag = {
   PUBLISH: 1 << 17,
   SUBSCRIBE: 1 << 18,
   PRESENCE_SUBSCRIBE: 1 << 19,
+  ANNOTATION_PUBLISH: 1 << 21,
+  ANNOTATION_SUBSCRIBE: 1 << 22,
+  OBJECT_SUBSCRIBE: 1 << 24,
+  OBJECT_PUBLISH: 1 << 25,
 } as const;
 
 /** Every channel-mode bit. */
 export const ALL_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE |
-  Flag.PRESENCE_SUBSCRIBE;
+  Flag.PRESENCE_SUBSCRIBE | Flag.ANNOTATION_PUBLISH |
+  Flag.ANNOTATION_SUBSCRIBE | Flag.OBJECT_SUBSCRIBE | Flag.OBJECT_PUBLISH;
 
 /** Presence actions (TP2). */
 export const PresenceAction = {
@@ -143,7 +148,7 @@ export function readMessages(list: unknown): WireMessage[] {
     const clientId = optionalString(m, "clientId");
     if (clientId !== undefined) out.clientId = clientId;
     setPayload(out, m);
-    if (m.extras !== undefined) {
+    if (m.extras !== undefined && m.extras !== null) {
       if (typeof m.extras !== "object" || m.extras === null) {
         throw Errors.badRequest("extras must be an object");
       }
@@ -174,7 +179,7 @@ export function readPresence(list: unknown): WirePresence[] {
     const clientId = optionalString(p, "clientId");
     if (clientId !== undefined) out.clientId = clientId;
     setPayload(out, p);
-    if (p.extras !== undefined) {
+    if (p.extras !== undefined && p.extras !== null) {
       if (typeof p.extras !== "object" || p.extras === null) {
         throw Errors.badRequest("extras must be an object");
       }
@@ -231,7 +236,8 @@ function setPayload(
   from: Record<string, unknown>,
 ): void {
   const encoding = optionalString(from, "encoding");
-  if (from.data === undefined) {
+  // TM2d / RSL1e: null data is no data; subscribers must not see `null`.
+  if (from.data === undefined || from.data === null) {
     if (encoding !== undefined) out.encoding = encoding;
     return;
   }

@@ -3,9 +3,9 @@
  * RTN24 CONNECTED after a re-auth, RTN15h DISCONNECTED with a token error,
  * RSA4 expiry). ably-js keeps no expiry timer of its own: it renews when the
  * server sends AUTH and re-authenticates when DISCONNECTED carries a token
- * error. So the emulator sends AUTH when the token expires and, if no new
- * token comes within `renewalGraceMs`, DISCONNECTED 40142 (the timers and
- * why it waits for expiry: token_lifetime.ts). Revocation with
+ * error. So the emulator sends AUTH ahead of expiry to a token that lives
+ * long enough, and DISCONNECTED 40142 at expiry to one not renewed by then
+ * (the timers and Ably's timing: token_lifetime.ts). Revocation with
  * `allowReauthMargin` asks through the same AUTH (hub.ts). The counterpart
  * is ably-js `ConnectionManager.onAuthUpdated` / `Auth.authorize`.
  */
@@ -21,19 +21,19 @@ export class Renewal {
   readonly #conn: ConnectionContext;
   readonly #lifetime: TokenLifetime;
 
-  /** `graceMs`: how long the client may take to answer AUTH at expiry. */
-  constructor(conn: ConnectionContext, graceMs: number) {
+  /** `leadMs`: how long before expiry AUTH is sent. */
+  constructor(conn: ConnectionContext, leadMs: number) {
     this.#conn = conn;
-    this.#lifetime = new TokenLifetime(graceMs);
+    this.#lifetime = new TokenLifetime(leadMs);
   }
 
-  /** RTN22 AUTH at expiry, RTN15h DISCONNECTED 40142 if not renewed. */
+  /** RTN22 AUTH ahead of expiry, RTN15h DISCONNECTED 40142 at expiry. */
   schedule(): void {
     const conn = this.#conn;
     if (!conn.live) return this.clear();
     this.#lifetime.watch(conn.grant, () => conn.host.now(), {
-      expired: () => this.requestReauth(),
-      graceOver: () => conn.disconnectWith(Errors.tokenExpired()),
+      renewDue: () => this.requestReauth(),
+      expired: () => conn.disconnectWith(Errors.tokenExpired()),
     });
   }
 

@@ -2,69 +2,74 @@
  * The end of a realtime connection's credential (opaque Ably token or JWT),
  * one timer per connection, driven by renewal.ts.
  *
- * When the token expires the server asks for a new one with `AUTH` (RTN22);
- * a client that answers within `graceMs` with a valid token carries on, on
- * the same connection with its channels, without a state change (RTN22,
- * RTC8a). One that does not is sent `DISCONNECTED` 40142 / 401 and its socket
- * dropped (RTN15h), so ably-js renews and resumes (RTN15h2) or, without a way
- * to renew, fails (RTN15h1).
+ * As Ably does: `leadMs` (30 s) before the token expires the server asks
+ * for a new one with `AUTH` (RTN22), but only if the token still has more
+ * than that to live when the connection starts using it; a client that
+ * answers carries on in place, with an UPDATE and no state change (RTN24,
+ * RTC8a4). When the token expires the connection is sent `DISCONNECTED`
+ * 40142 / 401 and its socket dropped (RSA4b1, RTN15h): ably-js then renews
+ * and resumes (RTN15h2) or, without a way to renew, fails with 40171
+ * (RTN15h1, RSA4a2). ably-js's own suite pins both against Ably
+ * (`auth_token_string_expiry_with_token`: a 5 s token ends in DISCONNECTED
+ * 40142 then FAILED 40171, so no AUTH came first; `auth_jwt_with_token_that_renews`:
+ * a 35 s JWT gets an UPDATE before it expires).
  *
- * Why at expiry and not ahead of it: ably-js answers a server `AUTH` with
- * `auth.authorize()`, which first forgets its current token and then, for a
- * client built from a bare token string, `tokenDetails` or JWT (no
- * authCallback, authUrl or key), throws 40171 with status 403 — and a 403
- * from authorize fails the connection (RSA4d). The server cannot tell such a
- * client from one that can renew, so an `AUTH` sent while the token is still
- * valid would cut that client off early. Sent at expiry it only ends a
- * connection whose token has run out anyway, and a client that can renew
- * still renews in place. The grace is the one window where a connection runs
- * on an expired token; it is bounded and named. The counterpart is ably-js
+ * The cost, as on Ably: a client built from a bare token, `tokenDetails` or
+ * JWT (no authCallback, authUrl or key) that is sent the early AUTH fails
+ * at once with 40171 (ably-js's `authorize()` cannot renew and a 403 from it
+ * is fatal, RSA4d) instead of at expiry. The counterpart is ably-js
  * ConnectionManager (`onAuthUpdated`, DISCONNECTED token-error handling).
  */
 
 import type { Grant } from "../tokens.ts";
 
-/** setTimeout's largest delay; a later expiry is re-armed when reached. */
+/** setTimeout's largest delay; a later instant is re-armed when reached. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** What happens when a watched credential runs out. */
+/** What happens as a watched credential runs out. */
 export interface LifetimeHooks {
-  /** The token expired: ask the client to renew (send AUTH). */
+  /** `leadMs` before expiry, for a token that lived longer: send AUTH. */
+  renewDue(): void;
+  /** The token expired unrenewed: disconnect with 40142. */
   expired(): void;
-  /** Still not renewed `graceMs` later: disconnect with 40142. */
-  graceOver(): void;
 }
 
 /** Watches one credential's expiry. */
 export class TokenLifetime {
-  readonly #graceMs: number;
+  readonly #leadMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `graceMs`: how long a client may take to answer AUTH at expiry. */
-  constructor(graceMs: number) {
-    this.#graceMs = graceMs;
+  /** `leadMs`: how long before expiry the renewal is asked for. */
+  constructor(leadMs: number) {
+    this.#leadMs = leadMs;
   }
 
   /**
-   * Calls `hooks.expired` once `grant.expires` has passed, then
-   * `hooks.graceOver` after the grace, unless `watch` (a renewed token) or
-   * `clear` came first. Key auth (expiry Infinity) is never watched.
+   * Calls `hooks.renewDue` once `leadMs` before `grant.expires` (if that
+   * instant is still ahead) and `hooks.expired` at expiry, unless `watch`
+   * (a renewed token) or `clear` came first. Key auth (expiry Infinity) is
+   * never watched.
    */
   watch(grant: Grant, now: () => number, hooks: LifetimeHooks): void {
     this.clear();
     if (!Number.isFinite(grant.expires)) return;
+    const renewAt = grant.expires - this.#leadMs;
+    // A token that lives less than the lead is never asked to renew early.
+    let asked = now() >= renewAt;
     const arm = () => {
-      const remaining = grant.expires - now();
+      const t = now();
+      if (!asked && t >= renewAt) {
+        asked = true;
+        hooks.renewDue();
+      }
       // A token is valid up to, not at, its expiry instant (TokenStore).
-      if (remaining > 0) {
-        this.#timer = setTimeout(arm, Math.min(remaining, MAX_TIMER_MS));
+      if (t >= grant.expires) {
+        this.#timer = undefined;
+        hooks.expired();
         return;
       }
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        hooks.graceOver();
-      }, this.#graceMs);
-      hooks.expired();
+      const next = asked ? grant.expires : renewAt;
+      this.#timer = setTimeout(arm, Math.min(next - t, MAX_TIMER_MS));
     };
     arm();
   }
