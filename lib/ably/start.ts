@@ -48,10 +48,16 @@ export async function startAblyServices(
     const devKey = generateDevKey();
     key = splitKey(devKey);
     // Revocable, as a production key must be for sign-out to end access.
+    // Ably renews a token in place 30 s before it expires, and only one
+    // that lives longer than that; the app's tokens live an hour. A shorter
+    // `ABLY_TOKEN_TTL_MS` (tests watching a renewal) gets the same in-place
+    // renewal here, halfway through its life, rather than the disconnect
+    // Ably gives a token too short to renew early.
     emulator = await startEmulator({
       port: 0,
       keys: [devKey],
       revocableKeys: [key.keyName],
+      tokenRenewalLeadMs: Math.min(30_000, config.tokenTtlMs / 2),
     });
     location = { endpoint: new URL(emulator.url), emulator: true };
   }
