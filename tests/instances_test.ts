@@ -211,3 +211,30 @@ Deno.test("a sign-out on one instance: the others refuse the session within 1 s,
     "others unaffected",
   );
 });
+
+Deno.test("a limit of 60 a minute holds across three instances: a session gets at most 66 answers", async () => {
+  await using cluster = await startInstances(3, {
+    LIVE_RATE_LIMIT_PER_MIN: "60",
+  });
+  const session = await cluster.signIn(cluster.apps[0], "alice");
+  const answers = await Promise.all(
+    Array.from({ length: 180 }, async (_, i) => {
+      const app = cluster.apps[i % 3];
+      const response = await fetch(`${app.url}/api/live`, {
+        headers: { cookie: `session=${session}` },
+      });
+      await response.body?.cancel();
+      return {
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+      };
+    }),
+  );
+  const allowed = answers.filter((a) => a.status === 200).length;
+  const refused = answers.filter((a) => a.status === 429);
+  assert.equal(allowed + refused.length, answers.length, "only 200 and 429");
+  assert.ok(allowed <= 66, `${allowed} allowed`);
+  assert.ok(allowed >= 54, `${allowed} allowed: not stricter than it says`);
+  assert.ok(refused.every((a) => Number(a.retryAfter) >= 1));
+  console.log(`${allowed} of 180 allowed across three instances`);
+});
