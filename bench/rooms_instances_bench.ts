@@ -53,7 +53,6 @@ let counter = 0;
 async function phase(name: "steady" | "kill" | "outage") {
   await using cluster = await startInstances(3, {
     MESSAGE_RATE_LIMIT_PER_MIN: "0",
-    LOG_LEVEL: "error",
   });
   const session = await cluster.signIn(cluster.apps[0], `bench-${name}`);
   const subscribers = await Promise.all(

@@ -57,6 +57,11 @@ interface View {
   readonly subscribers: Map<Subscriber, number>;
 }
 
+/** How long a client-chosen message id is remembered (Ably: two minutes). */
+export const IDEMPOTENCY_WINDOW_MS = 120_000;
+/** Most ids remembered per channel: a bound on memory under a flood. */
+const IDEMPOTENCY_MAX_IDS = 100_000;
+
 /** One channel. */
 export class Channel {
   readonly name: string;
@@ -66,8 +71,16 @@ export class Channel {
   readonly presence: PresenceSet;
   readonly presenceHistory: PresenceHistory;
   readonly #history: StoredPublish[] = [];
-  /** Retained publishes by the client-chosen id of their first message. */
-  readonly #byClientId = new Map<string, StoredPublish>();
+  /**
+   * Recent publishes by the client-chosen id of their first message, oldest
+   * first: Ably drops a repeat of such an id for two minutes (RSL1k),
+   * however many messages the channel carried meanwhile, so this memory is
+   * kept apart from the count-bounded history, by time, with a cap.
+   */
+  readonly #byClientId = new Map<
+    string,
+    { stored: StoredPublish; at: number }
+  >();
   readonly #historyLimit: number;
   readonly #epoch: string;
   readonly #retention: HistoryRetention;
@@ -100,14 +113,19 @@ export class Channel {
     }
   }
 
-  /** Drops the oldest retained publish and its idempotency entry. */
+  /** Drops the oldest retained publish. */
   #dropOldest(): void {
-    const dropped = this.#history.shift();
-    const droppedId = dropped?.messages[0]?.id;
-    if (
-      droppedId !== undefined && this.#byClientId.get(droppedId) === dropped
-    ) {
-      this.#byClientId.delete(droppedId);
+    this.#history.shift();
+  }
+
+  /** Forgets client-chosen ids past the idempotency window, and past the cap. */
+  #forgetOldIds(now: number): void {
+    for (const [id, { at }] of this.#byClientId) {
+      if (
+        at > now - IDEMPOTENCY_WINDOW_MS &&
+        this.#byClientId.size <= IDEMPOTENCY_MAX_IDS
+      ) break;
+      this.#byClientId.delete(id);
     }
   }
 
@@ -188,13 +206,14 @@ export class Channel {
     now: number,
   ): StoredPublish {
     this.#expire();
+    this.#forgetOldIds(now);
     // RSL1k / RTL6a1: a publish retried with the same client-chosen ids is
     // accepted again but delivered once.
     const clientChosenId = input[0]?.id;
     const earlier = clientChosenId !== undefined
       ? this.#byClientId.get(clientChosenId)
       : undefined;
-    if (earlier) return earlier;
+    if (earlier) return earlier.stored;
     const counter = ++this.#counter;
     const channelSerial = serialOf(this.#epoch, counter);
     const messages = input.map((m, i) => {
@@ -228,7 +247,7 @@ export class Channel {
     };
     this.#history.push(stored);
     if (clientChosenId !== undefined) {
-      this.#byClientId.set(clientChosenId, stored);
+      this.#byClientId.set(clientChosenId, { stored, at: now });
     }
     if (this.#history.length > this.#historyLimit) this.#dropOldest();
     for (const [sub, modes] of this.subscribers) {
