@@ -17,7 +17,11 @@ Deno.test("a re-published message id is dropped for two minutes, however many me
     await sub.channels.get("room:busy").subscribe((m) => void seen.push(m.id!));
     const channel = rest.channels.get("room:busy");
     for (let i = 0; i < 25; i++) {
-      await channel.publish({ id: `busy.${i}:0`, name: "message", data: `m${i}` });
+      await channel.publish({
+        id: `busy.${i}:0`,
+        name: "message",
+        data: `m${i}`,
+      });
     }
     await waitFor(() => seen.length === 25, 5_000, "25 messages");
     // The outbox retrying the first message, 24 messages later.
