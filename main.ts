@@ -12,8 +12,12 @@ import config from "./fresh.config.ts";
 import manifest from "./fresh.gen.ts";
 import { scheduleOutboxSweep } from "./lib/app/cron.ts";
 import { livePluginOf } from "./lib/app/plugin.ts";
-import { ConfigError, loadConfig, readEnvironment } from "./lib/config.ts";
-import { getLogger, setupLogging } from "./lib/log.ts";
+import {
+  ConfigError,
+  loadConfig,
+  readEnvironment,
+} from "./lib/platform/config.ts";
+import { getLogger, setupLogging } from "./lib/platform/log.ts";
 
 const app = livePluginOf(config);
 // Before the first `await`: Deno Deploy reads cron jobs at the top level.

@@ -5,8 +5,8 @@
  */
 import { Head } from "$fresh/runtime.ts";
 import type { ErrorHandler, PageProps } from "$fresh/server.ts";
-import { withPrivateCaching } from "../lib/private_caching.ts";
-import { withSecurityHeaders } from "../lib/security_headers.ts";
+import { withPrivateCaching } from "../lib/http/private_caching.ts";
+import { withSecurityHeaders } from "../lib/http/security_headers.ts";
 import type { State } from "../lib/app/state.ts";
 
 // The error may have come before the app plugin filled the state (its

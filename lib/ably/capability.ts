@@ -9,13 +9,13 @@
  * channel the code uses cannot drift apart.
  *
  * The one grant built here is `pageCapability(userId, roomId)`: what a
- * page's token carries once the policy (`lib/policy.ts`, which alone decides
+ * page's token carries once the policy (`lib/rooms/policy.ts`, which alone decides
  * whether the user may see the room) has said yes. Least privilege:
  * `presence` and `subscribe` on `room:<id>` — no `publish`, messages go
  * through the server — and `subscribe` on the user's own channel, where
  * only the server (which holds the key) publishes.
  */
-import { isRoomId, LOBBY_ID } from "../chat/ids.ts";
+import { isRoomId, LOBBY_ID } from "../contract/ids.ts";
 
 /** The namespace of room channels, `room:<roomId>`. */
 export const ROOM_CHANNEL_PREFIX = "room:";
@@ -30,7 +30,7 @@ export class InvalidRoomIdError extends Error {
 
 /**
  * The channel of room `roomId`. Room ids never contain `:` or `*`
- * (`lib/chat/ids.ts`), so the name is always one exact channel.
+ * (`lib/contract/ids.ts`), so the name is always one exact channel.
  *
  * @example
  * ```ts
@@ -93,7 +93,7 @@ export function userChannel(userId: string): string {
  * The capability of a page's token: `roomId`'s channel with
  * `PAGE_ROOM_OPERATIONS` and the user's own channel with `USER_OPERATIONS`;
  * without a room, the user channel alone. Call it only with a room the
- * policy lets the user read (`tokenCapability` in `lib/policy.ts` does).
+ * policy lets the user read (`tokenCapability` in `lib/rooms/policy.ts` does).
  *
  * @example
  * ```ts

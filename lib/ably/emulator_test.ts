@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import type { TokenMode } from "../config.ts";
+import type { TokenMode } from "../platform/config.ts";
 import { emulatorClientOptions, startEmulator } from "../emulator/mod.ts";
-import { Secret } from "../secret.ts";
+import { Secret } from "../platform/secret.ts";
 import {
   AblyUnavailableError,
   browserClientOptions,

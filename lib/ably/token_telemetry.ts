@@ -9,14 +9,14 @@
  * route's 503); `error` (anything else, e.g. a refused user id). Nothing
  * of the credential, the user or the key is recorded.
  */
-import type { TokenMode } from "../config.ts";
+import type { TokenMode } from "../platform/config.ts";
 import {
   instruments,
   markError,
   SPAN,
   telemetryEnabled,
   withSpan,
-} from "../telemetry.ts";
+} from "../platform/telemetry.ts";
 
 /** `issue` instrumented for `mode`; the same function when telemetry is off. */
 export function instrumentIssuer<A extends unknown[], T>(

@@ -11,13 +11,13 @@
  * The counterpart that verifies what is signed here is Ably, or locally
  * `lib/emulator/`. Whatever the mode, the clientId is the session user's id
  * and the capability is the one the caller passes — the policy's answer for
- * the page (`tokenCapability` in `lib/policy.ts`), never one the request
+ * the page (`tokenCapability` in `lib/rooms/policy.ts`), never one the request
  * chose. The key secret stays in this process: nothing returned contains it.
  */
 import * as Ably from "ably";
-import type { AblyKey, TokenMode } from "../config.ts";
-import { DeadlineError, withDeadline } from "../deadline.ts";
-import { getLogger } from "../log.ts";
+import type { AblyKey, TokenMode } from "../platform/config.ts";
+import { DeadlineError, withDeadline } from "../platform/deadline.ts";
+import { getLogger } from "../platform/log.ts";
 import {
   canonicalCapability,
   type Capability,

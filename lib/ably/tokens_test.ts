@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import type * as Ably from "ably";
-import { resetLogging, setupLogging } from "../log.ts";
-import { Secret } from "../secret.ts";
+import { resetLogging, setupLogging } from "../platform/log.ts";
+import { Secret } from "../platform/secret.ts";
 import {
   canonicalCapability,
   InvalidUserIdError,

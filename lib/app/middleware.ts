@@ -4,12 +4,12 @@
  *
  * 1. `provideServices`: puts the started services on `ctx.state`.
  * 2. `securityHeaders`: every response leaves with the
- *    Content-Security-Policy and its companions (`lib/security_headers.ts`).
+ *    Content-Security-Policy and its companions (`lib/http/security_headers.ts`).
  *    It wraps the rest so that it sees every answer, 404s included.
  * 3. `privateCaching`: a response that depends on the session (every
  *    `/auth/*` and `/api/*` answer, every page for a request with a session
  *    cookie) leaves as `private, no-store`, `Vary: Cookie`
- *    (`lib/private_caching.ts`).
+ *    (`lib/http/private_caching.ts`).
  * 4. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
  *    for every page.
  *
@@ -23,9 +23,9 @@
  * itself.
  */
 import type { FreshContext, MiddlewareHandler } from "$fresh/server.ts";
-import { getLogger } from "../log.ts";
-import { withPrivateCaching } from "../private_caching.ts";
-import { withSecurityHeaders } from "../security_headers.ts";
+import { getLogger } from "../platform/log.ts";
+import { withPrivateCaching } from "../http/private_caching.ts";
+import { withSecurityHeaders } from "../http/security_headers.ts";
 import type { Services } from "./services.ts";
 import type { State } from "./state.ts";
 

@@ -31,8 +31,8 @@
  * their account.
  */
 import * as oauth from "oauth4webapi";
-import { getLogger } from "../log.ts";
-import { isSecureRequest, requestOrigin } from "../request_origin.ts";
+import { getLogger } from "../platform/log.ts";
+import { isSecureRequest, requestOrigin } from "../http/request_origin.ts";
 import {
   clearSessionCookie,
   clearStateCookie,
@@ -46,7 +46,7 @@ import { AuthError } from "./errors.ts";
 import type { Provider } from "./providers.ts";
 import { safeRedirectTarget } from "./redirect.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
-import { saveUser } from "../chat/users.ts";
+import { saveUser } from "../rooms/users.ts";
 import { createSessionStore, type SessionStore } from "./sessions.ts";
 import { toUser, type User } from "./user.ts";
 import { traceSignInStep } from "./flow_telemetry.ts";
@@ -74,7 +74,7 @@ export interface AuthOptions {
   now?: () => number;
   /**
    * Believe the proxy's forwarding headers about scheme and host
-   * (`TRUST_PROXY`, `lib/request_origin.ts`): they decide the cookies'
+   * (`TRUST_PROXY`, `lib/http/request_origin.ts`): they decide the cookies'
    * `Secure`/`__Host-` and the `redirect_uri`. Off unless given.
    */
   trustProxy?: boolean;
@@ -363,7 +363,7 @@ async function finishSignIn(
   if (previous) await endStoredSession(deps, previous);
   const sessionId = newSessionId();
   // The server's record of who signed in: an owner invites by this login,
-  // and messages and presence show this name (`lib/chat/users.ts`).
+  // and messages and presence show this name (`lib/rooms/users.ts`).
   await saveUser(deps.kv, {
     id: user.id,
     login: user.login,

@@ -9,8 +9,8 @@
  *
  * `close()` stops what was started; the KV handle stays the caller's.
  */
-import { isLoopbackUrl } from "../net.ts";
-import type { AppConfig } from "../config.ts";
+import { isLoopbackUrl } from "../platform/net.ts";
+import type { AppConfig } from "../platform/config.ts";
 import { type Idp, startIdp } from "../idp/mod.ts";
 import {
   type Auth,

@@ -8,8 +8,8 @@
  * what it cannot take before parsing it: the wrong content type (415), more
  * than `MAX_JSON_BODY_BYTES` (413), malformed JSON or not an object (400).
  */
-import { CHAT_ERROR_STATUS, ChatError } from "../chat/mod.ts";
-import { getLogger } from "../log.ts";
+import { CHAT_ERROR_STATUS, ChatError } from "../rooms/mod.ts";
+import { getLogger } from "../platform/log.ts";
 
 const logger = getLogger(["live", "api"]);
 

@@ -4,7 +4,7 @@
  * once — its id finds the user, then keys the route's rate limit.
  */
 import type { Auth, User } from "../auth/mod.ts";
-import { isSameOrigin, type ProxyOptions } from "../request_origin.ts";
+import { isSameOrigin, type ProxyOptions } from "./request_origin.ts";
 import { forbidden, unauthorized } from "./json.ts";
 
 /** A request's valid session and its user. */

@@ -28,15 +28,15 @@
  * process's writes to a local KV file, and new work is what the inline
  * attempt handles anyway: what the runner exists for is work that is due.
  */
-import { withDeadline } from "../deadline.ts";
-import { getLogger } from "../log.ts";
+import { withDeadline } from "../platform/deadline.ts";
+import { getLogger } from "../platform/log.ts";
 import {
   instruments,
   linkFrom,
   SPAN,
   telemetryEnabled,
   withSpan,
-} from "../telemetry.ts";
+} from "../platform/telemetry.ts";
 import {
   DEFAULT_SCHEDULE,
   failedJobKey,

@@ -10,7 +10,7 @@
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import type { State } from "../../lib/app/state.ts";
-import { isSameOrigin } from "../../lib/request_origin.ts";
+import { isSameOrigin } from "../../lib/http/request_origin.ts";
 
 export const handler: Handlers<
   { refused?: boolean },

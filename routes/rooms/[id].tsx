@@ -16,17 +16,17 @@ import { Head } from "$fresh/runtime.ts";
 import LiveRoom from "../../islands/LiveRoom.tsx";
 import type { State } from "../../lib/app/state.ts";
 import { signInPath } from "../../lib/auth/mod.ts";
-import { isRoomId } from "../../lib/chat/mod.ts";
-import { isSameOrigin } from "../../lib/request_origin.ts";
+import { isRoomId } from "../../lib/rooms/mod.ts";
+import { isSameOrigin } from "../../lib/http/request_origin.ts";
 import {
   FORM_ERRORS,
   FormBodyError,
   formError,
   readForm,
   roomFormAction,
-} from "../../lib/room/forms.ts";
-import { type RoomPage, roomPage } from "../../lib/room/page.ts";
-import { MembersPanel } from "../../lib/room/views/RoomPanels.tsx";
+} from "../../lib/room_page/forms.ts";
+import { type RoomPage, roomPage } from "../../lib/room_page/page.ts";
+import { MembersPanel } from "../../lib/room_page/views/RoomPanels.tsx";
 
 interface Data {
   page: RoomPage;

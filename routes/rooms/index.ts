@@ -8,12 +8,12 @@
 import type { Handlers } from "$fresh/server.ts";
 import type { State } from "../../lib/app/state.ts";
 import { signInPath } from "../../lib/auth/mod.ts";
-import { isSameOrigin } from "../../lib/request_origin.ts";
+import { isSameOrigin } from "../../lib/http/request_origin.ts";
 import {
   createRoomFromForm,
   FormBodyError,
   readForm,
-} from "../../lib/room/forms.ts";
+} from "../../lib/room_page/forms.ts";
 
 const seeOther = (location: string) =>
   new Response(null, { status: 303, headers: { location } });

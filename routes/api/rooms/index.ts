@@ -10,14 +10,14 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import type { State } from "../../../lib/app/state.ts";
-import { createRoom, listVisibleRooms } from "../../../lib/chat/mod.ts";
+import { createRoom, listVisibleRooms } from "../../../lib/rooms/mod.ts";
 import {
   errorResponse,
   jsonResponse,
   readJsonBody,
   unauthorized,
 } from "../../../lib/http/json.ts";
-import { roomJson } from "../../../lib/http/room_json.ts";
+import { roomJson } from "../../../lib/rooms/room_json.ts";
 import { apiSession, stateChangeSession } from "../../../lib/http/session.ts";
 
 export const handler: Handlers<

@@ -12,19 +12,19 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import type { State } from "../../../../lib/app/state.ts";
-import { isRoomId } from "../../../../lib/chat/mod.ts";
+import { isRoomId } from "../../../../lib/rooms/mod.ts";
 import {
   errorResponse,
   jsonResponse,
   unauthorized,
 } from "../../../../lib/http/json.ts";
-import { roomJson } from "../../../../lib/http/room_json.ts";
+import { roomJson } from "../../../../lib/rooms/room_json.ts";
 import {
   apiSession,
   stateChangeSession,
 } from "../../../../lib/http/session.ts";
-import { roomAccess } from "../../../../lib/policy.ts";
-import { closeRoom } from "../../../../lib/room_changes.ts";
+import { roomAccess } from "../../../../lib/rooms/policy.ts";
+import { closeRoom } from "../../../../lib/rooms/room_changes.ts";
 
 const notFound = () => jsonResponse(404, { error: "No such room." });
 

@@ -26,7 +26,7 @@ import {
   listMessages,
   RECENT_MESSAGES,
   sendMessage,
-} from "../../../../lib/chat/mod.ts";
+} from "../../../../lib/rooms/mod.ts";
 import {
   errorResponse,
   forbidden,
@@ -38,8 +38,8 @@ import {
   apiSession,
   stateChangeSession,
 } from "../../../../lib/http/session.ts";
-import { roomAccess } from "../../../../lib/policy.ts";
-import { rateLimitedResponse } from "../../../../lib/rate_limit_refusal.ts";
+import { roomAccess } from "../../../../lib/rooms/policy.ts";
+import { rateLimitedResponse } from "../../../../lib/http/rate_limit_refusal.ts";
 
 const ROUTE = "/api/rooms/:id/messages";
 const malformedRoom = () =>

@@ -14,7 +14,7 @@ import {
   displayNames,
   isRoomId,
   MAX_NAME_LOOKUP,
-} from "../../../../lib/chat/mod.ts";
+} from "../../../../lib/rooms/mod.ts";
 import {
   errorResponse,
   forbidden,
@@ -22,7 +22,7 @@ import {
   unauthorized,
 } from "../../../../lib/http/json.ts";
 import { apiSession } from "../../../../lib/http/session.ts";
-import { roomAccess } from "../../../../lib/policy.ts";
+import { roomAccess } from "../../../../lib/rooms/policy.ts";
 
 /** A user id as sessions make them: `<provider>:<subject>`, no wildcard. */
 const USER_ID = /^[a-z]+:[^*,]{1,255}$/;

@@ -8,10 +8,10 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import type { State } from "../../../../../lib/app/state.ts";
-import { isRoomId } from "../../../../../lib/chat/mod.ts";
+import { isRoomId } from "../../../../../lib/rooms/mod.ts";
 import { errorResponse, jsonResponse } from "../../../../../lib/http/json.ts";
 import { stateChangeSession } from "../../../../../lib/http/session.ts";
-import { endMembership } from "../../../../../lib/room_changes.ts";
+import { endMembership } from "../../../../../lib/rooms/room_changes.ts";
 
 export const handler: Handlers<
   unknown,

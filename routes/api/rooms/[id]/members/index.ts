@@ -19,7 +19,7 @@ import {
   inviteByLogin,
   isRoomId,
   listMembers,
-} from "../../../../../lib/chat/mod.ts";
+} from "../../../../../lib/rooms/mod.ts";
 import {
   errorResponse,
   jsonResponse,
