@@ -10,14 +10,14 @@
 import { start } from "$fresh/server.ts";
 import config from "./fresh.config.ts";
 import manifest from "./fresh.gen.ts";
-import { scheduleOutboxSweep } from "./lib/app/cron.ts";
-import { livePluginOf } from "./lib/app/plugin.ts";
+import { livePluginOf, scheduleOutboxSweep } from "./lib/app/mod.ts";
 import {
   ConfigError,
+  getLogger,
   loadConfig,
   readEnvironment,
-} from "./lib/platform/config.ts";
-import { getLogger, setupLogging } from "./lib/platform/log.ts";
+  setupLogging,
+} from "./lib/platform/mod.ts";
 
 const app = livePluginOf(config);
 // Before the first `await`: Deno Deploy reads cron jobs at the top level.

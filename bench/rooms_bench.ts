@@ -18,12 +18,9 @@
  *
  * Run: `deno task bench:rooms [-- --seconds 30 --rate 200]`.
  */
+import { roomChannel } from "../lib/contract/mod.ts";
 import * as Ably from "ably";
-import {
-  canonicalCapability,
-  pageCapability,
-  roomChannel,
-} from "../lib/ably/capability.ts";
+import { canonicalCapability, pageCapability } from "../lib/ably/capability.ts";
 import { publishJobHandler, sendMessage } from "../lib/rooms/delivery.ts";
 import { listMessages, type PublishJob } from "../lib/rooms/messages.ts";
 import { saveUser } from "../lib/rooms/users.ts";

@@ -13,14 +13,16 @@
  * to a notice saying so.
  */
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import { Composer } from "../lib/room_client/views/Composer.tsx";
-import { MemberList } from "../lib/room_client/views/MemberList.tsx";
-import { MessageList } from "../lib/room_client/views/MessageList.tsx";
-import { Notices } from "../lib/room_client/views/Notices.tsx";
-import { RoomStatus } from "../lib/room_client/views/RoomStatus.tsx";
+import type { RoomSetup } from "../lib/contract/mod.ts";
+import {
+  Composer,
+  createRoomState,
+  MemberList,
+  MessageList,
+  Notices,
+  RoomStatus,
+} from "../lib/room_client/mod.ts";
 import type { RoomConnection } from "../lib/room_client/live.ts";
-import type { RoomSetup } from "../lib/room_page/setup.ts";
-import { createRoomState } from "../lib/room_client/state.ts";
 
 export default function LiveRoom(setup: RoomSetup) {
   const room = useMemo(() => createRoomState(setup.messages, setup.next), []);

@@ -9,10 +9,14 @@
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import LiveRoom from "../islands/LiveRoom.tsx";
-import type { State } from "../lib/app/state.ts";
-import { FORM_ERRORS, formError } from "../lib/room_page/forms.ts";
-import { type HomePage, homePage } from "../lib/room_page/page.ts";
-import { RoomsPanel } from "../lib/room_page/views/RoomPanels.tsx";
+import type { State } from "../lib/app/mod.ts";
+import {
+  FORM_ERRORS,
+  formError,
+  type HomePage,
+  homePage,
+  RoomsPanel,
+} from "../lib/room_page/mod.ts";
 
 interface Data {
   home: HomePage;

@@ -10,9 +10,10 @@
  * - A sign-out on one process: the other two refuse the session within
  *   1 s, and every token any of them handed out meanwhile is refused.
  */
+import { roomChannel } from "../lib/contract/mod.ts";
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import { roomChannel } from "../lib/ably/capability.ts";
+
 import { emulatorClientOptions } from "../lib/emulator/mod.ts";
 import { openKv } from "../lib/platform/kv.ts";
 import { listJobs } from "../lib/outbox/mod.ts";

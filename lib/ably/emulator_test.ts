@@ -4,6 +4,7 @@
  * (`lib/emulator/`), which verifies the signatures and enforces the
  * capability from `capability.ts`.
  */
+import { ROOM_CHANNEL, userChannel } from "../contract/mod.ts";
 import assert from "node:assert/strict";
 import * as Ably from "ably";
 import type { TokenMode } from "../platform/config.ts";
@@ -15,9 +16,7 @@ import {
   createPublisher,
   createTokenService,
   pageCapability,
-  ROOM_CHANNEL,
   type TokenService,
-  userChannel,
 } from "./mod.ts";
 import { withTimeout } from "../emulator/test_helpers.ts";
 

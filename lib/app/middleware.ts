@@ -23,9 +23,9 @@
  * itself.
  */
 import type { FreshContext, MiddlewareHandler } from "$fresh/server.ts";
-import { getLogger } from "../platform/log.ts";
-import { withPrivateCaching } from "../http/private_caching.ts";
-import { withSecurityHeaders } from "../http/security_headers.ts";
+import { carriesSessionCookie } from "../auth/mod.ts";
+import { getLogger } from "../platform/mod.ts";
+import { withPrivateCaching, withSecurityHeaders } from "../http/mod.ts";
 import type { Services } from "./services.ts";
 import type { State } from "./state.ts";
 
@@ -73,7 +73,11 @@ export async function privateCaching(
   ctx: FreshContext<State>,
 ): Promise<Response> {
   const response = await ctx.next();
-  return withPrivateCaching(req, response, Boolean(ctx.state.user));
+  return withPrivateCaching(
+    req,
+    response,
+    () => Boolean(ctx.state.user) || carriesSessionCookie(req),
+  );
 }
 
 /** Looks up the session of page requests; see the module comment. */

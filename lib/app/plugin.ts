@@ -21,7 +21,7 @@ import {
   type AppConfig,
   loadConfig,
   readEnvironment,
-} from "../platform/config.ts";
+} from "../platform/mod.ts";
 import {
   privateCaching,
   provideServices,

@@ -8,19 +8,21 @@
  * With no environment at all this starts the whole product on one machine: a
  * KV file, the embedded OpenID Connect provider and the Ably emulator.
  */
-import { type AblyServices, startAblyServices } from "../ably/start.ts";
+import { type AblyServices, startAblyServices } from "../ably/mod.ts";
 import { type Auth, startAuthServices } from "../auth/mod.ts";
-import type { AppConfig } from "../platform/config.ts";
+import { type AppConfig, openKv } from "../platform/mod.ts";
 import type { Idp } from "../idp/mod.ts";
-import { openKv } from "../platform/kv.ts";
-import { type PublishJob, publishJobHandler } from "../rooms/mod.ts";
-import { type Outbox, startOutbox } from "../outbox/mod.ts";
-import { RateLimiter } from "../http/rate_limit.ts";
 import {
+  countGivenUp,
   createRevoker,
+  type PublishJob,
+  publishJobHandler,
   type RevokeJob,
   type Revoker,
-} from "../rooms/revocation.ts";
+  saveUser,
+} from "../rooms/mod.ts";
+import { type Outbox, startOutbox } from "../outbox/mod.ts";
+import { RateLimiter } from "../http/mod.ts";
 
 /**
  * The rate limits, each keyed as its route says and counted in KV: each holds
@@ -110,9 +112,12 @@ export async function startServices(
   const outbox = startOutbox<PublishJob | RevokeJob>(kv, {
     publish: publishJobHandler(kv, ably.tokens.rest),
     revoke: (job) => revoker.handle(job),
-  }, config.outbox);
+  }, { ...config.outbox, onGiveUp: countGivenUp });
   const auth = await startAuthServices(config, kv, {
     onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
+    // The server's record of who signed in: an owner invites by this login,
+    // and messages and presence show this name.
+    onSignIn: (user) => saveUser(kv, user),
   }).catch(async (error) => {
     await outbox.close();
     await ably.close();

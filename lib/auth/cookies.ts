@@ -20,7 +20,7 @@
  * `lib/http/request_origin.ts` (which knows about `TRUST_PROXY`): the same
  * request must get the same answer when a cookie is set and when it is read.
  */
-import { randomId } from "../platform/net.ts";
+import { randomId } from "../platform/mod.ts";
 
 /** Longest Cookie header read at all; browsers send far less for this app. */
 export const MAX_COOKIE_HEADER = 8192;

@@ -19,19 +19,18 @@
  * `lib/app/middleware.ts` applies it to every response of the chain, and
  * `routes/_500.tsx` to the error page, rendered outside it.
  */
-import { carriesSessionCookie } from "../auth/cookies.ts";
-
 /** The `Cache-Control` of a personalised response. */
 export const PRIVATE_NO_STORE = "private, no-store";
 
 /**
  * Whether `response` to `request` depends on who is signed in.
- * `sessionFound`: a session was looked up and found for this request.
+ * `hasSession`: whether the request carried a session cookie or a session
+ * was found for it; asked only of HTML answers.
  */
 export function isPersonalised(
   request: Request,
   response: Response,
-  sessionFound: boolean,
+  hasSession: () => boolean,
 ): boolean {
   const { pathname } = new URL(request.url);
   if (pathname.startsWith("/auth/") || pathname.startsWith("/api/")) {
@@ -39,7 +38,7 @@ export function isPersonalised(
   }
   const html = response.headers.get("content-type")?.startsWith("text/html") ??
     false;
-  return html && (sessionFound || carriesSessionCookie(request));
+  return html && hasSession();
 }
 
 /**
@@ -50,9 +49,9 @@ export function isPersonalised(
 export function withPrivateCaching(
   request: Request,
   response: Response,
-  sessionFound: boolean,
+  hasSession: () => boolean,
 ): Response {
-  if (!isPersonalised(request, response, sessionFound)) return response;
+  if (!isPersonalised(request, response, hasSession)) return response;
   try {
     mark(response.headers);
     return response;

@@ -57,7 +57,7 @@
  * session look-up, the sign-in record, the stored message), so what fails
  * open is at most those seconds of cached sessions.
  */
-import { getLogger } from "../platform/log.ts";
+import { getLogger } from "../platform/mod.ts";
 
 /** How to limit. */
 export interface RateLimitOptions {

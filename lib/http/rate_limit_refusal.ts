@@ -10,9 +10,8 @@
  * (`routes/auth/callback.tsx`, `renderRateLimited`).
  */
 import { jsonResponse } from "./json.ts";
-import { getLogger } from "../platform/log.ts";
+import { getLogger, instruments, telemetryEnabled } from "../platform/mod.ts";
 import type { RateLimitDecision } from "./rate_limit.ts";
-import { instruments, telemetryEnabled } from "../platform/telemetry.ts";
 
 /** A refusal, as `RateLimiter.hit` returns it. */
 export type RateLimitRefusal = Extract<RateLimitDecision, { allowed: false }>;

@@ -25,7 +25,7 @@
  *   IP address (RFC 7239 §5.2, §6). A malformed header or value is ignored,
  *   as if absent, and the request's own value is used: never an exception.
  */
-import { formatIpAddress, parseIpAddress } from "../platform/ip_address.ts";
+import { formatIpAddress, parseIpAddress } from "../platform/mod.ts";
 
 /** Whether forwarding headers are believed (`TRUST_PROXY`). */
 export interface ProxyOptions {

@@ -33,7 +33,7 @@
  * server on every request: on the token route, the page's four headers
  * instead of these two took ~20 % of its throughput (README, Performance).
  */
-import type { BrowserClientOptions } from "../ably/client_options.ts";
+import type { BrowserClientOptions } from "../contract/mod.ts";
 import { isSecureRequest, type ProxyOptions } from "./request_origin.ts";
 
 /** The hosts ably-js 2.x reaches with its default options: the primary `main.realtime.ably.net`, the `*.fallback.ably-realtime.com` fallbacks and connectivity checks, and the older `*.ably.io` names. */

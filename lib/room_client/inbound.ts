@@ -4,17 +4,14 @@
  * Only the server publishes on a room's channel (page tokens grant no
  * `publish`, `lib/ably/capability.ts`): a room message is named `message`,
  * carries the sender's user id as clientId and, as data, the stored message
- * (`PublishedMessageData` in `lib/rooms/publish_message.ts`): its KV id, text,
+ * (`PublishedMessageData` in `lib/contract/wire.ts`): its KV id, text,
  * the sender's name as the server knows it, and when it was posted. The
  * island gets the same messages from the page, from its own `POST` and from
  * `GET /api/rooms/<id>/messages`: all keyed by the stored id, so a message
  * arriving twice shows once. Anything of another shape is dropped rather
  * than shown half-parsed.
  */
-import type { RoomMessage } from "../contract/wire.ts";
-
-/** The Ably message name of a room message. */
-export const MESSAGE_NAME = "message";
+import { MESSAGE_NAME, type RoomMessage } from "../contract/mod.ts";
 
 /** The parts of an Ably message `toRoomMessage` reads. */
 export interface AblyMessageLike {

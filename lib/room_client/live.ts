@@ -30,17 +30,17 @@ import {
   RealtimePresence,
   WebSocketTransport,
 } from "ably/modular";
-import { mergeMessages, MESSAGE_NAME, toRoomMessage } from "./inbound.ts";
-import type { RoomMessage } from "../contract/wire.ts";
-import type { RoomSetup } from "../room_page/setup.ts";
+import {
+  API_PATHS,
+  MESSAGE_NAME,
+  type MessagePage,
+  roomApiPath,
+  type RoomMessage,
+  type RoomSetup,
+} from "../contract/mod.ts";
+import { mergeMessages, toRoomMessage } from "./inbound.ts";
 import type { Member, RoomState } from "./state.ts";
 import { type RoomEnd, roomStatus } from "./status.ts";
-
-/** The token route (`routes/api/live.ts`). */
-const TOKEN_URL = "/api/live";
-
-/** Where the server publishes a notice for the caller (`routes/api/notify-me.ts`). */
-const NOTIFY_URL = "/api/notify-me";
 
 /** Notices kept on screen. */
 const KEEP_NOTICES = 3;
@@ -74,15 +74,9 @@ const ENDS: Record<number, Exclude<RoomEnd, null>> = {
   403: "no-access",
 };
 
-/** A page of stored messages, as `GET /api/rooms/<id>/messages` answers. */
-interface Page {
-  messages: RoomMessage[];
-  next: string | null;
-}
-
 /** Opens `setup.room` for `setup.user`, writing what happens into `room`. */
 export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
-  const roomPath = `/api/rooms/${setup.room.id}`;
+  const roomPath = roomApiPath(setup.room.id);
   let ended: RoomEnd = null;
   const showStatus = () => {
     room.status.value = roomStatus(
@@ -109,8 +103,8 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
    * The messages before `before` (the newest without), added to the room.
    * Cursors are URL-safe (`m1.` and base32).
    */
-  const loadPage = async (before?: string | null): Promise<Page> => {
-    const page = await getJson<Page>(
+  const loadPage = async (before?: string | null): Promise<MessagePage> => {
+    const page = await getJson<MessagePage>(
       `${roomPath}/messages?limit=50${before ? "&before=" + before : ""}`,
     );
     add(page.messages);
@@ -125,13 +119,13 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     plugins: { WebSocketTransport, FetchRequest, RealtimePresence },
     authCallback: async (_params, callback) => {
       // One credential for this room: TokenRequest, TokenDetails or JWT.
-      const res = await fetch(`${TOKEN_URL}?room=${setup.room.id}`).catch(
+      const res = await fetch(`${API_PATHS.live}?room=${setup.room.id}`).catch(
         ignore,
       );
       const body = await res?.json().catch(ignore);
       if (res?.ok && body) return callback(null, body.token);
       // ably-js makes it an ErrorInfo 40170, status 401, and retries.
-      callback(TOKEN_URL, null);
+      callback(API_PATHS.live, null);
       if (res && ENDS[res.status]) end(ENDS[res.status]);
     },
   });
@@ -233,7 +227,9 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
       }
     },
     async askForNotice() {
-      const res = await fetch(NOTIFY_URL, { method: "POST" }).catch(ignore);
+      const res = await fetch(API_PATHS.notifyMe, { method: "POST" }).catch(
+        ignore,
+      );
       if (!res?.ok) {
         throw new Error(res ? `The server answered ${res.status}.` : OFFLINE);
       }

@@ -5,7 +5,7 @@
  * the island needs for its first paint stays this small.
  */
 import { type Signal, signal } from "@preact/signals";
-import type { RoomMessage } from "../contract/wire.ts";
+import type { RoomMessage } from "../contract/mod.ts";
 import type { RoomStatus } from "./status.ts";
 
 /** Someone in the room now (presence). */

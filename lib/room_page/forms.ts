@@ -8,14 +8,16 @@
  * `FORM_ERRORS` — nothing from the request is ever reflected.
  */
 import type { User } from "../auth/mod.ts";
-import { ChatError, createRoom, inviteByLogin } from "../rooms/mod.ts";
-import { BodyError, readBodyBytes } from "../http/json.ts";
-import { roomAccess } from "../rooms/policy.ts";
 import {
   type AccessChanges,
+  ChatError,
   closeRoom,
+  createRoom,
   endMembership,
-} from "../rooms/room_changes.ts";
+  inviteByLogin,
+  roomAccess,
+} from "../rooms/mod.ts";
+import { BodyError, readBodyBytes } from "../http/mod.ts";
 
 /** Largest form body read, in bytes. */
 export const MAX_FORM_BYTES = 4 * 1024;

@@ -4,7 +4,7 @@
  * `null` whenever the policy says the visitor may not see the room — an
  * unknown room, a malformed id and a private room they are not in alike.
  */
-import type { BrowserClientOptions } from "../ably/mod.ts";
+import type { BrowserClientOptions, RoomSetup } from "../contract/mod.ts";
 import type { User } from "../auth/mod.ts";
 import {
   displayNames,
@@ -14,9 +14,9 @@ import {
   LOBBY_ID,
   RECENT_MESSAGES,
   type Room,
+  roomAccess,
 } from "../rooms/mod.ts";
-import { roomAccess } from "../rooms/policy.ts";
-import { type RoomSetup, roomSetup } from "./setup.ts";
+import { roomSetup } from "./setup.ts";
 
 /** A member as the owner's panel lists them. */
 export interface MemberView {

@@ -11,14 +11,18 @@
  */
 import type * as Ably from "ably";
 import { publishMessage } from "./publish_message.ts";
-import { withDeadline } from "../platform/deadline.ts";
-import { getLogger } from "../platform/log.ts";
+import {
+  getLogger,
+  instruments,
+  SPAN,
+  withDeadline,
+  withSpan,
+} from "../platform/mod.ts";
 import {
   completeJob,
   type JobSchedule,
   type ScheduledJob,
 } from "../outbox/mod.ts";
-import { instruments, SPAN, withSpan } from "../platform/telemetry.ts";
 import {
   getMessage,
   type PostInput,
@@ -149,3 +153,11 @@ export function publishJobHandler(
 
 const INLINE = { "live.publish.path": "inline" } as const;
 const OUTBOX = { "live.publish.path": "outbox" } as const;
+
+/**
+ * Counts a publish job the outbox gave up (`OutboxOptions.onGiveUp`): a
+ * message stored that never reached its room live.
+ */
+export function countGivenUp(job: { kind: string }): void {
+  if (job.kind === "publish") instruments.messagesGivenUp.add(1);
+}

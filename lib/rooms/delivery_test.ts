@@ -3,18 +3,11 @@
  * the real `ably` SDK on both ends: published once inline, published by the
  * outbox when Ably was down, never delivered twice.
  */
+import { MESSAGE_NAME, roomChannel } from "../contract/mod.ts";
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import {
-  ablyMessageId,
-  MESSAGE_NAME,
-  publishMessage,
-} from "./publish_message.ts";
-import {
-  canonicalCapability,
-  pageCapability,
-  roomChannel,
-} from "../ably/capability.ts";
+import { ablyMessageId, publishMessage } from "./publish_message.ts";
+import { canonicalCapability, pageCapability } from "../ably/capability.ts";
 import {
   type Emulator,
   emulatorClientOptions,

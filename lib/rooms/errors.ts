@@ -1,8 +1,8 @@
 /**
- * Why a rooms or messages operation was refused, as a code the edge (a route)
- * turns into an HTTP status with `CHAT_ERROR_STATUS`.
+ * Why a rooms or messages operation was refused, as a code the edge turns
+ * into an HTTP status (`CHAT_ERROR_STATUS` in `lib/app/errors.ts`).
  *
- * `lib/rooms/` and `lib/rooms/policy.ts` never pick a status: they throw a
+ * `lib/rooms/` never picks a status: they throw a
  * `ChatError` whose `code` says what went wrong and whose `reason` is a fixed
  * sentence fit to show the visitor. Neither ever carries the raw input back
  * (a name or text from the request could forge a log line or leak data).
@@ -33,20 +33,3 @@ export class ChatError extends Error {
     this.name = "ChatError";
   }
 }
-
-/**
- * The HTTP status for each code, for routes only.
- *
- * @example
- * ```ts
- * if (error instanceof ChatError) {
- *   return Response.json({ error: error.reason }, { status: CHAT_ERROR_STATUS[error.code] });
- * }
- * ```
- */
-export const CHAT_ERROR_STATUS: Readonly<Record<ChatErrorCode, number>> = {
-  invalid_input: 400,
-  not_found: 404,
-  forbidden: 403,
-  conflict: 409,
-};

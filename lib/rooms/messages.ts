@@ -25,24 +25,16 @@ import {
   isClientMessageId,
   isMessageId,
   LOBBY_ID,
+  type MessagePage as WireMessagePage,
   newMessageId,
-} from "../contract/ids.ts";
+  type RoomMessage,
+} from "../contract/mod.ts";
 import { roomKey } from "./room_store.ts";
 import { checkText } from "./text.ts";
 
 /** A stored message; what a page renders and what is published. */
-export interface ChatMessage {
-  /** Ordered id (`newMessageId`). */
-  id: string;
+export interface ChatMessage extends RoomMessage {
   roomId: string;
-  /** The sender's user id; Ably's clientId of the published message. */
-  clientId: string;
-  /** The sender's display name when they posted, as the server knows it. */
-  name: string;
-  /** Trimmed, 1–`MAX_MESSAGE_LENGTH` characters, no control characters. */
-  text: string;
-  /** Epoch ms of posting. */
-  at: number;
 }
 
 /** The outbox job that publishes a stored message. */
@@ -182,11 +174,8 @@ export async function getMessage(
 }
 
 /** One page of messages, oldest first. */
-export interface MessagePage {
-  messages: ChatMessage[];
-  /** Pass as `before` for the page of older messages; `null` at the first message. */
-  next: string | null;
-}
+/** A page of stored messages; see `MessagePage` in `lib/contract/`. */
+export type MessagePage = WireMessagePage<ChatMessage>;
 
 /**
  * The `limit` messages before `before` (or the newest), oldest first.

@@ -1,11 +1,13 @@
 /**
  * Rooms on the server: rooms and memberships, messages and their delivery,
- * the users whose names are shown — all in Deno KV. Rights come from
- * `lib/rooms/policy.ts`; the island's side of a room is `lib/room/`. Routes import
- * from this module only.
+ * the users whose names are shown — all in Deno KV; who may do what
+ * (`policy.ts`), access changes (`room_changes.ts`) and the revocation of
+ * tokens they need (`revocation.ts`). The page's side of a room is
+ * `lib/room_page/`, the island's `lib/room_client/`. Everything outside this
+ * folder imports this module only.
  */
-export { CHAT_ERROR_STATUS, ChatError, type ChatErrorCode } from "./errors.ts";
-export { isClientMessageId, isRoomId, LOBBY_ID } from "../contract/ids.ts";
+export { ChatError, type ChatErrorCode } from "./errors.ts";
+export { isClientMessageId, isRoomId, LOBBY_ID } from "../contract/mod.ts";
 export { LOBBY, type Room } from "./room_store.ts";
 export {
   type Actor,
@@ -35,6 +37,7 @@ export {
   recentMessages,
 } from "./messages.ts";
 export {
+  countGivenUp,
   INLINE_PUBLISH_TIMEOUT_MS,
   publishJobHandler,
   sendMessage,
@@ -48,3 +51,16 @@ export {
   saveUser,
   type UserRecord,
 } from "./users.ts";
+export { roomAccess, tokenCapability } from "./policy.ts";
+export {
+  createRevoker,
+  type RevokeJob,
+  type Revoker,
+  TOKEN_FRESHNESS_MS,
+} from "./revocation.ts";
+export {
+  type AccessChanges,
+  closeRoom,
+  endMembership,
+} from "./room_changes.ts";
+export { roomJson } from "./room_json.ts";

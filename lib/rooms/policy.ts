@@ -15,10 +15,10 @@
  * removing members and deleting the room. Channel names and operations come
  * from `lib/ably/capability.ts`, so what is granted is what the code uses.
  */
-import { type Capability, pageCapability } from "../ably/capability.ts";
-import { isRoomId, LOBBY_ID } from "../contract/ids.ts";
+import { type Capability, pageCapability } from "../ably/mod.ts";
+import { isRoomId, LOBBY_ID } from "../contract/mod.ts";
 import { memberKey, readRoom, type Room, roomKey } from "./room_store.ts";
-import { SPAN, withSpan } from "../platform/telemetry.ts";
+import { SPAN, withSpan } from "../platform/mod.ts";
 
 /** What the policy needs of a user: the session's `<provider>:<subject>` id. */
 export interface PolicyUser {

@@ -11,25 +11,12 @@
  * `clientId` = the sender's user id, data = `PublishedMessageData`.
  */
 import type * as Ably from "ably";
-import { roomChannel } from "../ably/capability.ts";
+import {
+  MESSAGE_NAME,
+  type PublishedMessageData,
+  roomChannel,
+} from "../contract/mod.ts";
 import type { ChatMessage } from "./messages.ts";
-
-/** The Ably message name of a room message. */
-export const MESSAGE_NAME = "message";
-
-/** What `publishMessage` publishes: a stored message, as `lib/chat` keeps it. */
-export type PublishableMessage = ChatMessage;
-
-/** The `data` of a published room message. */
-export interface PublishedMessageData {
-  /** The stored message id: the island de-duplicates and pages by it. */
-  id: string;
-  text: string;
-  /** The sender's display name, as the server knows it. */
-  name: string;
-  /** Epoch ms of posting. */
-  at: number;
-}
 
 /**
  * The Ably message id of a stored message: the same for every publish of it.
@@ -41,7 +28,7 @@ export interface PublishedMessageData {
  * ```
  */
 export function ablyMessageId(
-  message: Pick<PublishableMessage, "roomId" | "id">,
+  message: Pick<ChatMessage, "roomId" | "id">,
 ): string {
   return `${message.roomId}.${message.id}:0`;
 }
@@ -49,7 +36,7 @@ export function ablyMessageId(
 /** Publishes `message`; resolves once Ably (or the emulator) accepted it. */
 export async function publishMessage(
   rest: Ably.Rest,
-  message: PublishableMessage,
+  message: ChatMessage,
 ): Promise<void> {
   const data: PublishedMessageData = {
     id: message.id,

@@ -29,15 +29,13 @@
  * Ably) is reported once per process, with what to change, and not retried.
  */
 import type * as Ably from "ably";
-import { type RevokeOutcome, revokeUserTokens } from "../ably/revoke.ts";
-import { withDeadline } from "../platform/deadline.ts";
-import { getLogger } from "../platform/log.ts";
+import { type RevokeOutcome, revokeUserTokens } from "../ably/mod.ts";
+import { getLogger, traceRevocation, withDeadline } from "../platform/mod.ts";
 import {
   type JobSchedule,
   type ScheduledJob,
   scheduleJob,
 } from "../outbox/mod.ts";
-import { traceRevocation } from "../platform/telemetry.ts";
 
 /**
  * The longest time from the start of the KV reads that allow a token (the

@@ -1,5 +1,5 @@
 /** A room as the JSON API shows it: what a script needs to open its channel. */
-import { roomChannel } from "../ably/capability.ts";
+import { roomChannel } from "../contract/mod.ts";
 import type { Room } from "./mod.ts";
 
 /** What `POST /api/rooms` and `GET /api/rooms` answer per room. */

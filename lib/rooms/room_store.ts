@@ -16,7 +16,7 @@
  *
  * The lobby (`LOBBY_ID`) is not stored: it always exists, public, ownerless.
  */
-import { isRoomId, LOBBY_ID } from "../contract/ids.ts";
+import { isRoomId, LOBBY_ID } from "../contract/mod.ts";
 
 /** A room. */
 export interface Room {

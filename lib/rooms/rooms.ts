@@ -11,7 +11,7 @@
  */
 import { type RoomAccess, roomAccess } from "./policy.ts";
 import { ChatError } from "./errors.ts";
-import { isRoomId, LOBBY_ID, newRoomId } from "../contract/ids.ts";
+import { isRoomId, LOBBY_ID, newRoomId } from "../contract/mod.ts";
 import { purgeRoomMessages } from "./messages.ts";
 import {
   LOBBY,

@@ -33,14 +33,20 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AblyUnavailableError } from "../../lib/ably/mod.ts";
-import type { State } from "../../lib/app/state.ts";
-import { isRoomId } from "../../lib/rooms/mod.ts";
-import { forbidden, jsonResponse, unauthorized } from "../../lib/http/json.ts";
-import { apiSession } from "../../lib/http/session.ts";
-import { getLogger } from "../../lib/platform/log.ts";
-import { tokenCapability } from "../../lib/rooms/policy.ts";
-import { rateLimitedResponse } from "../../lib/http/rate_limit_refusal.ts";
-import { TOKEN_FRESHNESS_MS } from "../../lib/rooms/revocation.ts";
+import type { State } from "../../lib/app/mod.ts";
+import {
+  isRoomId,
+  TOKEN_FRESHNESS_MS,
+  tokenCapability,
+} from "../../lib/rooms/mod.ts";
+import {
+  apiSession,
+  forbidden,
+  jsonResponse,
+  rateLimitedResponse,
+  unauthorized,
+} from "../../lib/http/mod.ts";
+import { getLogger } from "../../lib/platform/mod.ts";
 
 const ROUTE = "/api/live";
 const logger = getLogger(["live", "api"]);

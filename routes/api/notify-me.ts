@@ -14,11 +14,13 @@
  * - Published: 202 `{"ok":true}`. Ably failing: 503.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { getLogger } from "../../lib/platform/log.ts";
-import type { State } from "../../lib/app/state.ts";
-import { jsonResponse } from "../../lib/http/json.ts";
-import { stateChangeSession } from "../../lib/http/session.ts";
-import { rateLimitedResponse } from "../../lib/http/rate_limit_refusal.ts";
+import { getLogger } from "../../lib/platform/mod.ts";
+import type { State } from "../../lib/app/mod.ts";
+import {
+  jsonResponse,
+  rateLimitedResponse,
+  stateChangeSession,
+} from "../../lib/http/mod.ts";
 
 /** The Ably message name of a notice on a user's channel. */
 export const NOTICE_NAME = "notice";

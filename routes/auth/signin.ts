@@ -12,10 +12,13 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AuthError } from "../../lib/auth/mod.ts";
-import { addressKey } from "../../lib/platform/ip_address.ts";
-import { clientAddress } from "../../lib/http/request_origin.ts";
-import { addressNetwork, getLogger } from "../../lib/platform/log.ts";
-import type { State } from "../../lib/app/state.ts";
+import {
+  addressKey,
+  addressNetwork,
+  getLogger,
+} from "../../lib/platform/mod.ts";
+import { clientAddress } from "../../lib/http/mod.ts";
+import type { State } from "../../lib/app/mod.ts";
 import {
   renderFailure,
   renderRateLimited,

@@ -4,7 +4,7 @@
  * new messages without interrupting. Text is rendered as text, never HTML.
  */
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { RoomMessage } from "../../contract/wire.ts";
+import type { RoomMessage } from "../../contract/mod.ts";
 
 /** Hours and minutes in the reader's locale (the server's, before hydration). */
 function clock(at: number): string {

@@ -20,26 +20,23 @@
  * `403` as above.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../../lib/app/state.ts";
+import { errorResponse, type State } from "../../../../lib/app/mod.ts";
 import {
   isRoomId,
   listMessages,
   RECENT_MESSAGES,
+  roomAccess,
   sendMessage,
 } from "../../../../lib/rooms/mod.ts";
 import {
-  errorResponse,
+  apiSession,
   forbidden,
   jsonResponse,
+  rateLimitedResponse,
   readJsonBody,
-  unauthorized,
-} from "../../../../lib/http/json.ts";
-import {
-  apiSession,
   stateChangeSession,
-} from "../../../../lib/http/session.ts";
-import { roomAccess } from "../../../../lib/rooms/policy.ts";
-import { rateLimitedResponse } from "../../../../lib/http/rate_limit_refusal.ts";
+  unauthorized,
+} from "../../../../lib/http/mod.ts";
 
 const ROUTE = "/api/rooms/:id/messages";
 const malformedRoom = () =>

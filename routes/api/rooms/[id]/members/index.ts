@@ -13,7 +13,7 @@
  * A malformed room id is `404` before KV is read.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../../../lib/app/state.ts";
+import { errorResponse, type State } from "../../../../../lib/app/mod.ts";
 import {
   displayNames,
   inviteByLogin,
@@ -21,15 +21,12 @@ import {
   listMembers,
 } from "../../../../../lib/rooms/mod.ts";
 import {
-  errorResponse,
+  apiSession,
   jsonResponse,
   readJsonBody,
-  unauthorized,
-} from "../../../../../lib/http/json.ts";
-import {
-  apiSession,
   stateChangeSession,
-} from "../../../../../lib/http/session.ts";
+  unauthorized,
+} from "../../../../../lib/http/mod.ts";
 
 const notFound = () => jsonResponse(404, { error: "No such room." });
 
