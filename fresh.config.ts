@@ -1,5 +1,5 @@
 import { defineConfig } from "$fresh/server.ts";
-import { livePlugin } from "./lib/app/plugin.ts";
+import { livePlugin } from "./lib/app/mod.ts";
 
 export default defineConfig({
   plugins: [livePlugin()],

@@ -10,10 +10,14 @@
 import { start } from "$fresh/server.ts";
 import config from "./fresh.config.ts";
 import manifest from "./fresh.gen.ts";
-import { scheduleOutboxSweep } from "./lib/app/cron.ts";
-import { livePluginOf } from "./lib/app/plugin.ts";
-import { ConfigError, loadConfig, readEnvironment } from "./lib/config.ts";
-import { getLogger, setupLogging } from "./lib/log.ts";
+import { livePluginOf, scheduleOutboxSweep } from "./lib/app/mod.ts";
+import {
+  ConfigError,
+  getLogger,
+  loadConfig,
+  readEnvironment,
+  setupLogging,
+} from "./lib/platform/mod.ts";
 
 const app = livePluginOf(config);
 // Before the first `await`: Deno Deploy reads cron jobs at the top level.

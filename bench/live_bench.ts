@@ -7,7 +7,7 @@
  * in through the embedded provider, token mode `request`. The rate limit is
  * on, at a billion a minute: one session sending thousands of requests a
  * second is what the real limit exists to refuse, but the path it costs
- * (`lib/rate_limit.ts`: a local chunk of quota, a KV reservation when it is
+ * (`lib/http/rate_limit.ts`: a local chunk of quota, a KV reservation when it is
  * spent) is measured all the same.
  *
  * A third server, "shaped", answers every request with a recorded
@@ -29,9 +29,9 @@ import freshConfig from "../fresh.config.ts";
 import manifest from "../fresh.gen.ts";
 import { canonicalCapability, pageCapability } from "../lib/ably/mod.ts";
 import { createTokenRequestSigner } from "../lib/ably/token_request.ts";
-import { loadConfig } from "../lib/config.ts";
-import { resetLogging, setupLogging } from "../lib/log.ts";
-import { Secret } from "../lib/secret.ts";
+import { loadConfig } from "../lib/platform/config.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
+import { Secret } from "../lib/platform/secret.ts";
 import { livePlugin } from "../lib/app/plugin.ts";
 import { CookieJar, walkSignIn } from "../tests/auth_helpers.ts";
 

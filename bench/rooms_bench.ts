@@ -18,23 +18,20 @@
  *
  * Run: `deno task bench:rooms [-- --seconds 30 --rate 200]`.
  */
+import { roomChannel } from "../lib/contract/mod.ts";
 import * as Ably from "ably";
-import {
-  canonicalCapability,
-  pageCapability,
-  roomChannel,
-} from "../lib/ably/capability.ts";
-import { publishJobHandler, sendMessage } from "../lib/chat/delivery.ts";
-import { listMessages, type PublishJob } from "../lib/chat/messages.ts";
-import { saveUser } from "../lib/chat/users.ts";
+import { canonicalCapability, pageCapability } from "../lib/ably/capability.ts";
+import { publishJobHandler, sendMessage } from "../lib/rooms/delivery.ts";
+import { listMessages, type PublishJob } from "../lib/rooms/messages.ts";
+import { saveUser } from "../lib/rooms/users.ts";
 import {
   type Emulator,
   emulatorClientOptions,
   startEmulator,
 } from "../lib/emulator/mod.ts";
-import { resetLogging, setupLogging } from "../lib/log.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import { DEFAULT_SCHEDULE, startOutbox } from "../lib/outbox/mod.ts";
-import { roomAccess } from "../lib/policy.ts";
+import { roomAccess } from "../lib/rooms/policy.ts";
 
 const args = new Map<string, number>();
 for (let i = 0; i < Deno.args.length; i += 2) {

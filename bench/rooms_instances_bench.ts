@@ -20,9 +20,9 @@
  */
 import * as Ably from "ably";
 import { parseArgs } from "node:util";
-import { roomChannel } from "../lib/ably/capability.ts";
+import { roomChannel } from "../lib/contract/mod.ts";
 import { emulatorClientOptions } from "../lib/emulator/mod.ts";
-import { openKv } from "../lib/kv.ts";
+import { openKv } from "../lib/platform/kv.ts";
 import type { ChildApp } from "../tests/hardening_helpers.ts";
 import { startInstances } from "../tests/helpers/instances.ts";
 

@@ -13,7 +13,7 @@
  * Run: `deno bench -A bench/tokens_bench.ts`.
  */
 import * as Ably from "ably";
-import { Secret } from "../lib/secret.ts";
+import { Secret } from "../lib/platform/secret.ts";
 import {
   canonicalCapability,
   createTokenService,

@@ -2,31 +2,33 @@
  * The live room island: the signed-in visitor's view of one room —
  * connection state, messages, composer, who is here, notices for them
  * alone. Server-rendered first with the room's last messages from KV
- * (`lib/room/page.ts`), so it is readable before any JavaScript runs.
+ * (`lib/room_page/page.ts`), so it is readable before any JavaScript runs.
  *
- * After hydration it loads its connection (`lib/room/live.ts`, with
+ * After hydration it loads its connection (`lib/room_client/live.ts`, with
  * `ably/modular`) through a dynamic `import()`: the first interactive paint
  * needs only Preact, signals and the views. State lives in signals
- * (`lib/room/state.ts`); the connection writes them, this renders them.
+ * (`lib/room_client/state.ts`); the connection writes them, this renders them.
  * When the token route says the session ended, the room gives way to a
  * "Sign in again" link; when it says the visitor may no longer see the room,
  * to a notice saying so.
  */
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import { Composer } from "../lib/room/views/Composer.tsx";
-import { MemberList } from "../lib/room/views/MemberList.tsx";
-import { MessageList } from "../lib/room/views/MessageList.tsx";
-import { Notices } from "../lib/room/views/Notices.tsx";
-import { RoomStatus } from "../lib/room/views/RoomStatus.tsx";
-import type { RoomConnection } from "../lib/room/live.ts";
-import type { RoomSetup } from "../lib/room/setup.ts";
-import { createRoomState } from "../lib/room/state.ts";
+import type { RoomSetup } from "../lib/contract/mod.ts";
+import {
+  Composer,
+  createRoomState,
+  MemberList,
+  MessageList,
+  Notices,
+  RoomStatus,
+} from "../lib/room_client/mod.ts";
+import type { RoomConnection } from "../lib/room_client/live.ts";
 
 export default function LiveRoom(setup: RoomSetup) {
   const room = useMemo(() => createRoomState(setup.messages, setup.next), []);
   const live = useRef<Promise<RoomConnection>>();
   const start = () => {
-    live.current = import("../lib/room/live.ts").then(
+    live.current = import("../lib/room_client/live.ts").then(
       ({ connectRoom }) => connectRoom(room, setup),
     );
     live.current.catch(() => room.status.value = "failed");

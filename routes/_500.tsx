@@ -5,16 +5,20 @@
  */
 import { Head } from "$fresh/runtime.ts";
 import type { ErrorHandler, PageProps } from "$fresh/server.ts";
-import { withPrivateCaching } from "../lib/private_caching.ts";
-import { withSecurityHeaders } from "../lib/security_headers.ts";
-import type { State } from "../lib/app/state.ts";
+import { withPrivateCaching, withSecurityHeaders } from "../lib/http/mod.ts";
+import type { State } from "../lib/app/mod.ts";
+import { carriesSessionCookie } from "../lib/auth/mod.ts";
 
 // The error may have come before the app plugin filled the state (its
 // services failed to start): the policy then names no Ably endpoint, which
 // costs nothing on a page without islands, and no proxy is trusted.
 export const handler: ErrorHandler = async (req, ctx) => {
   const { ably, config } = ctx.state as Partial<State>;
-  const page = withPrivateCaching(req, await ctx.render(), false);
+  const page = withPrivateCaching(
+    req,
+    await ctx.render(),
+    () => carriesSessionCookie(req),
+  );
   return withSecurityHeaders(
     req,
     page,

@@ -5,14 +5,18 @@
  * JavaScript, no token request and no connection. Signed in: the rooms the
  * visitor can see with a form to create one (`RoomsPanel`), and the lobby —
  * its last messages from KV rendered into the `LiveRoom` island, which then
- * goes live in the browser (`homePage`, `lib/room/page.ts`).
+ * goes live in the browser (`homePage`, `lib/room_page/page.ts`).
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import LiveRoom from "../islands/LiveRoom.tsx";
-import type { State } from "../lib/app/state.ts";
-import { FORM_ERRORS, formError } from "../lib/room/forms.ts";
-import { type HomePage, homePage } from "../lib/room/page.ts";
-import { RoomsPanel } from "../lib/room/views/RoomPanels.tsx";
+import type { State } from "../lib/app/mod.ts";
+import {
+  FORM_ERRORS,
+  formError,
+  type HomePage,
+  homePage,
+  RoomsPanel,
+} from "../lib/room_page/mod.ts";
 
 interface Data {
   home: HomePage;

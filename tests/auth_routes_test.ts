@@ -5,18 +5,17 @@
  */
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import type { Manifest } from "$fresh/server.ts";
+import type { FreshContext, Manifest } from "$fresh/server.ts";
 import type { State } from "../lib/app/state.ts";
-import type { AppConfig } from "../lib/config.ts";
-import type { RateLimiter } from "../lib/rate_limit.ts";
-import { resetLogging, setupLogging } from "../lib/log.ts";
+import type { AppConfig } from "../lib/platform/config.ts";
+import type { RateLimiter } from "../lib/http/rate_limit.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import * as $app from "../routes/_app.tsx";
 import * as $callback from "../routes/auth/callback.tsx";
 import * as $signin from "../routes/auth/signin.ts";
 import * as $signout from "../routes/auth/signout.tsx";
 import { CookieJar, request, type Send, walkSignIn } from "./auth_helpers.ts";
 import { startTestApp } from "./helpers/app.ts";
-import type { FreshContext } from "$fresh/server.ts";
 
 const APP = "http://127.0.0.1:8000";
 const isApp = (url: URL) => url.origin === APP;

@@ -7,7 +7,7 @@
  * `securitypolicyviolation` event; none may occur.
  */
 import assert from "node:assert/strict";
-import { contentSecurityPolicy } from "../lib/security_headers.ts";
+import { contentSecurityPolicy } from "../lib/http/security_headers.ts";
 import { startInProcessApp } from "./hardening_helpers.ts";
 import { browserTest, serveApp, withBrowser } from "./helpers/browser.ts";
 

@@ -17,7 +17,7 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { startEmulator } from "../lib/emulator/mod.ts";
-import { resetLogging, setupLogging } from "../lib/log.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import { CookieJar, walkSignIn } from "./auth_helpers.ts";
 import {
   APP,

@@ -28,7 +28,7 @@ import {
   addressKey,
   formatIpAddress,
   parseIpAddress,
-} from "../lib/ip_address.ts";
+} from "../lib/platform/ip_address.ts";
 import { CookieJar } from "./auth_helpers.ts";
 import {
   ASCII,

@@ -1,5 +1,5 @@
 /**
- * Security headers (`lib/security_headers.ts`, applied by
+ * Security headers (`lib/http/security_headers.ts`, applied by
  * the app plugin's middleware and `routes/_500.tsx`) on every kind of response
  * the app gives. That the app still runs under the policy in Chromium is
  * `hardening_browser_test.ts`.
@@ -9,7 +9,7 @@ import {
   ablySources,
   contentSecurityPolicy,
   JSON_SECURITY_HEADERS,
-} from "../lib/security_headers.ts";
+} from "../lib/http/security_headers.ts";
 import { CookieJar, request } from "./auth_helpers.ts";
 import { startTestApp } from "./helpers/app.ts";
 import { openKvWithoutQueues } from "./helpers/kv_without_queues.ts";
@@ -41,7 +41,7 @@ function assertSecurityHeaders(
 /**
  * JSON answers carry exactly `nosniff` and a deny-all CSP, not the page's
  * four headers: nothing in them is rendered, and each header is paid for on
- * the hot token route (see `lib/security_headers.ts`).
+ * the hot token route (see `lib/http/security_headers.ts`).
  */
 function assertJsonSecurityHeaders(what: string, headers: Headers): void {
   assert.equal(

@@ -12,9 +12,9 @@ import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { build } from "$fresh/dev.ts";
 import manifest from "../fresh.gen.ts";
-import type { TokenMode } from "../lib/config.ts";
+import type { TokenMode } from "../lib/platform/config.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
-import { resetLogging, setupLogging } from "../lib/log.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import { CookieJar } from "./auth_helpers.ts";
 import { type Seen, startInProcessApp } from "./hardening_helpers.ts";
 

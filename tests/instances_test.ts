@@ -10,13 +10,17 @@
  * - A sign-out on one process: the other two refuse the session within
  *   1 s, and every token any of them handed out meanwhile is refused.
  */
+import { roomChannel } from "../lib/contract/mod.ts";
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import { roomChannel } from "../lib/ably/capability.ts";
+
 import { emulatorClientOptions } from "../lib/emulator/mod.ts";
-import { openKv } from "../lib/kv.ts";
+import { openKv } from "../lib/platform/kv.ts";
 import { listJobs } from "../lib/outbox/mod.ts";
-import { COMMIT_ALLOWANCE_MS, TOKEN_FRESHNESS_MS } from "../lib/revocation.ts";
+import {
+  COMMIT_ALLOWANCE_MS,
+  TOKEN_FRESHNESS_MS,
+} from "../lib/rooms/revocation.ts";
 import { probeCredential } from "./helpers/credential_probe.ts";
 import type { ChildApp } from "./hardening_helpers.ts";
 import { instanceIdOf, startInstances } from "./helpers/instances.ts";

@@ -12,9 +12,12 @@ import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import * as Ably from "ably";
 import type { Manifest } from "$fresh/server.ts";
-import { emulatorClientOptions, startEmulator } from "../lib/emulator/mod.ts";
-import type { Emulator } from "../lib/emulator/mod.ts";
-import { resetLogging, setupLogging } from "../lib/log.ts";
+import {
+  type Emulator,
+  emulatorClientOptions,
+  startEmulator,
+} from "../lib/emulator/mod.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import type { Services } from "../lib/app/services.ts";
 import * as $live from "../routes/api/live.ts";
 import * as $callback from "../routes/auth/callback.tsx";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import { resetLogging, setupLogging } from "../lib/log.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import { CookieJar } from "./auth_helpers.ts";
 import { APP, startInProcessApp } from "./hardening_helpers.ts";
 

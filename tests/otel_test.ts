@@ -15,7 +15,7 @@
  * No route on this branch posts a message yet, so the message spans
  * (`live.message.*`, `live.outbox.deliver`) and `live.revocation` are
  * checked with a second child, `fixtures/otel_outbox.ts`, which sends a
- * message through `lib/chat/delivery.ts` while "Ably" is down and lets the
+ * message through `lib/rooms/delivery.ts` while "Ably" is down and lets the
  * outbox publish it: the outbox's spans must start their own traces and
  * link to the span that stored the message.
  */

@@ -3,12 +3,15 @@
  * a member asks `/api/live?room=…` in a loop while the owner removes them,
  * and a user asks `/api/live` in a loop while signing out. Requests that
  * read the membership or session before the change commits may sign a
- * token just after it; the follow-up revocation (`lib/revocation.ts`) must
+ * token just after it; the follow-up revocation (`lib/rooms/revocation.ts`) must
  * catch every one. Each token obtained is tried with the real SDK once the
  * follow-up is due: none may attach.
  */
 import assert from "node:assert/strict";
-import { COMMIT_ALLOWANCE_MS, TOKEN_FRESHNESS_MS } from "../lib/revocation.ts";
+import {
+  COMMIT_ALLOWANCE_MS,
+  TOKEN_FRESHNESS_MS,
+} from "../lib/rooms/revocation.ts";
 import { listJobs } from "../lib/outbox/mod.ts";
 import type { CookieJar } from "./auth_helpers.ts";
 import { probeCredential } from "./helpers/credential_probe.ts";

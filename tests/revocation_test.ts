@@ -1,5 +1,5 @@
 /**
- * Signing out ends realtime access within seconds (`lib/revocation.ts`):
+ * Signing out ends realtime access within seconds (`lib/rooms/revocation.ts`):
  * the user's tokens are revoked, so a token or TokenRequest copied before the
  * sign-out is refused afterwards and a connection holding one is cut, while
  * the same user's other signed-in browser reconnects with a fresh token. A
@@ -20,7 +20,7 @@ import {
   waitFor,
   withTimeout,
 } from "../lib/emulator/test_helpers.ts";
-import { resetLogging, setupLogging } from "../lib/log.ts";
+import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import { CookieJar } from "./auth_helpers.ts";
 import {
   APP,

@@ -13,9 +13,12 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { type Emulator, startEmulator } from "../lib/emulator/mod.ts";
+import {
+  type Emulator,
+  emulatorClientOptions,
+  startEmulator,
+} from "../lib/emulator/mod.ts";
 import * as Ably from "ably";
-import { emulatorClientOptions } from "../lib/emulator/mod.ts";
 import { closeClient } from "../lib/emulator/test_helpers.ts";
 import { CookieJar, walkSignIn } from "./auth_helpers.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";

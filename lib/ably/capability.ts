@@ -9,44 +9,13 @@
  * channel the code uses cannot drift apart.
  *
  * The one grant built here is `pageCapability(userId, roomId)`: what a
- * page's token carries once the policy (`lib/policy.ts`, which alone decides
+ * page's token carries once the policy (`lib/rooms/policy.ts`, which alone decides
  * whether the user may see the room) has said yes. Least privilege:
  * `presence` and `subscribe` on `room:<id>` — no `publish`, messages go
  * through the server — and `subscribe` on the user's own channel, where
  * only the server (which holds the key) publishes.
  */
-import { isRoomId, LOBBY_ID } from "../chat/ids.ts";
-
-/** The namespace of room channels, `room:<roomId>`. */
-export const ROOM_CHANNEL_PREFIX = "room:";
-
-/** A room id the policy refuses to turn into a channel name. */
-export class InvalidRoomIdError extends Error {
-  constructor() {
-    super("room id refused: not a room id");
-    this.name = "InvalidRoomIdError";
-  }
-}
-
-/**
- * The channel of room `roomId`. Room ids never contain `:` or `*`
- * (`lib/chat/ids.ts`), so the name is always one exact channel.
- *
- * @example
- * ```ts
- * roomChannel("lobby"); // "room:lobby"
- * ```
- */
-export function roomChannel(roomId: string): string {
-  if (!isRoomId(roomId)) throw new InvalidRoomIdError();
-  return ROOM_CHANNEL_PREFIX + roomId;
-}
-
-/** The lobby's channel. */
-export const ROOM_CHANNEL: string = roomChannel(LOBBY_ID);
-
-/** The namespace of per-user channels, `user:<provider>:<subject>`. */
-export const USER_CHANNEL_PREFIX = "user:";
+import { roomChannel, userChannel } from "../contract/mod.ts";
 
 /** What the policy needs of a user: the session's `<provider>:<subject>` id. */
 export interface LiveUser {
@@ -67,33 +36,11 @@ export const USER_OPERATIONS = ["subscribe"] as const;
  */
 export const PAGE_ROOM_OPERATIONS = ["presence", "subscribe"] as const;
 
-/** A user id the policy refuses; `reason` says why. */
-export class InvalidUserIdError extends Error {
-  constructor(reason: string) {
-    super(`user id refused: ${reason}`);
-    this.name = "InvalidUserIdError";
-  }
-}
-
-/**
- * The user's own channel. Only the server publishes on it (e.g. the "signed in
- * elsewhere" notice); the user may only subscribe.
- *
- * @example
- * ```ts
- * userChannel("github:42"); // "user:github:42"
- * ```
- */
-export function userChannel(userId: string): string {
-  assertUserId(userId);
-  return USER_CHANNEL_PREFIX + userId;
-}
-
 /**
  * The capability of a page's token: `roomId`'s channel with
  * `PAGE_ROOM_OPERATIONS` and the user's own channel with `USER_OPERATIONS`;
  * without a room, the user channel alone. Call it only with a room the
- * policy lets the user read (`tokenCapability` in `lib/policy.ts` does).
+ * policy lets the user read (`tokenCapability` in `lib/rooms/policy.ts` does).
  *
  * @example
  * ```ts
@@ -133,19 +80,4 @@ export function canonicalCapability(capability: Capability): string {
     JSON.stringify([...capability[resource]].sort())
   );
   return "{" + parts.join(",") + "}";
-}
-
-/**
- * A user id must name one user: a `*` would turn `user:<id>` into a wildcard
- * resource (Ably's capability rules: `ns:*` matches every `ns:…` channel) and, as a
- * clientId, into the wildcard client that may act as anyone (RSA7b4, RSA7c).
- */
-function assertUserId(userId: string): void {
-  if (typeof userId !== "string" || userId === "") {
-    throw new InvalidUserIdError("empty");
-  }
-  if (userId.includes("*")) throw new InvalidUserIdError("contains *");
-  if (!userId.includes(":")) {
-    throw new InvalidUserIdError("expected <provider>:<subject>");
-  }
 }

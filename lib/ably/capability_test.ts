@@ -1,13 +1,12 @@
-import assert from "node:assert/strict";
 import {
-  canonicalCapability,
   InvalidRoomIdError,
   InvalidUserIdError,
-  pageCapability,
   ROOM_CHANNEL,
   roomChannel,
   userChannel,
-} from "./capability.ts";
+} from "../contract/mod.ts";
+import assert from "node:assert/strict";
+import { canonicalCapability, pageCapability } from "./capability.ts";
 
 Deno.test("pageCapability never names another user's channel or a wildcard", () => {
   const capability = pageCapability("oidc:alice", "lobby");

@@ -11,25 +11,9 @@
  * credentials from the token route through `authCallback`. They are plain
  * JSON, so they pass through island props unchanged.
  */
-import type { Transport } from "ably";
+import type { BrowserClientOptions } from "../contract/mod.ts";
 
-/** What the island passes to `new Ably.Realtime({ ...options, authCallback })`. */
-export interface BrowserClientOptions {
-  /** Host name or IP of the service; absent means Ably's own. */
-  endpoint?: string;
-  /** Plain-HTTP/WS port (SDK option `port`). */
-  port?: number;
-  /** TLS port (SDK option `tlsPort`). */
-  tlsPort?: number;
-  tls?: boolean;
-  /** WebSocket only: no long-polling fallback to hosts we do not run. */
-  transports?: Transport[];
-  /** The default check fetches an Ably internet host. */
-  disableConnectivityCheck?: boolean;
-  /** JSON to the emulator, as the browser build speaks without its MsgPack
-   * plugin (the emulator speaks msgpack too). */
-  useBinaryProtocol?: boolean;
-}
+export type { BrowserClientOptions };
 
 /** Options for the server's `Ably.Rest`, less the key. */
 export interface ServerClientOptions {

@@ -4,20 +4,19 @@
  * (`lib/emulator/`), which verifies the signatures and enforces the
  * capability from `capability.ts`.
  */
+import { ROOM_CHANNEL, userChannel } from "../contract/mod.ts";
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import type { TokenMode } from "../config.ts";
+import type { TokenMode } from "../platform/config.ts";
 import { emulatorClientOptions, startEmulator } from "../emulator/mod.ts";
-import { Secret } from "../secret.ts";
+import { Secret } from "../platform/secret.ts";
 import {
   AblyUnavailableError,
   browserClientOptions,
   createPublisher,
   createTokenService,
   pageCapability,
-  ROOM_CHANNEL,
   type TokenService,
-  userChannel,
 } from "./mod.ts";
 import { withTimeout } from "../emulator/test_helpers.ts";
 

@@ -8,7 +8,7 @@
  * `kid` naming the key. The other modes: `request` (`token_request.ts`) and
  * `token` (`tokens.ts`).
  */
-import type { AblyKey } from "../config.ts";
+import type { AblyKey } from "../platform/mod.ts";
 import { createHmacSha256 } from "./hmac.ts";
 import { signingSecret } from "./token_request.ts";
 

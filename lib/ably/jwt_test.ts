@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Secret } from "../secret.ts";
+import { Secret } from "../platform/secret.ts";
 import { canonicalCapability, pageCapability } from "./capability.ts";
 import { createJwtSigner } from "./jwt.ts";
 

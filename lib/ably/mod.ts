@@ -8,16 +8,9 @@
 export {
   canonicalCapability,
   type Capability,
-  InvalidRoomIdError,
-  InvalidUserIdError,
   type LiveUser,
   PAGE_ROOM_OPERATIONS,
   pageCapability,
-  ROOM_CHANNEL,
-  ROOM_CHANNEL_PREFIX,
-  roomChannel,
-  USER_CHANNEL_PREFIX,
-  userChannel,
 } from "./capability.ts";
 export {
   type BrowserClientOptions,
@@ -37,3 +30,4 @@ export {
 } from "./tokens.ts";
 export type { TokenRequest } from "./token_request.ts";
 export * from "./revoke.ts";
+export { type AblyServices, startAblyServices } from "./start.ts";

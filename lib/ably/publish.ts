@@ -10,8 +10,8 @@
  * names come from `capability.ts`, and Ably or `lib/emulator/` delivers the
  * messages to subscribed islands.
  */
+import { userChannel } from "../contract/mod.ts";
 import type * as Ably from "ably";
-import { userChannel } from "./capability.ts";
 
 /** Publishes on the app's channels. */
 export interface Publisher {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Secret } from "../secret.ts";
+import { Secret } from "../platform/secret.ts";
 import { serverClientOptions } from "./client_options.ts";
 import { createPublisher } from "./publish.ts";
 import { createTokenService } from "./tokens.ts";

@@ -9,13 +9,12 @@
  *
  * `close()` stops what was started here. The counterpart of `lib/auth/start.ts`.
  */
-import type { AblyConfig, AblyKey } from "../config.ts";
+import { type AblyConfig, type AblyKey, Secret } from "../platform/mod.ts";
 import {
   type Emulator,
   generateDevKey,
   startEmulator,
 } from "../emulator/mod.ts";
-import { Secret } from "../secret.ts";
 import {
   type BrowserClientOptions,
   browserClientOptions,

@@ -17,7 +17,7 @@
  * SHA-256, though a few microseconds faster, is crypto we would have to own
  * (README, Performance, has both numbers).
  */
-import type { AblyKey } from "../config.ts";
+import type { AblyKey } from "../platform/mod.ts";
 import { createHmacSha256 } from "./hmac.ts";
 
 /** A signed TokenRequest (TE1), in the field order the SDK emits. */

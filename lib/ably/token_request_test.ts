@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import { Secret } from "../secret.ts";
+import { Secret } from "../platform/secret.ts";
 import { canonicalCapability, pageCapability } from "./capability.ts";
 import { createTokenRequestSigner, randomNonce } from "./token_request.ts";
 

@@ -9,14 +9,15 @@
  * route's 503); `error` (anything else, e.g. a refused user id). Nothing
  * of the credential, the user or the key is recorded.
  */
-import type { TokenMode } from "../config.ts";
 import {
   instruments,
   markError,
   SPAN,
   telemetryEnabled,
+  type TokenMode,
   withSpan,
-} from "../telemetry.ts";
+} from "../platform/mod.ts";
+import { AblyUnavailableError } from "./errors.ts";
 
 /** `issue` instrumented for `mode`; the same function when telemetry is off. */
 export function instrumentIssuer<A extends unknown[], T>(
@@ -34,8 +35,7 @@ export function instrumentIssuer<A extends unknown[], T>(
         instruments.tokensIssued.add(1, ok);
         return credential;
       } catch (error) {
-        // By name: importing the class from tokens.ts would be a cycle.
-        const outcome = (error as Error)?.name === "AblyUnavailableError"
+        const outcome = error instanceof AblyUnavailableError
           ? "unavailable"
           : "error";
         span?.setAttribute("live.outcome", outcome);

@@ -11,21 +11,28 @@
  * The counterpart that verifies what is signed here is Ably, or locally
  * `lib/emulator/`. Whatever the mode, the clientId is the session user's id
  * and the capability is the one the caller passes — the policy's answer for
- * the page (`tokenCapability` in `lib/policy.ts`), never one the request
+ * the page (`tokenCapability` in `lib/rooms/policy.ts`), never one the request
  * chose. The key secret stays in this process: nothing returned contains it.
  */
+import { userChannel } from "../contract/mod.ts";
 import * as Ably from "ably";
-import type { AblyKey, TokenMode } from "../config.ts";
-import { DeadlineError, withDeadline } from "../deadline.ts";
-import { getLogger } from "../log.ts";
+import {
+  type AblyKey,
+  DeadlineError,
+  getLogger,
+  type TokenMode,
+  withDeadline,
+} from "../platform/mod.ts";
 import {
   canonicalCapability,
   type Capability,
   type LiveUser,
-  userChannel,
 } from "./capability.ts";
 import { createJwtSigner } from "./jwt.ts";
+import { AblyUnavailableError } from "./errors.ts";
 import { instrumentIssuer } from "./token_telemetry.ts";
+
+export { AblyUnavailableError };
 import {
   createTokenRequestSigner,
   type TokenRequest,
@@ -71,22 +78,6 @@ export interface TokenService {
    * shared per process), so there is nothing else to release.
    */
   close(): void;
-}
-
-/**
- * Ably (or the emulator) did not give a token. The route answers 503 with
- * `Retry-After: retryAfterSeconds`.
- */
-export class AblyUnavailableError extends Error {
-  readonly retryAfterSeconds = 5;
-  /** Ably's error code when it answered (e.g. 40101 for a bad key), else undefined. */
-  readonly code: number | undefined;
-
-  constructor(message: string, options: { code?: number; cause?: unknown }) {
-    super(message, { cause: options.cause });
-    this.name = "AblyUnavailableError";
-    this.code = options.code;
-  }
 }
 
 /** Ably's default HTTP timeout is 10 s; the route cannot hold a request that long. */

@@ -1,13 +1,10 @@
+import { InvalidUserIdError } from "../contract/mod.ts";
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import type * as Ably from "ably";
-import { resetLogging, setupLogging } from "../log.ts";
-import { Secret } from "../secret.ts";
-import {
-  canonicalCapability,
-  InvalidUserIdError,
-  pageCapability,
-} from "./capability.ts";
+import { resetLogging, setupLogging } from "../platform/log.ts";
+import { Secret } from "../platform/secret.ts";
+import { canonicalCapability, pageCapability } from "./capability.ts";
 import { serverClientOptions } from "./client_options.ts";
 import type { TokenRequest } from "./token_request.ts";
 import {

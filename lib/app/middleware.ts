@@ -4,12 +4,12 @@
  *
  * 1. `provideServices`: puts the started services on `ctx.state`.
  * 2. `securityHeaders`: every response leaves with the
- *    Content-Security-Policy and its companions (`lib/security_headers.ts`).
+ *    Content-Security-Policy and its companions (`lib/http/security_headers.ts`).
  *    It wraps the rest so that it sees every answer, 404s included.
  * 3. `privateCaching`: a response that depends on the session (every
  *    `/auth/*` and `/api/*` answer, every page for a request with a session
  *    cookie) leaves as `private, no-store`, `Vary: Cookie`
- *    (`lib/private_caching.ts`).
+ *    (`lib/http/private_caching.ts`).
  * 4. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
  *    for every page.
  *
@@ -23,9 +23,9 @@
  * itself.
  */
 import type { FreshContext, MiddlewareHandler } from "$fresh/server.ts";
-import { getLogger } from "../log.ts";
-import { withPrivateCaching } from "../private_caching.ts";
-import { withSecurityHeaders } from "../security_headers.ts";
+import { carriesSessionCookie } from "../auth/mod.ts";
+import { getLogger } from "../platform/mod.ts";
+import { withPrivateCaching, withSecurityHeaders } from "../http/mod.ts";
 import type { Services } from "./services.ts";
 import type { State } from "./state.ts";
 
@@ -73,7 +73,11 @@ export async function privateCaching(
   ctx: FreshContext<State>,
 ): Promise<Response> {
   const response = await ctx.next();
-  return withPrivateCaching(req, response, Boolean(ctx.state.user));
+  return withPrivateCaching(
+    req,
+    response,
+    () => Boolean(ctx.state.user) || carriesSessionCookie(req),
+  );
 }
 
 /** Looks up the session of page requests; see the module comment. */

@@ -17,7 +17,11 @@
  * read the services before `ctx.next()`.
  */
 import type { FreshConfig, MiddlewareHandler, Plugin } from "$fresh/server.ts";
-import { type AppConfig, loadConfig, readEnvironment } from "../config.ts";
+import {
+  type AppConfig,
+  loadConfig,
+  readEnvironment,
+} from "../platform/mod.ts";
 import {
   privateCaching,
   provideServices,

@@ -8,19 +8,25 @@
  * With no environment at all this starts the whole product on one machine: a
  * KV file, the embedded OpenID Connect provider and the Ably emulator.
  */
-import { type AblyServices, startAblyServices } from "../ably/start.ts";
+import { type AblyServices, startAblyServices } from "../ably/mod.ts";
 import { type Auth, startAuthServices } from "../auth/mod.ts";
-import type { AppConfig } from "../config.ts";
+import { type AppConfig, openKv } from "../platform/mod.ts";
 import type { Idp } from "../idp/mod.ts";
-import { openKv } from "../kv.ts";
-import { type PublishJob, publishJobHandler } from "../chat/mod.ts";
+import {
+  countGivenUp,
+  createRevoker,
+  type PublishJob,
+  publishJobHandler,
+  type RevokeJob,
+  type Revoker,
+  saveUser,
+} from "../rooms/mod.ts";
 import { type Outbox, startOutbox } from "../outbox/mod.ts";
-import { RateLimiter } from "../rate_limit.ts";
-import { createRevoker, type RevokeJob, type Revoker } from "../revocation.ts";
+import { RateLimiter } from "../http/mod.ts";
 
 /**
  * The rate limits, each keyed as its route says and counted in KV: each holds
- * across every instance on the store (`lib/rate_limit.ts`).
+ * across every instance on the store (`lib/http/rate_limit.ts`).
  */
 export interface RateLimits {
   /** `GET /api/live` per session (`LIVE_RATE_LIMIT_PER_MIN`). */
@@ -47,7 +53,7 @@ export interface RateLimits {
 export interface Services {
   /**
    * The configuration, read once: `trustProxy` decides what a request's
-   * origin is (`lib/request_origin.ts`).
+   * origin is (`lib/http/request_origin.ts`).
    */
   config: AppConfig;
   /** The app's KV store. */
@@ -101,14 +107,17 @@ export async function startServices(
   });
   // Work that follows a commit, run by whichever instance finds it due:
   // publishing stored messages whose inline publish did not happen
-  // (`lib/chat/`), revoking tokens (`lib/revocation.ts`). Plain KV keys,
+  // (`lib/rooms/`), revoking tokens (`lib/rooms/revocation.ts`). Plain KV keys,
   // no KV queue (Deno Deploy and KV Connect have none).
   const outbox = startOutbox<PublishJob | RevokeJob>(kv, {
     publish: publishJobHandler(kv, ably.tokens.rest),
     revoke: (job) => revoker.handle(job),
-  }, config.outbox);
+  }, { ...config.outbox, onGiveUp: countGivenUp });
   const auth = await startAuthServices(config, kv, {
     onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
+    // The server's record of who signed in: an owner invites by this login,
+    // and messages and presence show this name.
+    onSignIn: (user) => saveUser(kv, user),
   }).catch(async (error) => {
     await outbox.close();
     await ably.close();

@@ -17,10 +17,10 @@
  * yields "no cookie", never an exception.
  *
  * Whether a request is "over https" is the caller's `secure`, from
- * `lib/request_origin.ts` (which knows about `TRUST_PROXY`): the same
+ * `lib/http/request_origin.ts` (which knows about `TRUST_PROXY`): the same
  * request must get the same answer when a cookie is set and when it is read.
  */
-import { randomId } from "../net.ts";
+import { randomId } from "../platform/mod.ts";
 
 /** Longest Cookie header read at all; browsers send far less for this app. */
 export const MAX_COOKIE_HEADER = 8192;

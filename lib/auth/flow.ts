@@ -31,8 +31,8 @@
  * their account.
  */
 import * as oauth from "oauth4webapi";
-import { getLogger } from "../log.ts";
-import { isSecureRequest, requestOrigin } from "../request_origin.ts";
+import { getLogger } from "../platform/mod.ts";
+import { isSecureRequest, requestOrigin } from "../http/mod.ts";
 import {
   clearSessionCookie,
   clearStateCookie,
@@ -46,7 +46,6 @@ import { AuthError } from "./errors.ts";
 import type { Provider } from "./providers.ts";
 import { safeRedirectTarget } from "./redirect.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
-import { saveUser } from "../chat/users.ts";
 import { createSessionStore, type SessionStore } from "./sessions.ts";
 import { toUser, type User } from "./user.ts";
 import { traceSignInStep } from "./flow_telemetry.ts";
@@ -74,13 +73,22 @@ export interface AuthOptions {
   now?: () => number;
   /**
    * Believe the proxy's forwarding headers about scheme and host
-   * (`TRUST_PROXY`, `lib/request_origin.ts`): they decide the cookies'
+   * (`TRUST_PROXY`, `lib/http/request_origin.ts`): they decide the cookies'
    * `Secure`/`__Host-` and the `redirect_uri`. Off unless given.
    */
   trustProxy?: boolean;
   /** What must follow a sign-out; see `SessionEndHook`. */
   onSessionEnd?: SessionEndHook;
+  /** What must follow a sign-in; see `SignInHook`. */
+  onSignIn?: SignInHook;
 }
+
+/**
+ * Work that must follow a sign-in before the session exists (the app saves
+ * the user's record, whose login an owner invites by and whose name messages
+ * and presence show). A throw fails the sign-in.
+ */
+export type SignInHook = (user: User) => Promise<void>;
 
 /**
  * Work that must follow a sign-out (revoking the user's Ably tokens): it is
@@ -103,6 +111,7 @@ export interface AuthDeps {
   now: () => number;
   trustProxy: boolean;
   onSessionEnd: SessionEndHook | undefined;
+  onSignIn: SignInHook | undefined;
 }
 
 /** What `["oauth", state]` holds between `signIn` and `handleCallback`. */
@@ -153,6 +162,7 @@ export function createAuthDeps(options: AuthOptions): AuthDeps {
     now,
     trustProxy: options.trustProxy ?? false,
     onSessionEnd: options.onSessionEnd,
+    onSignIn: options.onSignIn,
     sessions: createSessionStore({
       kv: options.kv,
       ttlSeconds: options.sessionTtlSeconds,
@@ -362,14 +372,7 @@ async function finishSignIn(
   const previous = readSessionId(request, secure);
   if (previous) await endStoredSession(deps, previous);
   const sessionId = newSessionId();
-  // The server's record of who signed in: an owner invites by this login,
-  // and messages and presence show this name (`lib/chat/users.ts`).
-  await saveUser(deps.kv, {
-    id: user.id,
-    login: user.login,
-    name: user.name,
-    provider: user.provider,
-  });
+  await deps.onSignIn?.(user);
   await sessions.create(sessionId, user);
   log.info("signed in {userId} with {provider}", {
     userId: user.id,

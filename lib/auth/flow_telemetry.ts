@@ -11,7 +11,7 @@
  * "signed in {userId}" says that). The provider's own `fetch` calls appear
  * as Deno's automatic client spans beneath `live.signin.exchange`.
  */
-import { errorType, SPAN, withSpan } from "../telemetry.ts";
+import { errorType, SPAN, withSpan } from "../platform/mod.ts";
 
 /** A step of the flow, as its span is named. */
 export type SignInStep = "start" | "callback" | "exchange";

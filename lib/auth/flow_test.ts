@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { startIdp } from "../idp/mod.ts";
-import { resetLogging, setupLogging } from "../log.ts";
+import { resetLogging, setupLogging } from "../platform/log.ts";
 import { CookieJar, request, walkSignIn } from "../../tests/auth_helpers.ts";
 import { type Auth, AuthError, createAuth, oidcProvider } from "./mod.ts";
 import { isLoopbackCallback } from "./start.ts";

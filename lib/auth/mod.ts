@@ -17,6 +17,7 @@ export {
   createAuth,
   type SessionEndHook,
   SIGN_IN_TTL_MS,
+  type SignInHook,
 } from "./flow.ts";
 export { AuthError, type AuthErrorCode } from "./errors.ts";
 export {
@@ -35,3 +36,4 @@ export {
   type AuthServicesOptions,
   startAuthServices,
 } from "./start.ts";
+export { carriesSessionCookie } from "./cookies.ts";

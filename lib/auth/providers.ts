@@ -13,7 +13,7 @@
  * `flow.ts` drives the code flow against a `Provider`; nothing here knows
  * about sessions or cookies.
  */
-import { isLoopbackUrl } from "../net.ts";
+import { isLoopbackUrl } from "../platform/mod.ts";
 import * as oauth from "oauth4webapi";
 import { AuthError } from "./errors.ts";
 import type { ProviderProfile } from "./user.ts";

@@ -14,7 +14,7 @@
  * keeps when its KV read began (`readAt`): the token route hands out no
  * token more than a second after the reads that allowed it, which is what
  * lets a revocation a second after a sign-out cover every token a stale
- * entry could have vouched for (`lib/revocation.ts`).
+ * entry could have vouched for (`lib/rooms/revocation.ts`).
  */
 import type { User } from "./user.ts";
 

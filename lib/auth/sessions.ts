@@ -13,7 +13,7 @@ import {
   type SessionCacheOptions,
 } from "./session_cache.ts";
 import type { Span } from "@opentelemetry/api";
-import { instruments, SPAN, withSpan } from "../telemetry.ts";
+import { instruments, SPAN, withSpan } from "../platform/mod.ts";
 import { isUser, type User } from "./user.ts";
 
 /** What `["sessions", id]` holds. */

@@ -9,14 +9,14 @@
  *
  * `close()` stops what was started; the KV handle stays the caller's.
  */
-import { isLoopbackUrl } from "../net.ts";
-import type { AppConfig } from "../config.ts";
+import { type AppConfig, isLoopbackUrl } from "../platform/mod.ts";
 import { type Idp, startIdp } from "../idp/mod.ts";
 import {
   type Auth,
   CALLBACK_PATH,
   createAuth,
   type SessionEndHook,
+  type SignInHook,
 } from "./flow.ts";
 import { githubProvider, oidcProvider, type Provider } from "./providers.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
@@ -26,6 +26,8 @@ export interface AuthServicesOptions {
   sessionCache?: SessionCacheOptions | false;
   /** What must follow a sign-out (revoking the user's tokens). */
   onSessionEnd?: SessionEndHook;
+  /** Passed to `createAuth`. */
+  onSignIn?: SignInHook;
 }
 
 export interface AuthServices {
@@ -83,6 +85,7 @@ export async function startAuthServices(
     sessionCache: options.sessionCache,
     trustProxy: config.trustProxy ?? false,
     onSessionEnd: options.onSessionEnd,
+    onSignIn: options.onSignIn,
   });
   return {
     auth,

@@ -10,8 +10,7 @@
  */
 
 import type { Authority } from "./auth.ts";
-import type { AblyError } from "./errors.ts";
-import { Errors } from "./errors.ts";
+import { type AblyError, Errors } from "./errors.ts";
 import {
   decodeMsgpack,
   encodeMsgpack,

@@ -8,8 +8,7 @@
  * what it cannot take before parsing it: the wrong content type (415), more
  * than `MAX_JSON_BODY_BYTES` (413), malformed JSON or not an object (400).
  */
-import { CHAT_ERROR_STATUS, ChatError } from "../chat/mod.ts";
-import { getLogger } from "../log.ts";
+import { getLogger } from "../platform/mod.ts";
 
 const logger = getLogger(["live", "api"]);
 
@@ -50,10 +49,21 @@ export function forbidden(): Response {
   return jsonResponse(403, { error: "Forbidden" });
 }
 
+/**
+ * The one error the edge turns into an answer: `status` with
+ * `{ "error": message }`. The message is a fixed sentence, safe to show.
+ */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
 /** A body the route cannot take; `status` is 400, 413 or 415. */
-export class BodyError extends Error {
-  constructor(readonly status: 400 | 413 | 415, reason: string) {
-    super(reason);
+export class BodyError extends HttpError {
+  constructor(override readonly status: 400 | 413 | 415, reason: string) {
+    super(status, reason);
     this.name = "BodyError";
   }
 }
@@ -127,17 +137,12 @@ export async function readBodyBytes(
 }
 
 /**
- * The answer for an error a route caught: a `ChatError` or `BodyError` as
- * its status with its fixed reason; anything else logged and answered 500
- * without its details.
+ * The answer for an error a route caught: an `HttpError` as its status with
+ * its fixed message; anything else logged and answered 500 without its
+ * details.
  */
 export function errorResponse(error: unknown, where: string): Response {
-  if (error instanceof ChatError) {
-    return jsonResponse(CHAT_ERROR_STATUS[error.code], {
-      error: error.reason,
-    });
-  }
-  if (error instanceof BodyError) {
+  if (error instanceof HttpError) {
     return jsonResponse(error.status, { error: error.message });
   }
   logger.error("{where} failed: {error}", { where, error });

@@ -3,23 +3,35 @@
  * page middleware skips them, `lib/app/middleware.ts`), reading the cookie
  * once — its id finds the user, then keys the route's rate limit.
  */
-import type { Auth, User } from "../auth/mod.ts";
-import { isSameOrigin, type ProxyOptions } from "../request_origin.ts";
+import { isSameOrigin, type ProxyOptions } from "./request_origin.ts";
 import { forbidden, unauthorized } from "./json.ts";
 
+/**
+ * How the edge reads a session: the cookie's id without I/O, then the
+ * stored session by id. `lib/auth/`'s `Auth` is one.
+ */
+export interface SessionReader<U> {
+  /** The well-formed session id the request carries, or `null`. */
+  getSessionId(request: Request): string | null;
+  sessions: {
+    /** The session's user and when its read began, or `null`. */
+    lookup(id: string): Promise<{ user: U; readAt: number } | null>;
+  };
+}
+
 /** A request's valid session and its user. */
-export interface ApiSession {
+export interface ApiSession<U> {
   sessionId: string;
-  user: User;
+  user: U;
   /** Epoch ms the KV read that found the session began (see `SessionStore.lookup`). */
   readAt: number;
 }
 
 /** The request's session, or `null` for no, malformed, unknown or expired ones. */
-export async function apiSession(
+export async function apiSession<U>(
   req: Request,
-  auth: Pick<Auth, "getSessionId" | "sessions">,
-): Promise<ApiSession | null> {
+  auth: SessionReader<U>,
+): Promise<ApiSession<U> | null> {
   const sessionId = auth.getSessionId(req);
   if (sessionId === null) return null;
   const found = await auth.sessions.lookup(sessionId);
@@ -37,13 +49,10 @@ export async function apiSession(
  * if (session instanceof Response) return session;
  * ```
  */
-export async function stateChangeSession(
+export async function stateChangeSession<U>(
   req: Request,
-  state: {
-    auth: Pick<Auth, "getSessionId" | "sessions">;
-    config: ProxyOptions;
-  },
-): Promise<ApiSession | Response> {
+  state: { auth: SessionReader<U>; config: ProxyOptions },
+): Promise<ApiSession<U> | Response> {
   if (!isSameOrigin(req, state.config)) return forbidden();
   return await apiSession(req, state.auth) ?? unauthorized();
 }

@@ -18,7 +18,7 @@
  * Its cookies are named `idp_*`: a browser shares cookies across ports of
  * one host, and the app's own cookie is `session`.
  */
-import { randomId } from "../net.ts";
+import { randomId } from "../platform/mod.ts";
 import {
   createServer,
   type IncomingMessage,

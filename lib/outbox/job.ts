@@ -13,7 +13,7 @@
  * does the work at once and, on success, deletes the key (`completeJob`).
  * Whatever is still there when it falls due, any instance runs.
  */
-import { currentTraceparent } from "../telemetry.ts";
+import { currentTraceparent } from "../platform/mod.ts";
 
 /** A job: `kind` selects its handler; the rest is the handler's input (plain KV-storable data). */
 export interface OutboxJob {

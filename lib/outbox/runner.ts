@@ -28,15 +28,15 @@
  * process's writes to a local KV file, and new work is what the inline
  * attempt handles anyway: what the runner exists for is work that is due.
  */
-import { withDeadline } from "../deadline.ts";
-import { getLogger } from "../log.ts";
 import {
+  getLogger,
   instruments,
   linkFrom,
   SPAN,
   telemetryEnabled,
+  withDeadline,
   withSpan,
-} from "../telemetry.ts";
+} from "../platform/mod.ts";
 import {
   DEFAULT_SCHEDULE,
   failedJobKey,
@@ -52,6 +52,11 @@ export type JobHandlers<J extends OutboxJob> = {
 };
 
 export interface OutboxOptions {
+  /**
+   * Called once for each job given up, after it is logged and counted: a
+   * job's owner counts what the job stood for (a message never delivered).
+   */
+  onGiveUp?: (job: OutboxJob) => void;
   /** How often to look for due jobs nobody woke this instance for; 2,000 ms unless given. */
   pollMs?: number;
   /**
@@ -314,7 +319,7 @@ export function startOutbox<J extends OutboxJob>(
   function giveUp(entry: OutboxEntry, reason: string): void {
     const kind = entry.job.kind;
     instruments.outboxGivenUp.add(1, { "live.outbox.kind": kind });
-    if (kind === "publish") instruments.messagesGivenUp.add(1);
+    options.onGiveUp?.(entry.job);
     logger.error(
       "outbox job {outboxId} ({kind}) given up after {attempts} attempts: {reason}",
       {

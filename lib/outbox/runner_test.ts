@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import { resetLogging, setupLogging } from "../log.ts";
+import { resetLogging, setupLogging } from "../platform/log.ts";
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 import {
   completeJob,

@@ -6,7 +6,7 @@
  *   X being what the SDK's `authCallback` accepts in the configured mode — a
  *   TokenRequest (`request`, default), TokenDetails (`token`) or an Ably JWT
  *   (`jwt`); see `lib/ably/tokens.ts`. Its capability is the policy's
- *   (`tokenCapability`, `lib/policy.ts`): `presence` and `subscribe` on
+ *   (`tokenCapability`, `lib/rooms/policy.ts`): `presence` and `subscribe` on
  *   `room:<id>` (no `publish`: messages go through the server) and
  *   `subscribe` on the visitor's own channel; without `room`, the own
  *   channel alone.
@@ -15,14 +15,14 @@
  * - A malformed room id: `400`, before KV is read.
  * - Past `LIVE_RATE_LIMIT_PER_MIN` for this session, across all instances:
  *   `429 {"error":"Too Many Requests"}` with `Retry-After`
- *   (`lib/rate_limit_refusal.ts`); one warning per session and window.
+ *   (`lib/http/rate_limit_refusal.ts`); one warning per session and window.
  * - A room that does not exist and a private room the visitor is not in:
  *   the same `403 {"error":"Forbidden"}`, so nobody learns which private
  *   rooms exist. The island's `authCallback` asks again at every renewal, so
  *   a removed member gets this at their next renewal.
  * - Ably unreachable in `token` mode: `503` with `Retry-After`.
  * - A token is handed out only within `TOKEN_FRESHNESS_MS` (1 s) of the KV
- *   reads that allowed it (`lib/revocation.ts` relies on it): past that,
+ *   reads that allowed it (`lib/rooms/revocation.ts` relies on it): past that,
  *   the session and the room are read again from KV and a new token made;
  *   if even that is too slow, `503` with `Retry-After: 1`.
  * - Anything else: `500 {"error":"Internal Server Error"}`, the cause logged.
@@ -33,14 +33,20 @@
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AblyUnavailableError } from "../../lib/ably/mod.ts";
-import type { State } from "../../lib/app/state.ts";
-import { isRoomId } from "../../lib/chat/mod.ts";
-import { forbidden, jsonResponse, unauthorized } from "../../lib/http/json.ts";
-import { apiSession } from "../../lib/http/session.ts";
-import { getLogger } from "../../lib/log.ts";
-import { tokenCapability } from "../../lib/policy.ts";
-import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
-import { TOKEN_FRESHNESS_MS } from "../../lib/revocation.ts";
+import type { State } from "../../lib/app/mod.ts";
+import {
+  isRoomId,
+  TOKEN_FRESHNESS_MS,
+  tokenCapability,
+} from "../../lib/rooms/mod.ts";
+import {
+  apiSession,
+  forbidden,
+  jsonResponse,
+  rateLimitedResponse,
+  unauthorized,
+} from "../../lib/http/mod.ts";
+import { getLogger } from "../../lib/platform/mod.ts";
 
 const ROUTE = "/api/live";
 const logger = getLogger(["live", "api"]);

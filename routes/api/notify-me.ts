@@ -10,15 +10,17 @@
  * - No, unknown or expired session: 401 `{"error":"Unauthorized!"}`.
  * - Past `NOTIFY_RATE_LIMIT_PER_MIN` for this session, across all instances (each
  *   call is a publish paid with the server's key): 429 with `Retry-After`,
- *   as `/api/live` refuses (`lib/rate_limit_refusal.ts`).
+ *   as `/api/live` refuses (`lib/http/rate_limit_refusal.ts`).
  * - Published: 202 `{"ok":true}`. Ably failing: 503.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { getLogger } from "../../lib/log.ts";
-import type { State } from "../../lib/app/state.ts";
-import { jsonResponse } from "../../lib/http/json.ts";
-import { stateChangeSession } from "../../lib/http/session.ts";
-import { rateLimitedResponse } from "../../lib/rate_limit_refusal.ts";
+import { getLogger } from "../../lib/platform/mod.ts";
+import type { State } from "../../lib/app/mod.ts";
+import {
+  jsonResponse,
+  rateLimitedResponse,
+  stateChangeSession,
+} from "../../lib/http/mod.ts";
 
 /** The Ably message name of a notice on a user's channel. */
 export const NOTICE_NAME = "notice";

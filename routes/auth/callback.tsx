@@ -17,7 +17,7 @@ import {
   type AuthErrorCode,
   signInPath,
 } from "../../lib/auth/mod.ts";
-import type { State } from "../../lib/app/state.ts";
+import type { State } from "../../lib/app/mod.ts";
 
 /** Why the page is shown: a failed sign-in step, or a refused start. */
 export type SignInFailureCode = AuthErrorCode | "rate_limited";

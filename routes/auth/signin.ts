@@ -6,16 +6,19 @@
  *
  * Every start writes a 10-minute `["oauth", state]` record to KV, for anyone:
  * past `SIGNIN_RATE_LIMIT_PER_MIN` starts from one client address, across
- * all instances (`lib/rate_limit.ts`), the same page answers 429 with
+ * all instances (`lib/http/rate_limit.ts`), the same page answers 429 with
  * `Retry-After` and nothing is written; one warning per address and window,
  * naming the address's network only (`addressNetwork`).
  */
 import type { Handlers } from "$fresh/server.ts";
 import { AuthError } from "../../lib/auth/mod.ts";
-import { addressKey } from "../../lib/ip_address.ts";
-import { clientAddress } from "../../lib/request_origin.ts";
-import { addressNetwork, getLogger } from "../../lib/log.ts";
-import type { State } from "../../lib/app/state.ts";
+import {
+  addressKey,
+  addressNetwork,
+  getLogger,
+} from "../../lib/platform/mod.ts";
+import { clientAddress } from "../../lib/http/mod.ts";
+import type { State } from "../../lib/app/mod.ts";
 import {
   renderFailure,
   renderRateLimited,
@@ -36,7 +39,7 @@ export const handler: Handlers<
     // The connection's address; X-Forwarded-For only under TRUST_PROXY, and
     // then its right-most entry, the one our proxy wrote: any client can
     // write the rest and so pick a fresh key per request
-    // (`lib/request_origin.ts`).
+    // (`lib/http/request_origin.ts`).
     const address = clientAddress(req, ctx.remoteAddr, config);
     // One key per client: an IPv6 /64, an IPv4-mapped address as IPv4.
     const decision = await limits.signIn.hit(addressKey(address));

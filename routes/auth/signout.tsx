@@ -9,8 +9,8 @@
  * foreign or unknown.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
-import type { State } from "../../lib/app/state.ts";
-import { isSameOrigin } from "../../lib/request_origin.ts";
+import type { State } from "../../lib/app/mod.ts";
+import { isSameOrigin } from "../../lib/http/mod.ts";
 
 export const handler: Handlers<
   { refused?: boolean },

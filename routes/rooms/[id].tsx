@@ -14,19 +14,20 @@
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import { Head } from "$fresh/runtime.ts";
 import LiveRoom from "../../islands/LiveRoom.tsx";
-import type { State } from "../../lib/app/state.ts";
+import type { State } from "../../lib/app/mod.ts";
 import { signInPath } from "../../lib/auth/mod.ts";
-import { isRoomId } from "../../lib/chat/mod.ts";
-import { isSameOrigin } from "../../lib/request_origin.ts";
+import { isRoomId } from "../../lib/rooms/mod.ts";
+import { isSameOrigin } from "../../lib/http/mod.ts";
 import {
   FORM_ERRORS,
   FormBodyError,
   formError,
+  MembersPanel,
   readForm,
   roomFormAction,
-} from "../../lib/room/forms.ts";
-import { type RoomPage, roomPage } from "../../lib/room/page.ts";
-import { MembersPanel } from "../../lib/room/views/RoomPanels.tsx";
+  type RoomPage,
+  roomPage,
+} from "../../lib/room_page/mod.ts";
 
 interface Data {
   page: RoomPage;

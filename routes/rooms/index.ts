@@ -6,14 +6,14 @@
  * rooms are listed.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../lib/app/state.ts";
+import type { State } from "../../lib/app/mod.ts";
 import { signInPath } from "../../lib/auth/mod.ts";
-import { isSameOrigin } from "../../lib/request_origin.ts";
+import { isSameOrigin } from "../../lib/http/mod.ts";
 import {
   createRoomFromForm,
   FormBodyError,
   readForm,
-} from "../../lib/room/forms.ts";
+} from "../../lib/room_page/mod.ts";
 
 const seeOther = (location: string) =>
   new Response(null, { status: 303, headers: { location } });

@@ -20,7 +20,7 @@ import freshConfig from "../../fresh.config.ts";
 import appManifest from "../../fresh.gen.ts";
 import { livePlugin } from "../../lib/app/plugin.ts";
 import type { Services } from "../../lib/app/services.ts";
-import { type AppConfig, loadConfig } from "../../lib/config.ts";
+import { type AppConfig, loadConfig } from "../../lib/platform/config.ts";
 import type { Idp } from "../../lib/idp/mod.ts";
 import { openKvWithoutQueues } from "./kv_without_queues.ts";
 

@@ -12,7 +12,7 @@
  * kv.close();
  * ```
  */
-import { openKv } from "../../lib/kv.ts";
+import { openKv } from "../../lib/platform/kv.ts";
 
 /** What KV Connect answers a queue call with. */
 export class QueuesUnsupportedError extends TypeError {

@@ -9,16 +9,19 @@
  *   (with the reason), `409` when the caller is in too many rooms.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../lib/app/state.ts";
-import { createRoom, listVisibleRooms } from "../../../lib/chat/mod.ts";
+import { errorResponse, type State } from "../../../lib/app/mod.ts";
 import {
-  errorResponse,
+  createRoom,
+  listVisibleRooms,
+  roomJson,
+} from "../../../lib/rooms/mod.ts";
+import {
+  apiSession,
   jsonResponse,
   readJsonBody,
+  stateChangeSession,
   unauthorized,
-} from "../../../lib/http/json.ts";
-import { roomJson } from "../../../lib/http/room_json.ts";
-import { apiSession, stateChangeSession } from "../../../lib/http/session.ts";
+} from "../../../lib/http/mod.ts";
 
 export const handler: Handlers<
   unknown,

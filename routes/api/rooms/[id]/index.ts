@@ -11,20 +11,19 @@
  * A malformed id is `404` before KV is read.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../../lib/app/state.ts";
-import { isRoomId } from "../../../../lib/chat/mod.ts";
+import { errorResponse, type State } from "../../../../lib/app/mod.ts";
 import {
-  errorResponse,
-  jsonResponse,
-  unauthorized,
-} from "../../../../lib/http/json.ts";
-import { roomJson } from "../../../../lib/http/room_json.ts";
+  closeRoom,
+  isRoomId,
+  roomAccess,
+  roomJson,
+} from "../../../../lib/rooms/mod.ts";
 import {
   apiSession,
+  jsonResponse,
   stateChangeSession,
-} from "../../../../lib/http/session.ts";
-import { roomAccess } from "../../../../lib/policy.ts";
-import { closeRoom } from "../../../../lib/room_changes.ts";
+  unauthorized,
+} from "../../../../lib/http/mod.ts";
 
 const notFound = () => jsonResponse(404, { error: "No such room." });
 

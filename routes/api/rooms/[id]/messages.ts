@@ -20,26 +20,23 @@
  * `403` as above.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../../lib/app/state.ts";
+import { errorResponse, type State } from "../../../../lib/app/mod.ts";
 import {
   isRoomId,
   listMessages,
   RECENT_MESSAGES,
+  roomAccess,
   sendMessage,
-} from "../../../../lib/chat/mod.ts";
-import {
-  errorResponse,
-  forbidden,
-  jsonResponse,
-  readJsonBody,
-  unauthorized,
-} from "../../../../lib/http/json.ts";
+} from "../../../../lib/rooms/mod.ts";
 import {
   apiSession,
+  forbidden,
+  jsonResponse,
+  rateLimitedResponse,
+  readJsonBody,
   stateChangeSession,
-} from "../../../../lib/http/session.ts";
-import { roomAccess } from "../../../../lib/policy.ts";
-import { rateLimitedResponse } from "../../../../lib/rate_limit_refusal.ts";
+  unauthorized,
+} from "../../../../lib/http/mod.ts";
 
 const ROUTE = "/api/rooms/:id/messages";
 const malformedRoom = () =>

@@ -9,20 +9,19 @@
  * 100, empty or over-long, a `*`); `403` for a room unknown or unseen, alike.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../../lib/app/state.ts";
+import { errorResponse, type State } from "../../../../lib/app/mod.ts";
 import {
   displayNames,
   isRoomId,
   MAX_NAME_LOOKUP,
-} from "../../../../lib/chat/mod.ts";
+  roomAccess,
+} from "../../../../lib/rooms/mod.ts";
 import {
-  errorResponse,
+  apiSession,
   forbidden,
   jsonResponse,
   unauthorized,
-} from "../../../../lib/http/json.ts";
-import { apiSession } from "../../../../lib/http/session.ts";
-import { roomAccess } from "../../../../lib/policy.ts";
+} from "../../../../lib/http/mod.ts";
 
 /** A user id as sessions make them: `<provider>:<subject>`, no wildcard. */
 const USER_ID = /^[a-z]+:[^*,]{1,255}$/;

@@ -7,11 +7,12 @@
  * `404` for a room unknown or unseen, or a malformed id (before KV is read).
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../../../lib/app/state.ts";
-import { isRoomId } from "../../../../../lib/chat/mod.ts";
-import { errorResponse, jsonResponse } from "../../../../../lib/http/json.ts";
-import { stateChangeSession } from "../../../../../lib/http/session.ts";
-import { endMembership } from "../../../../../lib/room_changes.ts";
+import { errorResponse, type State } from "../../../../../lib/app/mod.ts";
+import { endMembership, isRoomId } from "../../../../../lib/rooms/mod.ts";
+import {
+  jsonResponse,
+  stateChangeSession,
+} from "../../../../../lib/http/mod.ts";
 
 export const handler: Handlers<
   unknown,

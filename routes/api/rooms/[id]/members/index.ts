@@ -13,23 +13,20 @@
  * A malformed room id is `404` before KV is read.
  */
 import type { Handlers } from "$fresh/server.ts";
-import type { State } from "../../../../../lib/app/state.ts";
+import { errorResponse, type State } from "../../../../../lib/app/mod.ts";
 import {
   displayNames,
   inviteByLogin,
   isRoomId,
   listMembers,
-} from "../../../../../lib/chat/mod.ts";
-import {
-  errorResponse,
-  jsonResponse,
-  readJsonBody,
-  unauthorized,
-} from "../../../../../lib/http/json.ts";
+} from "../../../../../lib/rooms/mod.ts";
 import {
   apiSession,
+  jsonResponse,
+  readJsonBody,
   stateChangeSession,
-} from "../../../../../lib/http/session.ts";
+  unauthorized,
+} from "../../../../../lib/http/mod.ts";
 
 const notFound = () => jsonResponse(404, { error: "No such room." });
 

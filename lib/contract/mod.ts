@@ -1,0 +1,35 @@
+/**
+ * What the browser and the server agree on, safe in either: id formats,
+ * channel and message names, the API paths, and the JSON shapes on the wire
+ * (one message, one user). It imports nothing of the app, so the island's
+ * bundle can take it whole.
+ */
+export {
+  isClientMessageId,
+  isMessageId,
+  isRoomId,
+  LOBBY_ID,
+  messageIdTime,
+  newMessageId,
+  newRoomId,
+} from "./ids.ts";
+export {
+  InvalidRoomIdError,
+  InvalidUserIdError,
+  MESSAGE_NAME,
+  ROOM_CHANNEL,
+  ROOM_CHANNEL_PREFIX,
+  roomChannel,
+  USER_CHANNEL_PREFIX,
+  userChannel,
+} from "./channels.ts";
+export { API_PATHS, roomApiPath } from "./paths.ts";
+export type {
+  BrowserClientOptions,
+  MessagePage,
+  PublishedMessageData,
+  RoomInfo,
+  RoomMessage,
+  RoomSetup,
+  RoomUser,
+} from "./wire.ts";

@@ -1,0 +1,28 @@
+/**
+ * The API paths the island calls; the routes under `routes/api/` answer
+ * them.
+ */
+
+/** The fixed paths. */
+export const API_PATHS = {
+  /** The token route (`routes/api/live.ts`). */
+  live: "/api/live",
+  /** Where the server publishes a notice for the caller (`routes/api/notify-me.ts`). */
+  notifyMe: "/api/notify-me",
+  /** The rooms a session sees (`routes/api/rooms/index.ts`). */
+  rooms: "/api/rooms",
+} as const;
+
+/**
+ * One room's API path; its messages, names and members are below it.
+ *
+ * @example
+ * ```ts
+ * import { roomApiPath } from "./paths.ts";
+ *
+ * roomApiPath("lobby"); // "/api/rooms/lobby"
+ * ```
+ */
+export function roomApiPath(roomId: string): string {
+  return `${API_PATHS.rooms}/${roomId}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * The one shape of a rate-limited JSON answer, for every API route that
+ * counts callers with a `RateLimiter` (`/api/live`, `/api/notify-me`, and any
+ * route to come): `429 {"error":"Too Many Requests"}` with `Retry-After`
+ * (RFC 6585 §4; RFC 9110 §10.2.3), never cached, and one warning per key and
+ * window (the limiter's `firstRefusal`), naming the route and the user, never
+ * the session id.
+ *
+ * The sign-in start, an HTML page for anonymous visitors, has its own page
+ * (`routes/auth/callback.tsx`, `renderRateLimited`).
+ */
+import { jsonResponse } from "./json.ts";
+import { getLogger, instruments, telemetryEnabled } from "../platform/mod.ts";
+import type { RateLimitDecision } from "./rate_limit.ts";
+
+/** A refusal, as `RateLimiter.hit` returns it. */
+export type RateLimitRefusal = Extract<RateLimitDecision, { allowed: false }>;
+
+/** Who was refused where, for the warning. */
+export interface RefusalContext {
+  /** `"GET /api/live"`, `"POST /api/notify-me"`: method and path. */
+  method: string;
+  route: string;
+  /** The signed-in user's id (public: it is the Ably clientId). */
+  userId: string;
+}
+
+const logger = getLogger(["live", "api"]);
+
+/**
+ * The 429 response for `refusal`, logging the window's first refusal.
+ *
+ * @example
+ * ```ts
+ * const decision = await limiter.hit(sessionId);
+ * if (!decision.allowed) {
+ *   return rateLimitedResponse(decision, { method: "POST", route: "/api/notify-me", userId: user.id });
+ * }
+ * ```
+ */
+export function rateLimitedResponse(
+  refusal: RateLimitRefusal,
+  context: RefusalContext,
+): Response {
+  // Every refusal is counted (the warning is once per key and window); the
+  // user is not a label: one series per user would be unbounded.
+  if (telemetryEnabled) {
+    instruments.rateLimitRefusals.add(1, {
+      "http.route": context.route,
+      "http.request.method": context.method,
+    });
+  }
+  if (refusal.firstRefusal) {
+    logger.warn("{method} {route} refused: rate limit reached for {userId}", {
+      method: context.method,
+      route: context.route,
+      userId: context.userId,
+    });
+  }
+  return jsonResponse(429, { error: "Too Many Requests" }, {
+    retryAfter: refusal.retryAfterSeconds,
+  });
+}

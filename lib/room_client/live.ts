@@ -1,0 +1,244 @@
+/**
+ * A room's Ably connection, and its calls to the server, in the browser.
+ * The island loads this module with a dynamic `import()` after hydration,
+ * so it and `ably/modular` form one chunk that the first paint never waits
+ * for (`ably` itself, with every plugin, would cost 66 KB gzip, measured).
+ *
+ * What it does with a `RoomSetup` (`setup.ts`):
+ * - authenticates through `authCallback`, which fetches
+ *   `/api/live?room=<id>` at every (re)authentication. A 401 there means the
+ *   session ended (`signed-out`), a 403 that the visitor may no longer see
+ *   the room (`no-access`): either way the client closes instead of retrying
+ *   (ably-js would otherwise retry forever);
+ * - attaches the room channel and shows the messages the server publishes
+ *   there, each once by its stored id; after every attach that did not
+ *   resume — the first, after the page was rendered, and any after an
+ *   outage — fills the gap from `GET /api/rooms/<id>/messages`;
+ * - enters presence (with no data: names come from the server's look-up,
+ *   `GET /api/rooms/<id>/names`, never from what a client announces) and
+ *   keeps the member list;
+ * - subscribes to the visitor's own channel, where only the server publishes
+ *   (notices);
+ * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
+ *   id chosen here, retried with the same id after a network failure, so a
+ *   message is stored and shown once; the token grants no publish.
+ */
+import type { InboundMessage, PresenceMessage } from "ably";
+import {
+  BaseRealtime,
+  FetchRequest,
+  RealtimePresence,
+  WebSocketTransport,
+} from "ably/modular";
+import {
+  API_PATHS,
+  MESSAGE_NAME,
+  type MessagePage,
+  roomApiPath,
+  type RoomMessage,
+  type RoomSetup,
+} from "../contract/mod.ts";
+import { mergeMessages, toRoomMessage } from "./inbound.ts";
+import type { Member, RoomState } from "./state.ts";
+import { type RoomEnd, roomStatus } from "./status.ts";
+
+/** Notices kept on screen. */
+const KEEP_NOTICES = 3;
+
+/** What the island can do with the connection. */
+export interface RoomConnection {
+  /**
+   * Posts `text`, trimmed; resolves once the server has stored it. Rejects
+   * with the reason to show: the text refused, or the server unreachable.
+   */
+  send(text: string): Promise<void>;
+  /** Loads the page of messages before the oldest shown. */
+  loadOlder(): Promise<void>;
+  /** Asks the server for a notice; rejects with the reason to show. */
+  askForNotice(): Promise<void>;
+  /** Connects again after `failed` or `suspended`. */
+  retry(): void;
+  /** Leaves presence and closes the connection. */
+  close(): void;
+}
+
+/** Why a send or a notice failed when the server gave no answer. */
+const OFFLINE = "The server could not be reached.";
+
+/** A message id chosen here: four random 32-bit numbers, dash-separated. */
+const newClientId = () => crypto.getRandomValues(new Uint32Array(4)).join("-");
+
+/** What the token route's 401 and 403 end the room as. */
+const ENDS: Record<number, Exclude<RoomEnd, null>> = {
+  401: "signed-out",
+  403: "no-access",
+};
+
+/** Opens `setup.room` for `setup.user`, writing what happens into `room`. */
+export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
+  const roomPath = roomApiPath(setup.room.id);
+  let ended: RoomEnd = null;
+  const showStatus = () => {
+    room.status.value = roomStatus(
+      ended,
+      client.connection.state,
+      channel.state,
+    );
+  };
+  // Failures given to this need no handling of their own: they surface as
+  // the connection or channel state the room shows, and ably-js retries.
+  const ignore = () => {};
+  const end = (why: Exclude<RoomEnd, null>) => {
+    ended = why;
+    showStatus();
+    client.close();
+  };
+  /**
+   * `path`'s JSON, or a rejection with the status. Same-origin fetches send
+   * the cookie, and every answer is no-store.
+   */
+  const getJson = <T>(path: string): Promise<T> =>
+    fetch(path).then((r) => r.ok ? r.json() : Promise.reject(r.status));
+  /**
+   * The messages before `before` (the newest without), added to the room.
+   * Cursors are URL-safe (`m1.` and base32).
+   */
+  const loadPage = async (before?: string | null): Promise<MessagePage> => {
+    const page = await getJson<MessagePage>(
+      `${roomPath}/messages?limit=50${before ? "&before=" + before : ""}`,
+    );
+    add(page.messages);
+    return page;
+  };
+
+  const client = new BaseRealtime({
+    ...setup.clientOptions,
+    // A room that shows yesterday's view is worse than a retry: 5 s rather
+    // than ably-js's 15 s; its backoff and jitter still spread retries (RTB1).
+    disconnectedRetryTimeout: 5_000,
+    plugins: { WebSocketTransport, FetchRequest, RealtimePresence },
+    authCallback: async (_params, callback) => {
+      // One credential for this room: TokenRequest, TokenDetails or JWT.
+      const res = await fetch(`${API_PATHS.live}?room=${setup.room.id}`).catch(
+        ignore,
+      );
+      const body = await res?.json().catch(ignore);
+      if (res?.ok && body) return callback(null, body.token);
+      // ably-js makes it an ErrorInfo 40170, status 401, and retries.
+      callback(API_PATHS.live, null);
+      if (res && ENDS[res.status]) end(ENDS[res.status]);
+    },
+  });
+  const add = (messages: readonly RoomMessage[]) => {
+    room.messages.value = mergeMessages(room.messages.value, messages);
+  };
+  const channel = client.channels.get(setup.room.channel);
+  const own = client.channels.get(setup.userChannel);
+
+  client.connection.on(showStatus);
+
+  // Names as the server knows them, per clientId; asked once each (an id
+  // the server does not know keeps showing as itself).
+  const names = new Map<string, string | undefined>();
+  const refreshMembers = () => {
+    channel.presence.get().then(async (members: PresenceMessage[]) => {
+      const present = [...new Set(members.map((p) => p.clientId!))];
+      room.members.value = present.map((clientId): Member => ({
+        clientId,
+        name: names.get(clientId) ?? clientId,
+      }));
+      // A room of over 100 present asks in vain (the route's bound): they
+      // keep showing as their ids.
+      const unknown = present.filter((id) => !names.has(id));
+      if (!unknown.length) return;
+      const found = (await getJson<{ names: Record<string, string> }>(
+        `${roomPath}/names?ids=${unknown.map(encodeURIComponent)}`,
+      )).names;
+      for (const id of unknown) names.set(id, found[id]);
+      refreshMembers();
+    }).catch(ignore);
+  };
+
+  /** Back from the newest until a page reaches what is shown (5 pages at most). */
+  const fillGap = async (
+    known = new Set(room.messages.value.map((m) => m.id)),
+    before?: string,
+    pages = 5,
+  ): Promise<unknown> => {
+    const { messages, next } = await loadPage(before);
+    return next && --pages && !messages.some((m) => known.has(m.id)) &&
+      fillGap(known, next, pages);
+  };
+
+  channel.on((change) => {
+    showStatus();
+    if (change.current === "attached" && !change.resumed) {
+      // Entered again on every attach that lost continuity: ably-js
+      // re-enters by itself (RTP17i) only members it still holds, and a
+      // server that ended the old connection has already sent their leave.
+      // No data: names come from the server.
+      channel.presence.enter().catch(ignore);
+      // What was posted while not attached — since the page was rendered,
+      // or during an outage that could not be resumed — from the store.
+      fillGap().catch(ignore);
+    }
+  });
+  channel.presence.subscribe(refreshMembers).then(refreshMembers, ignore);
+  channel.subscribe(MESSAGE_NAME, (m: InboundMessage) => {
+    const message = toRoomMessage(m);
+    if (message) add([message]);
+  }).catch(ignore);
+  own.subscribe((m: InboundMessage) => {
+    const text = m.data?.text;
+    if (typeof text === "string") {
+      room.notices.value = [...room.notices.value, { id: m.id!, text }].slice(
+        -KEEP_NOTICES,
+      );
+    }
+  }).catch(ignore);
+
+  // The last send that got no answer: sent again (the same text), it keeps
+  // its id, so the server stores it once.
+  let unsent: string[] = [];
+
+  return {
+    async send(raw) {
+      const text = raw.trim();
+      if (unsent[0] !== text) unsent = [text, newClientId()];
+      const post = () =>
+        fetch(`${roomPath}/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text, id: unsent[1] }),
+        }).catch(ignore);
+      // Three tries on a network failure, the same id each time.
+      const res = await post() ?? await post() ?? await post();
+      if (!res) throw new Error(OFFLINE);
+      unsent = [];
+      const answer = await res.json().catch(() => ({}));
+      if (res.ok) return add([answer.message]);
+      // The session ended or the room was taken away: as the token route's.
+      if (ENDS[res.status]) end(ENDS[res.status]);
+      throw new Error(answer.error ?? `Not sent: ${res.status}.`);
+    },
+    async loadOlder() {
+      if (room.next.value) {
+        room.next.value = (await loadPage(room.next.value)).next;
+      }
+    },
+    async askForNotice() {
+      const res = await fetch(API_PATHS.notifyMe, { method: "POST" }).catch(
+        ignore,
+      );
+      if (!res?.ok) {
+        throw new Error(res ? `The server answered ${res.status}.` : OFFLINE);
+      }
+    },
+    retry() {
+      client.connect();
+    },
+    close() {
+      client.close();
+    },
+  };
+}

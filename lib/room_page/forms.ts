@@ -1,0 +1,160 @@
+/**
+ * The HTML forms of the room pages, which work without JavaScript: creating
+ * a room (on `/`), and the owner's members panel (invite by login, remove a
+ * member, delete the room) on `/rooms/<id>`. Each form posts to its page
+ * route, which checks the origin and session and then calls one function
+ * here; the answer is a 303 back to a page, carrying at most an error
+ * *code* (`?error=login`) whose sentence the page looks up in
+ * `FORM_ERRORS` — nothing from the request is ever reflected.
+ */
+import type { User } from "../auth/mod.ts";
+import {
+  type AccessChanges,
+  ChatError,
+  closeRoom,
+  createRoom,
+  endMembership,
+  inviteByLogin,
+  roomAccess,
+} from "../rooms/mod.ts";
+import { BodyError, readBodyBytes } from "../http/mod.ts";
+
+/** Largest form body read, in bytes. */
+export const MAX_FORM_BYTES = 4 * 1024;
+
+/** What each error code of a form's redirect shows. */
+export const FORM_ERRORS = {
+  login: "Nobody with that login has signed in here yet.",
+  name:
+    "Give the room a name of 1 to 60 characters, without control characters.",
+  forbidden: "Only the room's owner may do that.",
+  full: "That did not work: a limit was reached. Try again later.",
+  form: "The form was incomplete; try again.",
+} as const;
+
+export type FormErrorCode = keyof typeof FORM_ERRORS;
+
+/** The error code in a page's `?error=`, when it is one of ours. */
+export function formError(url: URL): FormErrorCode | null {
+  const code = url.searchParams.get("error");
+  return code !== null && Object.hasOwn(FORM_ERRORS, code)
+    ? code as FormErrorCode
+    : null;
+}
+
+/** A form post the page cannot take: wrong type (415) or too big (413). */
+export class FormBodyError extends Error {
+  constructor(readonly status: 413 | 415) {
+    super(status === 413 ? "form too large" : "not a form");
+  }
+}
+
+/**
+ * The posted form.
+ *
+ * @throws {FormBodyError}
+ */
+export async function readForm(req: Request): Promise<FormData> {
+  const type = req.headers.get("content-type")?.split(";")[0].trim()
+    .toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    await req.body?.cancel();
+    throw new FormBodyError(415);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBodyBytes(req, MAX_FORM_BYTES);
+  } catch (error) {
+    if (error instanceof BodyError) throw new FormBodyError(413);
+    throw error;
+  }
+  const text = new TextDecoder().decode(bytes);
+  const form = new FormData();
+  for (const [key, value] of new URLSearchParams(text)) form.append(key, value);
+  return form;
+}
+
+/** Where the browser goes after a post: a path, with `?error=` on failure. */
+function back(path: string, error?: FormErrorCode): string {
+  return error ? `${path}?error=${error}` : path;
+}
+
+function codeOf(error: unknown, notFound: FormErrorCode): FormErrorCode {
+  if (!(error instanceof ChatError)) throw error;
+  switch (error.code) {
+    case "not_found":
+      return notFound;
+    case "forbidden":
+      return "forbidden";
+    case "conflict":
+      return "full";
+    case "invalid_input":
+      return "form";
+  }
+}
+
+/**
+ * The create-room form (`name`, `private` checkbox): the new room's page,
+ * or `/` with an error code.
+ */
+export async function createRoomFromForm(
+  kv: Deno.Kv,
+  user: User,
+  form: FormData,
+): Promise<string> {
+  try {
+    const room = await createRoom(kv, user, {
+      name: form.get("name") ?? "",
+      private: form.get("private") === "on",
+    });
+    return `/rooms/${room.id}`;
+  } catch (error) {
+    if (error instanceof ChatError && error.code === "invalid_input") {
+      return back("/", "name");
+    }
+    return back("/", codeOf(error, "form"));
+  }
+}
+
+/**
+ * The members panel's forms on `/rooms/<roomId>`: `action` is `invite`
+ * (`login`), `remove` (`userId`) or `delete`. Where to go next, or `null`
+ * when the visitor may not see the room (the page answers not found, as
+ * for a room that does not exist).
+ */
+export async function roomFormAction(
+  { kv, revoker }: AccessChanges,
+  user: User,
+  roomId: string,
+  form: FormData,
+): Promise<string | null> {
+  if (await roomAccess(kv, user, roomId) === null) return null;
+  const page = `/rooms/${roomId}`;
+  const action = form.get("action");
+  try {
+    if (action === "invite") {
+      const login = form.get("login");
+      if (typeof login !== "string" || login.trim() === "") {
+        return back(page, "login");
+      }
+      await inviteByLogin(kv, user, roomId, login.trim());
+      return page;
+    }
+    if (action === "remove") {
+      const userId = form.get("userId");
+      if (typeof userId !== "string" || userId === "") {
+        return back(page, "form");
+      }
+      await endMembership({ kv, revoker }, user, roomId, userId);
+      // Leaving takes the room away from the one who left.
+      return userId === user.id ? "/" : page;
+    }
+    if (action === "delete") {
+      await closeRoom({ kv, revoker }, user, roomId);
+      return "/";
+    }
+    return back(page, "form");
+  } catch (error) {
+    return back(page, codeOf(error, action === "invite" ? "login" : "form"));
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * What a room's page shows, read on the server: the island's props (the
+ * last `RECENT_MESSAGES` from KV) and, for the owner, the members panel.
+ * `null` whenever the policy says the visitor may not see the room — an
+ * unknown room, a malformed id and a private room they are not in alike.
+ */
+import type { BrowserClientOptions, RoomSetup } from "../contract/mod.ts";
+import type { User } from "../auth/mod.ts";
+import {
+  displayNames,
+  listMembers,
+  listMessages,
+  listVisibleRooms,
+  LOBBY_ID,
+  RECENT_MESSAGES,
+  type Room,
+  roomAccess,
+} from "../rooms/mod.ts";
+import { roomSetup } from "./setup.ts";
+
+/** A member as the owner's panel lists them. */
+export interface MemberView {
+  id: string;
+  name: string;
+  owner: boolean;
+}
+
+/** A room's page. */
+export interface RoomPage {
+  room: Room;
+  setup: RoomSetup;
+  /** The members panel: only for the room's owner. */
+  members: MemberView[] | null;
+}
+
+/**
+ * The page of `roomId` for `user`, or `null` when they may not see it.
+ *
+ * @example
+ * ```ts
+ * const page = await roomPage(kv, user, ctx.params.id, ably.browserOptions);
+ * if (!page) return ctx.renderNotFound();
+ * ```
+ */
+export async function roomPage(
+  kv: Deno.Kv,
+  user: User,
+  roomId: string,
+  clientOptions: BrowserClientOptions,
+): Promise<RoomPage | null> {
+  const access = await roomAccess(kv, user, roomId);
+  if (access === null) return null;
+  const page = await listMessages(kv, access, { limit: RECENT_MESSAGES });
+  let members: MemberView[] | null = null;
+  if (access.rights.manage) {
+    const ids = await listMembers(kv, user, roomId);
+    const names = await displayNames(kv, ids);
+    members = ids.map((id) => ({
+      id,
+      name: names[id] ?? id,
+      owner: id === access.room.ownerId,
+    }));
+  }
+  return {
+    room: access.room,
+    setup: roomSetup(user, access.room, clientOptions, page),
+    members,
+  };
+}
+
+/** The signed-in home page: the lobby's page and the rooms the visitor sees. */
+export interface HomePage {
+  lobby: RoomPage;
+  /** `listVisibleRooms`, the lobby first. */
+  rooms: Room[];
+}
+
+/** The signed-in home page for `user`. */
+export async function homePage(
+  kv: Deno.Kv,
+  user: User,
+  clientOptions: BrowserClientOptions,
+): Promise<HomePage> {
+  const [lobby, rooms] = await Promise.all([
+    roomPage(kv, user, LOBBY_ID, clientOptions),
+    listVisibleRooms(kv, user),
+  ]);
+  // The lobby always exists and every signed-in user reads it.
+  return { lobby: lobby!, rooms };
+}

@@ -1,0 +1,87 @@
+/**
+ * The server-rendered parts of the room pages around the island — the list
+ * of rooms with the create form (on `/`), and the owner's members panel (on
+ * `/rooms/<id>`). Plain HTML forms posting to the page routes
+ * (`lib/room_page/forms.ts`): they work without JavaScript, and the CSP's
+ * `form-action 'self'` lets them.
+ */
+import type { Room } from "../../rooms/mod.ts";
+import type { MemberView } from "../page.ts";
+
+/** The visitor's rooms, each a link to its page, and a form to make one. */
+export function RoomsPanel({ rooms }: { rooms: Room[] }) {
+  return (
+    <section class="rooms" aria-labelledby="rooms-title">
+      <h2 id="rooms-title">Rooms</h2>
+      <ul class="room-list">
+        {rooms.map((room) => (
+          <li key={room.id} data-room={room.id}>
+            <a href={`/rooms/${room.id}`}>{room.name}</a>
+            {room.private && <span class="tag">private</span>}
+          </li>
+        ))}
+      </ul>
+      <form class="create-room" method="post" action="/rooms">
+        <label for="room-name">New room</label>
+        <input
+          id="room-name"
+          name="name"
+          required
+          maxLength={60}
+          autocomplete="off"
+          placeholder="Name"
+        />
+        <label class="check">
+          <input type="checkbox" name="private" /> Private
+        </label>
+        <button type="submit">Create</button>
+      </form>
+    </section>
+  );
+}
+
+/** The owner's panel: the members, invite by login, remove, delete the room. */
+export function MembersPanel(
+  { roomId, members }: { roomId: string; members: MemberView[] },
+) {
+  const action = `/rooms/${roomId}`;
+  return (
+    <section class="manage" aria-labelledby="manage-title">
+      <h2 id="manage-title">Members ({members.length})</h2>
+      <ul class="member-admin">
+        {members.map((m) => (
+          <li key={m.id} data-user={m.id}>
+            <span class="member-name" title={m.id}>{m.name}</span>
+            {m.owner
+              ? <span class="tag">owner</span>
+              : (
+                <form method="post" action={action}>
+                  <input type="hidden" name="action" value="remove" />
+                  <input type="hidden" name="userId" value={m.id} />
+                  <button type="submit" aria-label={`Remove ${m.name}`}>
+                    Remove
+                  </button>
+                </form>
+              )}
+          </li>
+        ))}
+      </ul>
+      <form class="invite" method="post" action={action}>
+        <input type="hidden" name="action" value="invite" />
+        <label for="invite-login">Invite by login</label>
+        <input
+          id="invite-login"
+          name="login"
+          required
+          maxLength={100}
+          autocomplete="off"
+        />
+        <button type="submit">Invite</button>
+      </form>
+      <form class="delete-room" method="post" action={action}>
+        <input type="hidden" name="action" value="delete" />
+        <button type="submit" class="danger">Delete this room</button>
+      </form>
+    </section>
+  );
+}

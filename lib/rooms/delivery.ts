@@ -1,0 +1,163 @@
+/**
+ * Getting a posted message to the room's subscribers: right away after the
+ * commit (`sendMessage`), and again from the outbox if that did not happen
+ * (`publishJobHandler`, registered with `startOutbox` for kind "publish").
+ *
+ * The inline publish is the fast path; the outbox is the safety net that
+ * makes a message stored in KV reach Ably eventually, from whichever
+ * instance finds its job due. Both publish with the
+ * same Ably message id (`lib/rooms/publish_message.ts`), so the two never
+ * deliver a message twice. Storage is `messages.ts`.
+ */
+import type * as Ably from "ably";
+import { publishMessage } from "./publish_message.ts";
+import {
+  getLogger,
+  instruments,
+  SPAN,
+  withDeadline,
+  withSpan,
+} from "../platform/mod.ts";
+import {
+  completeJob,
+  type JobSchedule,
+  type ScheduledJob,
+} from "../outbox/mod.ts";
+import {
+  getMessage,
+  type PostInput,
+  postMessage,
+  type PostResult,
+  type PublishJob,
+} from "./messages.ts";
+
+const logger = getLogger(["live", "chat"]);
+
+/**
+ * How long a send waits for the inline publish. The request that posted the
+ * message should not hang on a slow Ably: past this, the outbox publishes.
+ */
+export const INLINE_PUBLISH_TIMEOUT_MS = 2_000;
+
+/** What `sendMessage` did. */
+export interface SendResult extends PostResult {
+  /**
+   * Whether the message was published inline. `false` for a repeated send
+   * (the first one's publish job handles it) and when Ably failed (the
+   * outbox retries); either way the message is stored.
+   */
+  published: boolean;
+}
+
+/**
+ * Stores a message (`postMessage`), publishes it, and marks its outbox job
+ * done. Fails only when storing fails: a failed publish is logged and left to
+ * the outbox.
+ *
+ * @throws {ChatError} as `postMessage`.
+ * @example
+ * ```ts
+ * const { message, created } = await sendMessage(kv, ably.tokens.rest, {
+ *   access, user, text: body.text, clientMessageId: body.clientMessageId,
+ * });
+ * ```
+ */
+export async function sendMessage(
+  kv: Deno.Kv,
+  rest: Ably.Rest,
+  input: PostInput,
+  options: {
+    now?: () => number;
+    schedule?: JobSchedule;
+    inlineTimeoutMs?: number;
+    /**
+     * Told of the publish job when the inline publish did not happen, so
+     * this instance retries it when it falls due (`Outbox.wake`).
+     */
+    retry?: (job: ScheduledJob) => void;
+  } = {},
+): Promise<SendResult> {
+  // The outbox job is scheduled inside this span: a retried publish links
+  // back to it, and so to the request that posted the message.
+  const result = await withSpan(SPAN.messageStore, async (span) => {
+    const stored = await postMessage(kv, input, options);
+    span?.setAttribute("live.room.id", stored.message.roomId);
+    span?.setAttribute("live.message.created", stored.created);
+    if (stored.created) instruments.messagesStored.add(1);
+    return stored;
+  });
+  // A repeat is not published again: the first send's job covers it, and a
+  // re-publish after Ably's idempotency window would be a duplicate.
+  const { job } = result;
+  if (job === null) return { ...result, published: false };
+  const timeoutMs = options.inlineTimeoutMs ?? INLINE_PUBLISH_TIMEOUT_MS;
+  try {
+    // A publish still under way when the time is up may yet succeed: the
+    // outbox's later publish has the same message id and is then dropped.
+    await withSpan(SPAN.messagePublish, (span) => {
+      span?.setAttribute("live.publish.path", "inline");
+      span?.setAttribute("live.room.id", result.message.roomId);
+      return withDeadline(
+        publishMessage(rest, result.message),
+        timeoutMs,
+        "Ably publish",
+      );
+    });
+    instruments.messagesPublished.add(1, INLINE);
+  } catch (error) {
+    logger.warn(
+      "publishing message {messageId} failed; the outbox retries: {reason}",
+      {
+        messageId: result.message.id,
+        roomId: result.message.roomId,
+        reason: (error as Error)?.message ?? String(error),
+      },
+    );
+    options.retry?.(job);
+    return { ...result, published: false };
+  }
+  try {
+    await completeJob(kv, job);
+  } catch (error) {
+    // Harmless: the job re-publishes with the same id, which Ably drops.
+    logger.warn("could not mark message {messageId} published: {reason}", {
+      messageId: result.message.id,
+      reason: (error as Error)?.message ?? String(error),
+    });
+  }
+  return { ...result, published: true };
+}
+
+/**
+ * The outbox handler for `{ kind: "publish" }`: publishes the stored
+ * message; a message gone with its room needs nothing. Throws when Ably
+ * fails, so the outbox retries.
+ */
+export function publishJobHandler(
+  kv: Deno.Kv,
+  rest: Ably.Rest,
+): (job: PublishJob) => Promise<void> {
+  return async (job) => {
+    // The inline publish did not complete this job: this is a retry.
+    instruments.messagesRetried.add(1);
+    const message = await getMessage(kv, job.roomId, job.messageId);
+    if (message === null) return;
+    await withSpan(SPAN.messagePublish, (span) => {
+      span?.setAttribute("live.publish.path", "outbox");
+      span?.setAttribute("live.room.id", message.roomId);
+      return publishMessage(rest, message);
+    });
+    instruments.messagesPublished.add(1, OUTBOX);
+  };
+}
+
+const INLINE = { "live.publish.path": "inline" } as const;
+const OUTBOX = { "live.publish.path": "outbox" } as const;
+
+/**
+ * Counts a publish job the outbox gave up (`OutboxOptions.onGiveUp`): a
+ * message stored that never reached its room live.
+ */
+export function countGivenUp(job: { kind: string }): void {
+  if (job.kind === "publish") instruments.messagesGivenUp.add(1);
+}

@@ -1,0 +1,66 @@
+/**
+ * Rooms on the server: rooms and memberships, messages and their delivery,
+ * the users whose names are shown — all in Deno KV; who may do what
+ * (`policy.ts`), access changes (`room_changes.ts`) and the revocation of
+ * tokens they need (`revocation.ts`). The page's side of a room is
+ * `lib/room_page/`, the island's `lib/room_client/`. Everything outside this
+ * folder imports this module only.
+ */
+export { ChatError, type ChatErrorCode } from "./errors.ts";
+export { isClientMessageId, isRoomId, LOBBY_ID } from "../contract/mod.ts";
+export { LOBBY, type Room } from "./room_store.ts";
+export {
+  type Actor,
+  createRoom,
+  deleteRoom,
+  type Extend,
+  inviteByLogin,
+  listMembers,
+  listVisibleRooms,
+  MAX_MEMBERS,
+  MAX_ROOM_NAME_LENGTH,
+  MAX_ROOMS_PER_USER,
+  removeMember,
+} from "./rooms.ts";
+export {
+  type ChatMessage,
+  getMessage,
+  listMessages,
+  MAX_MESSAGE_LENGTH,
+  MAX_PAGE,
+  type MessagePage,
+  type PostInput,
+  postMessage,
+  type PostResult,
+  type PublishJob,
+  RECENT_MESSAGES,
+  recentMessages,
+} from "./messages.ts";
+export {
+  countGivenUp,
+  INLINE_PUBLISH_TIMEOUT_MS,
+  publishJobHandler,
+  sendMessage,
+  type SendResult,
+} from "./delivery.ts";
+export {
+  displayNames,
+  findUserIdByLogin,
+  getUserRecord,
+  MAX_NAME_LOOKUP,
+  saveUser,
+  type UserRecord,
+} from "./users.ts";
+export { roomAccess, tokenCapability } from "./policy.ts";
+export {
+  createRevoker,
+  type RevokeJob,
+  type Revoker,
+  TOKEN_FRESHNESS_MS,
+} from "./revocation.ts";
+export {
+  type AccessChanges,
+  closeRoom,
+  endMembership,
+} from "./room_changes.ts";
+export { roomJson } from "./room_json.ts";

@@ -1,0 +1,98 @@
+/**
+ * Rooms and memberships as stored in KV — the keys and the plain reads, with
+ * no rights decided here (that is `lib/rooms/policy.ts`, which reads through this
+ * module; the changes that need rights are `rooms.ts`).
+ *
+ * - `["rooms", roomId]` → `Room`
+ * - `["public_rooms", roomId]` → `true`: the index `listVisibleRooms` pages
+ *   through, so that listing public rooms never scans private ones.
+ * - `["room_members", roomId, userId]` and `["user_rooms", userId, roomId]` →
+ *   `Membership`: both directions, always written and deleted together.
+ *
+ * Every membership change also rewrites the room (its `memberCount`), so that
+ * the room's versionstamp changes with its member list: an atomic operation
+ * that checks the room's versionstamp (delete, post) sees a concurrent
+ * invite or removal and retries.
+ *
+ * The lobby (`LOBBY_ID`) is not stored: it always exists, public, ownerless.
+ */
+import { isRoomId, LOBBY_ID } from "../contract/mod.ts";
+
+/** A room. */
+export interface Room {
+  /** `newRoomId()`, or `lobby`. */
+  id: string;
+  /** 1–60 characters, trimmed, no control characters. */
+  name: string;
+  /** Private rooms are seen only by their members. */
+  private: boolean;
+  /** The user who created it and alone manages it; `null` for the lobby. */
+  ownerId: string | null;
+  /** Epoch ms; 0 for the lobby. */
+  createdAt: number;
+  /** Members, the owner included (public rooms count only invited members). */
+  memberCount: number;
+}
+
+/** What both membership keys hold. */
+export interface Membership {
+  /** Epoch ms of the invitation (or creation, for the owner). */
+  addedAt: number;
+}
+
+/** The lobby, as every reader sees it. */
+export const LOBBY: Readonly<Room> = Object.freeze({
+  id: LOBBY_ID,
+  name: "Lobby",
+  private: false,
+  ownerId: null,
+  createdAt: 0,
+  memberCount: 0,
+});
+
+export function roomKey(roomId: string): Deno.KvKey {
+  return ["rooms", roomId];
+}
+
+export function publicRoomKey(roomId: string): Deno.KvKey {
+  return ["public_rooms", roomId];
+}
+
+export function memberKey(roomId: string, userId: string): Deno.KvKey {
+  return ["room_members", roomId, userId];
+}
+
+export function userRoomKey(userId: string, roomId: string): Deno.KvKey {
+  return ["user_rooms", userId, roomId];
+}
+
+/** A room as read, with the versionstamp later atomic changes check against. */
+export interface StoredRoom {
+  room: Room;
+  /** `null` for the lobby, which is never written. */
+  versionstamp: string | null;
+}
+
+/**
+ * Room `roomId`, or `null` when the id is malformed or unknown. The id is
+ * checked before KV is touched.
+ */
+export async function readRoom(
+  kv: Deno.Kv,
+  roomId: string,
+): Promise<StoredRoom | null> {
+  if (!isRoomId(roomId)) return null;
+  if (roomId === LOBBY_ID) return { room: { ...LOBBY }, versionstamp: null };
+  const entry = await kv.get<Room>(roomKey(roomId));
+  if (entry.value === null) return null;
+  return { room: entry.value, versionstamp: entry.versionstamp };
+}
+
+/** Whether `userId` is a member of `roomId`. */
+export async function isMember(
+  kv: Deno.Kv,
+  roomId: string,
+  userId: string,
+): Promise<boolean> {
+  return (await kv.get(memberKey(roomId, userId))).value !== null;
+}

@@ -1,0 +1,317 @@
+/**
+ * Creating, listing and managing rooms. Each change is one `kv.atomic()`
+ * that checks the versionstamps it read, retried a few times on conflict;
+ * rights come from `lib/rooms/policy.ts` (`roomAccess`), never decided here. The
+ * keys and plain reads are `room_store.ts`.
+ *
+ * Changes that take access away (`removeMember`, `deleteRoom`) return the
+ * ids of the users who lost it, so the caller can revoke their tokens; their
+ * `extend` option adds more to the same commit (e.g. a revocation job through
+ * `lib/outbox.ts`), so the loss of access and its follow-up commit together.
+ */
+import { type RoomAccess, roomAccess } from "./policy.ts";
+import { ChatError } from "./errors.ts";
+import { isRoomId, LOBBY_ID, newRoomId } from "../contract/mod.ts";
+import { purgeRoomMessages } from "./messages.ts";
+import {
+  LOBBY,
+  memberKey,
+  type Membership,
+  publicRoomKey,
+  type Room,
+  roomKey,
+  userRoomKey,
+} from "./room_store.ts";
+import { checkText } from "./text.ts";
+import { findUserIdByLogin } from "./users.ts";
+
+/** Longest room name, in characters, after trimming. */
+export const MAX_ROOM_NAME_LENGTH = 60;
+/** Members per room, the owner included: bounds a room's delete to one atomic commit. */
+export const MAX_MEMBERS = 200;
+/** Public rooms and own rooms each listed at most. */
+export const MAX_LISTED_ROOMS = 100;
+/**
+ * Rooms a user may create while a member of this many: keeps one account
+ * from filling KV, and everything it is in visible in `listVisibleRooms`.
+ */
+export const MAX_ROOMS_PER_USER = MAX_LISTED_ROOMS;
+const ATTEMPTS = 5;
+
+/** Who acts: the session user. */
+export interface Actor {
+  readonly id: string;
+  /** The provider whose logins `inviteByLogin` searches. */
+  readonly provider?: string;
+}
+
+/** Adds further mutations to a change's own atomic commit. */
+export type Extend = (
+  op: Deno.AtomicOperation,
+  affectedUserIds: string[],
+) => void;
+
+/**
+ * A new room owned by `owner`, who is its first member.
+ *
+ * @throws {ChatError} `invalid_input` for a bad name, `conflict` when the
+ * owner is in `MAX_ROOMS_PER_USER` rooms already.
+ * @example
+ * ```ts
+ * const room = await createRoom(kv, user, { name: "Team", private: true });
+ * ```
+ */
+export async function createRoom(
+  kv: Deno.Kv,
+  owner: Actor,
+  input: { name: unknown; private: unknown },
+  now: number = Date.now(),
+): Promise<Room> {
+  const name = checkText(input.name, "Room name", MAX_ROOM_NAME_LENGTH);
+  if (typeof input.private !== "boolean") {
+    throw new ChatError("invalid_input", "Say whether the room is private.");
+  }
+  let rooms = 0;
+  for await (
+    const _ of kv.list({ prefix: ["user_rooms", owner.id] }, {
+      limit: MAX_ROOMS_PER_USER,
+    })
+  ) rooms++;
+  if (rooms >= MAX_ROOMS_PER_USER) {
+    throw new ChatError(
+      "conflict",
+      `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
+    );
+  }
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const room: Room = {
+      id: newRoomId(),
+      name,
+      private: input.private,
+      ownerId: owner.id,
+      createdAt: now,
+      memberCount: 1,
+    };
+    const membership: Membership = { addedAt: now };
+    const op = kv.atomic()
+      // 80 random bits make a clash unlikely; the check makes it harmless.
+      .check({ key: roomKey(room.id), versionstamp: null })
+      .set(roomKey(room.id), room)
+      .set(memberKey(room.id, owner.id), membership)
+      .set(userRoomKey(owner.id, room.id), membership);
+    if (!room.private) op.set(publicRoomKey(room.id), true);
+    if ((await op.commit()).ok) return room;
+  }
+  throw new ChatError("conflict", "Could not create the room; try again.");
+}
+
+/**
+ * The rooms `user` may enter: the lobby first, then the public rooms and the
+ * user's own (member or owner) rooms, newest first, each list bounded by
+ * `MAX_LISTED_ROOMS`. Nobody signed in sees none.
+ */
+export async function listVisibleRooms(
+  kv: Deno.Kv,
+  user: Actor | null,
+): Promise<Room[]> {
+  if (user === null) return [];
+  const ids = new Set<string>();
+  for await (
+    const entry of kv.list({ prefix: ["public_rooms"] }, {
+      limit: MAX_LISTED_ROOMS,
+    })
+  ) ids.add(entry.key[1] as string);
+  for await (
+    const entry of kv.list({ prefix: ["user_rooms", user.id] }, {
+      limit: MAX_LISTED_ROOMS,
+    })
+  ) ids.add(entry.key[2] as string);
+  const keys = [...ids].filter(isRoomId).map(roomKey);
+  const rooms: Room[] = [];
+  for (let i = 0; i < keys.length; i += 10) {
+    for (const entry of await kv.getMany<Room[]>(keys.slice(i, i + 10))) {
+      if (entry.value) rooms.push(entry.value);
+    }
+  }
+  rooms.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+  return [{ ...LOBBY }, ...rooms];
+}
+
+/** The user ids of `roomId`'s members (at most `MAX_MEMBERS`), for one who may read it. */
+export async function listMembers(
+  kv: Deno.Kv,
+  actor: Actor,
+  roomId: string,
+): Promise<string[]> {
+  await requireAccess(kv, actor, roomId, "read");
+  return await memberIds(kv, roomId);
+}
+
+/**
+ * Makes the user who holds `login` (at `provider`, the owner's own by
+ * default) a member of `roomId`. Inviting a member again changes nothing.
+ *
+ * @throws {ChatError} `not_found` for an unknown room or login (a room the
+ * actor cannot see counts as unknown), `forbidden` when the actor does not
+ * own the room (or it is the lobby), `conflict` when the room is full.
+ */
+export async function inviteByLogin(
+  kv: Deno.Kv,
+  owner: Actor,
+  roomId: string,
+  login: string,
+  provider: string | undefined = owner.provider,
+  now: number = Date.now(),
+): Promise<{ userId: string; added: boolean }> {
+  await requireAccess(kv, owner, roomId, "manage");
+  const userId = provider === undefined
+    ? null
+    : await findUserIdByLogin(kv, provider, login);
+  if (userId === null) {
+    throw new ChatError(
+      "not_found",
+      "Nobody with that login has signed in here yet.",
+    );
+  }
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const access = await requireAccess(kv, owner, roomId, "manage");
+    const member = await kv.get<Membership>(memberKey(roomId, userId));
+    if (member.value !== null) return { userId, added: false };
+    if (access.room.memberCount >= MAX_MEMBERS) {
+      throw new ChatError(
+        "conflict",
+        `A room has at most ${MAX_MEMBERS} members.`,
+      );
+    }
+    const membership: Membership = { addedAt: now };
+    const result = await kv.atomic()
+      .check({ key: roomKey(roomId), versionstamp: access.versionstamp })
+      .check(member)
+      .set(roomKey(roomId), {
+        ...access.room,
+        memberCount: access.room.memberCount + 1,
+      })
+      .set(memberKey(roomId, userId), membership)
+      .set(userRoomKey(userId, roomId), membership)
+      .commit();
+    if (result.ok) return { userId, added: true };
+  }
+  throw new ChatError("conflict", "The room changed meanwhile; try again.");
+}
+
+/**
+ * Ends `userId`'s membership of `roomId`: the owner removes anyone but
+ * themself; any member may remove themself (leave). Returns the users who
+ * lost access — `[userId]`, or `[]` when they were no member.
+ *
+ * @throws {ChatError} `not_found` (unknown or unseen room), `forbidden`
+ * (neither owner nor leaving; or the owner leaving their own room: they
+ * delete it instead).
+ */
+export async function removeMember(
+  kv: Deno.Kv,
+  actor: Actor,
+  roomId: string,
+  userId: string,
+  options: { extend?: Extend } = {},
+): Promise<{ affectedUserIds: string[] }> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const access = await requireAccess(kv, actor, roomId, "read");
+    const leaving = userId === actor.id;
+    if (!access.rights.manage && !leaving) {
+      throw new ChatError(
+        "forbidden",
+        "Only the room's owner removes members.",
+      );
+    }
+    if (userId === access.room.ownerId) {
+      throw new ChatError(
+        "forbidden",
+        "The owner cannot leave their room; delete it instead.",
+      );
+    }
+    const member = await kv.get<Membership>(memberKey(roomId, userId));
+    if (member.value === null) return { affectedUserIds: [] };
+    const affectedUserIds = [userId];
+    const op = kv.atomic()
+      .check({ key: roomKey(roomId), versionstamp: access.versionstamp })
+      .check(member)
+      .set(roomKey(roomId), {
+        ...access.room,
+        memberCount: Math.max(0, access.room.memberCount - 1),
+      })
+      .delete(memberKey(roomId, userId))
+      .delete(userRoomKey(userId, roomId));
+    options.extend?.(op, affectedUserIds);
+    if ((await op.commit()).ok) return { affectedUserIds };
+  }
+  throw new ChatError("conflict", "The room changed meanwhile; try again.");
+}
+
+/**
+ * Deletes `roomId` with every membership, both directions, in one commit
+ * checked against the room's versionstamp (which every membership change
+ * moves, so no invite slips in between). Its messages are then purged in
+ * batches; they are unreachable from the moment of the commit. Returns the
+ * members, who lost access.
+ *
+ * @throws {ChatError} `not_found` (unknown or unseen room), `forbidden`
+ * (not the owner; the lobby is never deleted).
+ */
+export async function deleteRoom(
+  kv: Deno.Kv,
+  owner: Actor,
+  roomId: string,
+  options: { extend?: Extend } = {},
+): Promise<{ affectedUserIds: string[] }> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const access = await requireAccess(kv, owner, roomId, "manage");
+    const affectedUserIds = await memberIds(kv, roomId);
+    const op = kv.atomic()
+      .check({ key: roomKey(roomId), versionstamp: access.versionstamp })
+      .delete(roomKey(roomId))
+      .delete(publicRoomKey(roomId));
+    for (const userId of affectedUserIds) {
+      op.delete(memberKey(roomId, userId)).delete(userRoomKey(userId, roomId));
+    }
+    options.extend?.(op, affectedUserIds);
+    if ((await op.commit()).ok) {
+      await purgeRoomMessages(kv, roomId);
+      return { affectedUserIds };
+    }
+  }
+  throw new ChatError("conflict", "The room changed meanwhile; try again.");
+}
+
+async function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (
+    const entry of kv.list({ prefix: ["room_members", roomId] }, {
+      limit: MAX_MEMBERS,
+    })
+  ) ids.push(entry.key[2] as string);
+  return ids;
+}
+
+/**
+ * The policy's yes for `right`, or the refusal: `not_found` when the actor
+ * cannot see the room at all, `forbidden` when they see it but lack `right`.
+ */
+async function requireAccess(
+  kv: Deno.Kv,
+  actor: Actor,
+  roomId: string,
+  right: keyof RoomAccess["rights"],
+): Promise<RoomAccess> {
+  const access = await roomAccess(kv, actor, roomId);
+  if (access === null) throw new ChatError("not_found", "No such room.");
+  if (!access.rights[right]) {
+    throw new ChatError(
+      "forbidden",
+      roomId === LOBBY_ID
+        ? "The lobby belongs to everyone and cannot be managed."
+        : "Only the room's owner may do that.",
+    );
+  }
+  return access;
+}
