@@ -57,7 +57,7 @@ async function post(app: ChildApp, session: string, n: number) {
 Deno.test("three instances, Ably unreachable for 5 s, one killed mid-delivery: every stored message reaches a subscriber exactly once", async () => {
   await using cluster = await startInstances(3, {
     OUTBOX_POLL_MS: "250",
-    OUTBOX_LEASE_MS: "3000",
+    OUTBOX_LEASE_MS: "6000",
     MESSAGE_RATE_LIMIT_PER_MIN: "0",
   });
   const [a, b, c] = cluster.apps;
@@ -90,25 +90,38 @@ Deno.test("three instances, Ably unreachable for 5 s, one killed mid-delivery: e
     // Ably unreachable: requests hang, as through a partitioned network.
     cluster.proxy.mode = "hang";
     const outageStarted = Date.now();
-    const duringOutage = sendThrough([a, b, c], 12);
+    // Through B first: its inline publishes hang, and it wakes for its own
+    // jobs when they fall due, so it is sure to hold some.
+    const duringOutage = Promise.all([
+      sendThrough([b], 6),
+      sendThrough([a, c], 6),
+    ]);
     // B takes jobs as any instance does; kill it while it holds one.
     const bId = instanceIdOf(b);
     assert.ok(bId, "B printed its instance id");
     await waitFor(
       async () => (await listJobs(kv)).some((e) => e.lease?.owner === bId),
-      8_000,
+      15_000,
       "B to hold an outbox job",
     );
     const heldByB = (await listJobs(kv)).filter((e) => e.lease?.owner === bId);
     await b.stop("SIGKILL");
+    // Posts B had not answered when it died are refused here; what KV
+    // stored of them is checked below.
     await duringOutage.catch(() => {});
     await sleep(Math.max(0, 5_000 - (Date.now() - outageStarted)));
     cluster.proxy.mode = "pass";
     const backAt = Date.now();
     await sendThrough([a, c], 6);
 
+    // What KV holds is the truth: a post whose answer was lost with B may
+    // still be stored, and must be delivered too.
+    const inKv: string[] = [];
+    for await (const entry of kv.list({ prefix: ["messages", "lobby"] })) {
+      inKv.push(entry.key[2] as string);
+    }
     await waitFor(
-      () => stored.every((id) => seen.has(id)),
+      () => inKv.every((id) => seen.has(id)),
       30_000,
       "every stored message on the subscriber's screen",
     );
@@ -116,16 +129,17 @@ Deno.test("three instances, Ably unreachable for 5 s, one killed mid-delivery: e
     // A late duplicate would come within a lease and a poll.
     await sleep(1_000);
     assert.ok(heldByB.length > 0, "B was killed holding jobs");
-    assert.equal(stored.length, 24);
+    assert.ok(stored.every((id) => inKv.includes(id)), "every 201 is stored");
+    assert.ok(inKv.length >= 18, `${inKv.length} stored`);
     assert.deepEqual(
       [...seen].filter(([, times]) => times !== 1),
       [],
       "none doubled",
     );
-    assert.equal(seen.size, stored.length, "none lost, none extra");
+    assert.deepEqual([...seen.keys()].sort(), [...inKv].sort(), "none lost");
     assert.deepEqual(await listJobs(kv), [], "no job left");
     console.log(
-      `Ably back → all ${stored.length} delivered in ${allDelivered} ms; B held ${heldByB.length} jobs when killed`,
+      `Ably back → all ${inKv.length} delivered in ${allDelivered} ms; B held ${heldByB.length} jobs when killed`,
     );
   } finally {
     kv.close();
