@@ -92,7 +92,7 @@ Deno.test("POST /api/rooms/:id/messages: 403, 401, 400, 415, 413, 403 alike for 
     for (
       const [text, clientId, reason] of [
         ["   ", "client-id-0003", /empty/],
-        ["a\u0007b", "client-id-0003", /control characters/],
+        ["a\u0007b", "client-id-0003", /a control character \(U\+0007\)/],
         ["x".repeat(501), "client-id-0003", /too long: 501/],
         ["hi", "short", /client message id/],
         ["hi", "has space in it", /client message id/],
@@ -614,5 +614,67 @@ Deno.test("the page's JSON props name the room and channels, never a key", async
       "the key secret is on the page",
     );
     assert.equal(APP, "http://127.0.0.1:8000");
+  });
+});
+
+Deno.test("messages and room names that would not show as written: 400 with the class named, nothing stored", async () => {
+  await withRooms({ MESSAGE_RATE_LIMIT_PER_MIN: "0" }, async (f) => {
+    const alice = await f.signedIn("alice");
+    const classes = [
+      ["\u202E", /a text direction control \(U\+202E\)/],
+      ["\u2067", /a text direction control \(U\+2067\)/],
+      ["\u200F", /a text direction control \(U\+200F\)/],
+      ["\u061C", /a text direction control \(U\+061C\)/],
+      ["\u200B", /an invisible formatting character \(U\+200B\)/],
+      ["\u200D", /an invisible formatting character \(U\+200D\)/],
+      ["\u2060", /an invisible formatting character \(U\+2060\)/],
+      ["\uFEFF", /an invisible formatting character \(U\+FEFF\)/],
+      ["\u{E0041}", /an invisible tag character \(U\+E0041\)/],
+      ["\u2028", /a line or paragraph separator \(U\+2028\)/],
+      ["\u2029", /a line or paragraph separator \(U\+2029\)/],
+      ["\u0085", /a control character \(U\+0085\)/],
+    ] as const;
+    for (const [n, [char, reason]] of classes.entries()) {
+      const message = await f.api(alice, "POST", "/api/rooms/lobby/messages", {
+        text: `txt${char}exe`,
+        id: `hidden-char-${n}`,
+      });
+      assert.equal(message.status, 400, reason.source);
+      assert.match(message.json.error, new RegExp(`^Message contains`));
+      assert.match(message.json.error, reason);
+      const room = await f.api(alice, "POST", "/api/rooms", {
+        name: `Design${char}review`,
+        private: false,
+      });
+      assert.equal(room.status, 400, reason.source);
+      assert.match(room.json.error, /^Room name contains/);
+      assert.match(room.json.error, reason);
+    }
+    const invisible = await f.api(alice, "POST", "/api/rooms", {
+      name: "\u200B\u200B\u200B",
+      private: false,
+    });
+    assert.equal(invisible.status, 400);
+    assert.match(invisible.json.error, /invisible formatting character/);
+    const blank = await f.api(alice, "POST", "/api/rooms", {
+      name: "\u3164\u3164",
+      private: false,
+    });
+    assert.equal(blank.status, 400);
+    assert.match(blank.json.error, /Room name shows nothing/);
+    const form = await f.form(alice, "/rooms", { name: "\u200B\u200B\u200B" });
+    assert.equal(form.headers.get("location"), "/?error=name");
+
+    assert.equal((await storedMessages(f.app.services.kv, "lobby")).length, 0);
+    const rooms = await f.api(alice, "GET", "/api/rooms");
+    assert.deepEqual(rooms.json.rooms.map((r: { id: string }) => r.id), [
+      "lobby",
+    ]);
+    // What people type every day still passes.
+    const emoji = await f.api(alice, "POST", "/api/rooms", {
+      name: "👨‍👩‍👧 🏴󠁧󠁢󠁥󠁮󠁧󠁿 می‌خواهم",
+      private: false,
+    });
+    assert.equal(emoji.status, 201, emoji.text);
   });
 });

@@ -39,7 +39,7 @@ export interface ChatMessage {
   clientId: string;
   /** The sender's display name when they posted, as the server knows it. */
   name: string;
-  /** Trimmed, 1–`MAX_MESSAGE_LENGTH` characters, no control characters. */
+  /** Trimmed, 1–`MAX_MESSAGE_LENGTH` characters, as `checkText` (`text.ts`) allows. */
   text: string;
   /** Epoch ms of posting. */
   at: number;

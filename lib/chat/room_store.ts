@@ -22,7 +22,7 @@ import { isRoomId, LOBBY_ID } from "./ids.ts";
 export interface Room {
   /** `newRoomId()`, or `lobby`. */
   id: string;
-  /** 1–60 characters, trimmed, no control characters. */
+  /** 1–60 characters, trimmed, visible, as `checkText` (`text.ts`) allows. */
   name: string;
   /** Private rooms are seen only by their members. */
   private: boolean;

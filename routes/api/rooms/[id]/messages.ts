@@ -9,8 +9,9 @@
  *   `MESSAGE_RATE_LIMIT_PER_MIN` for the session; `415`/`413`/`400` for a
  *   body that is no small JSON object; `403 {"error":"Forbidden"}` for a room
  *   unknown or unseen, alike; `400` with the reason for text that is empty
- *   or over 500 characters after trimming, has control characters, or a bad
- *   client id.
+ *   or over 500 characters after trimming, holds a character that would not
+ *   show as written (control, bidi, zero-width, tag, line separator:
+ *   `lib/chat/visible_text.ts`), or a bad client id.
  * - New: stored, published (`sendMessage`; the outbox publishes later if
  *   Ably fails now), `201 {"message": …}`. The same client id again:
  *   `200 {"message": …}` with the stored one, nothing published again.
