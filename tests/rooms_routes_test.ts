@@ -149,12 +149,14 @@ Deno.test("POST /api/rooms/:id/messages: 403, 401, 400, 415, 413, 403 alike for 
   });
 });
 
-Deno.test("POST messages past MESSAGE_RATE_LIMIT_PER_MIN: 429 with Retry-After, per session; 0 disables", async () => {
+Deno.test("POST messages past MESSAGE_RATE_LIMIT_PER_MIN: 429 with Retry-After, per user whatever the sessions; 0 disables", async () => {
   await withRooms({ MESSAGE_RATE_LIMIT_PER_MIN: "3" }, async (f) => {
     const [alice, bob] = await Promise.all([
       f.signedIn("alice"),
       f.signedIn("bob"),
     ]);
+    // Signing in again (another browser) buys no fresh allowance.
+    const aliceAgain = await f.signedIn("alice");
     const send = (jar: typeof alice, n: number) =>
       f.api(jar, "POST", "/api/rooms/lobby/messages", {
         text: `m${n}`,
@@ -168,6 +170,7 @@ Deno.test("POST messages past MESSAGE_RATE_LIMIT_PER_MIN: 429 with Retry-After, 
     assert.deepEqual(refused.json, { error: "Too Many Requests" });
     assert.ok(Number(refused.headers.get("retry-after")) > 0);
     assertNoStore(refused.headers, "429");
+    assert.equal((await send(aliceAgain, 6)).status, 429);
     assert.equal((await send(bob, 5)).status, 201);
     assert.equal(
       (await storedMessages(f.app.services.kv, "lobby")).length,
@@ -676,5 +679,47 @@ Deno.test("messages and room names that would not show as written: 400 with the 
       private: false,
     });
     assert.equal(emoji.status, 201, emoji.text);
+  });
+});
+
+Deno.test("110 concurrent POST /api/rooms by one user leave at most MAX_ROOMS_PER_USER rooms; a full user gets 409", async () => {
+  await withRooms({}, async (f) => {
+    const alice = await f.signedIn("alice");
+    const answers = await Promise.all(
+      Array.from({ length: 110 }, (_, n) =>
+        f.api(alice, "POST", "/api/rooms", {
+          name: `Burst ${n}`,
+          private: n % 2 === 0,
+        })),
+    );
+    const statuses = answers.map((a) => a.status);
+    assert.ok(statuses.every((s) => s === 201 || s === 409), String(statuses));
+    const created = statuses.filter((s) => s === 201).length;
+    const owned = async () => {
+      let n = 0;
+      for await (
+        const _ of f.app.services.kv.list({
+          prefix: ["user_rooms", "embedded:alice"],
+        })
+      ) n++;
+      return n;
+    };
+    assert.equal(await owned(), created);
+    assert.ok(created <= 100, `${created} rooms`);
+    // Filling up one by one reaches the cap exactly, and not one more.
+    for (let n = created; n < 100; n++) {
+      const one = await f.api(alice, "POST", "/api/rooms", {
+        name: `Fill ${n}`,
+        private: false,
+      });
+      assert.equal(one.status, 201, one.text);
+    }
+    const full = await f.api(alice, "POST", "/api/rooms", {
+      name: "One too many",
+      private: false,
+    });
+    assert.equal(full.status, 409);
+    assert.match(full.json.error, /in 100 rooms already/);
+    assert.equal(await owned(), 100);
   });
 });

@@ -37,7 +37,7 @@ export interface RateLimits {
    */
   notify: RateLimiter;
   /**
-   * `POST /api/rooms/<id>/messages` per session
+   * `POST /api/rooms/<id>/messages` per user, whatever their sessions
    * (`MESSAGE_RATE_LIMIT_PER_MIN`): each send is a KV write and a publish.
    */
   messages: RateLimiter;

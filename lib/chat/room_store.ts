@@ -8,6 +8,11 @@
  *   through, so that listing public rooms never scans private ones.
  * - `["room_members", roomId, userId]` and `["user_rooms", userId, roomId]` →
  *   `Membership`: both directions, always written and deleted together.
+ * - `["user_rooms_joined", userId]` → epoch ms: rewritten by every commit
+ *   that adds a `user_rooms` entry, so that `createRoom`, which counts a
+ *   user's rooms before it commits, checks this key's versionstamp in the
+ *   same commit and so enforces `MAX_ROOMS_PER_USER` against concurrent
+ *   creates and invites too.
  *
  * Every membership change also rewrites the room (its `memberCount`), so that
  * the room's versionstamp changes with its member list: an atomic operation
@@ -64,6 +69,10 @@ export function memberKey(roomId: string, userId: string): Deno.KvKey {
 
 export function userRoomKey(userId: string, roomId: string): Deno.KvKey {
   return ["user_rooms", userId, roomId];
+}
+
+export function userRoomsJoinedKey(userId: string): Deno.KvKey {
+  return ["user_rooms_joined", userId];
 }
 
 /** A room as read, with the versionstamp later atomic changes check against. */

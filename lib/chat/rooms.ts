@@ -21,6 +21,7 @@ import {
   type Room,
   roomKey,
   userRoomKey,
+  userRoomsJoinedKey,
 } from "./room_store.ts";
 import { checkText } from "./text.ts";
 import { findUserIdByLogin } from "./users.ts";
@@ -71,19 +72,23 @@ export async function createRoom(
   if (typeof input.private !== "boolean") {
     throw new ChatError("invalid_input", "Say whether the room is private.");
   }
-  let rooms = 0;
-  for await (
-    const _ of kv.list({ prefix: ["user_rooms", owner.id] }, {
-      limit: MAX_ROOMS_PER_USER,
-    })
-  ) rooms++;
-  if (rooms >= MAX_ROOMS_PER_USER) {
-    throw new ChatError(
-      "conflict",
-      `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
-    );
-  }
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    // The count holds only while nobody joins another room meanwhile: the
+    // commit checks the key every such join rewrites, so of concurrent
+    // creates one wins per count and the others count again.
+    const joined = await kv.get(userRoomsJoinedKey(owner.id));
+    let rooms = 0;
+    for await (
+      const _ of kv.list({ prefix: ["user_rooms", owner.id] }, {
+        limit: MAX_ROOMS_PER_USER,
+      })
+    ) rooms++;
+    if (rooms >= MAX_ROOMS_PER_USER) {
+      throw new ChatError(
+        "conflict",
+        `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
+      );
+    }
     const room: Room = {
       id: newRoomId(),
       name,
@@ -96,6 +101,8 @@ export async function createRoom(
     const op = kv.atomic()
       // 80 random bits make a clash unlikely; the check makes it harmless.
       .check({ key: roomKey(room.id), versionstamp: null })
+      .check(joined)
+      .set(userRoomsJoinedKey(owner.id), now)
       .set(roomKey(room.id), room)
       .set(memberKey(room.id, owner.id), membership)
       .set(userRoomKey(owner.id, room.id), membership);
@@ -193,6 +200,7 @@ export async function inviteByLogin(
       })
       .set(memberKey(roomId, userId), membership)
       .set(userRoomKey(userId, roomId), membership)
+      .set(userRoomsJoinedKey(userId), now)
       .commit();
     if (result.ok) return { userId, added: true };
   }

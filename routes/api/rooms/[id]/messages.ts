@@ -6,7 +6,7 @@
  * `[A-Za-z0-9_-]`), so that a retry of the same send is stored once:
  * - `403` from another origin; `401` without a session; `400` for a
  *   malformed room id (before KV is read); `429` with `Retry-After` past
- *   `MESSAGE_RATE_LIMIT_PER_MIN` for the session; `415`/`413`/`400` for a
+ *   `MESSAGE_RATE_LIMIT_PER_MIN` for the user (all their sessions together); `415`/`413`/`400` for a
  *   body that is no small JSON object; `403 {"error":"Forbidden"}` for a room
  *   unknown or unseen, alike; `400` with the reason for text that is empty
  *   or over 500 characters after trimming, holds a character that would not
@@ -81,7 +81,8 @@ export const handler: Handlers<
       const session = await stateChangeSession(req, ctx.state);
       if (session instanceof Response) return session;
       if (!isRoomId(ctx.params.id)) return malformedRoom();
-      const decision = await limits.messages.hit(session.sessionId);
+      // Per user, not per session: signing in again buys no fresh allowance.
+      const decision = await limits.messages.hit(session.user.id);
       if (!decision.allowed) {
         return rateLimitedResponse(decision, {
           method: "POST",
