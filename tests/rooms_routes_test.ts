@@ -373,7 +373,7 @@ Deno.test("the rooms API: create, list, invite, remove, delete — each status",
   });
 });
 
-Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids; 400, 401, 403", async () => {
+Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids, in a private room only its members'; 400, 401, 403", async () => {
   await withRooms({}, async (f) => {
     const { bob, carol, id } = await privateRoom(f);
     const names = `/api/rooms/${id}/names`;
@@ -386,6 +386,19 @@ Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids; 400, 
     assertNoStore(ok.headers, "names");
     assert.deepEqual(ok.json, {
       names: { "embedded:alice": "alice", "embedded:bob": "bob" },
+    });
+    // carol has signed in but is no member: the private room does not name
+    // her; the lobby, where anyone signed in may be, does.
+    const stranger = await f.api(bob, "GET", `${names}?ids=embedded:carol`);
+    assert.equal(stranger.status, 200);
+    assert.deepEqual(stranger.json, { names: {} });
+    const lobby = await f.api(
+      bob,
+      "GET",
+      "/api/rooms/lobby/names?ids=embedded:carol,embedded:alice",
+    );
+    assert.deepEqual(lobby.json, {
+      names: { "embedded:carol": "carol", "embedded:alice": "alice" },
     });
     assert.equal(
       (await f.api(null, "GET", `${names}?ids=embedded:bob`)).status,

@@ -13,7 +13,11 @@ import { type Auth, startAuthServices } from "../auth/mod.ts";
 import type { AppConfig } from "../config.ts";
 import type { Idp } from "../idp/mod.ts";
 import { openKv } from "../kv.ts";
-import { type PublishJob, publishJobHandler } from "../chat/mod.ts";
+import {
+  indexPublicRoomsByAge,
+  type PublishJob,
+  publishJobHandler,
+} from "../chat/mod.ts";
 import { type Outbox, startOutbox } from "../outbox/mod.ts";
 import { RateLimiter } from "../rate_limit.ts";
 import { createRevoker, type RevokeJob, type Revoker } from "../revocation.ts";
@@ -90,6 +94,7 @@ export async function startServices(
   options: StartServicesOptions = {},
 ): Promise<RunningServices> {
   const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
+  await indexPublicRoomsByAge(kv);
   const ably = await startAblyServices(config.ably);
   // The revoker wakes the outbox for its follow-ups, which happen after a
   // request's commit, so long after `outbox` below is set.

@@ -7,6 +7,8 @@
 export { CHAT_ERROR_STATUS, ChatError, type ChatErrorCode } from "./errors.ts";
 export { isClientMessageId, isRoomId, LOBBY_ID } from "./ids.ts";
 export { LOBBY, type Room } from "./room_store.ts";
+export { indexPublicRoomsByAge } from "./public_rooms.ts";
+export { roomDisplayNames } from "./room_names.ts";
 export {
   type Actor,
   createRoom,

@@ -4,8 +4,10 @@
  * module; the changes that need rights are `rooms.ts`).
  *
  * - `["rooms", roomId]` → `Room`
- * - `["public_rooms", roomId]` → `true`: the index `listVisibleRooms` pages
- *   through, so that listing public rooms never scans private ones.
+ * - `["public_rooms", roomId]` → `true`: the public rooms, so that finding
+ *   them never scans private ones; `["public_rooms_by_age", createdAt,
+ *   roomId]` → `true`: the same rooms by age, the index `listVisibleRooms`
+ *   pages through newest first (`public_rooms.ts`).
  * - `["room_members", roomId, userId]` and `["user_rooms", userId, roomId]` →
  *   `Membership`: both directions, always written and deleted together.
  * - `["user_rooms_joined", userId]` → epoch ms: rewritten by every commit
@@ -61,6 +63,12 @@ export function roomKey(roomId: string): Deno.KvKey {
 
 export function publicRoomKey(roomId: string): Deno.KvKey {
   return ["public_rooms", roomId];
+}
+
+export function publicRoomAgeKey(
+  room: Pick<Room, "createdAt" | "id">,
+): Deno.KvKey {
+  return ["public_rooms_by_age", room.createdAt, room.id];
 }
 
 export function memberKey(roomId: string, userId: string): Deno.KvKey {

@@ -17,6 +17,7 @@ import {
   LOBBY,
   memberKey,
   type Membership,
+  publicRoomAgeKey,
   publicRoomKey,
   type Room,
   roomKey,
@@ -106,16 +107,19 @@ export async function createRoom(
       .set(roomKey(room.id), room)
       .set(memberKey(room.id, owner.id), membership)
       .set(userRoomKey(owner.id, room.id), membership);
-    if (!room.private) op.set(publicRoomKey(room.id), true);
+    if (!room.private) {
+      op.set(publicRoomKey(room.id), true).set(publicRoomAgeKey(room), true);
+    }
     if ((await op.commit()).ok) return room;
   }
   throw new ChatError("conflict", "Could not create the room; try again.");
 }
 
 /**
- * The rooms `user` may enter: the lobby first, then the public rooms and the
- * user's own (member or owner) rooms, newest first, each list bounded by
- * `MAX_LISTED_ROOMS`. Nobody signed in sees none.
+ * The rooms `user` may enter: the lobby first, then the newest
+ * `MAX_LISTED_ROOMS` public rooms (cut by age, `public_rooms.ts`) and the
+ * user's own (member or owner) rooms, newest first. Nobody signed in sees
+ * none.
  */
 export async function listVisibleRooms(
   kv: Deno.Kv,
@@ -124,10 +128,11 @@ export async function listVisibleRooms(
   if (user === null) return [];
   const ids = new Set<string>();
   for await (
-    const entry of kv.list({ prefix: ["public_rooms"] }, {
+    const entry of kv.list({ prefix: ["public_rooms_by_age"] }, {
       limit: MAX_LISTED_ROOMS,
+      reverse: true,
     })
-  ) ids.add(entry.key[1] as string);
+  ) ids.add(entry.key[2] as string);
   for await (
     const entry of kv.list({ prefix: ["user_rooms", user.id] }, {
       limit: MAX_LISTED_ROOMS,
@@ -278,7 +283,8 @@ export async function deleteRoom(
     const op = kv.atomic()
       .check({ key: roomKey(roomId), versionstamp: access.versionstamp })
       .delete(roomKey(roomId))
-      .delete(publicRoomKey(roomId));
+      .delete(publicRoomKey(roomId))
+      .delete(publicRoomAgeKey(access.room));
     for (const userId of affectedUserIds) {
       op.delete(memberKey(roomId, userId)).delete(userRoomKey(userId, roomId));
     }
