@@ -542,3 +542,26 @@ Deno.test("routes: an unreachable provider is a 502 page, not a 500", async () =
     await started.close();
   }
 });
+
+Deno.test("routes: a subject that cannot be a clientId is refused at the callback with its own 403 page, no session", async () => {
+  await withApp(async (f) => {
+    // The embedded provider's subject is the name typed in its form.
+    for (const login of ["eve*x", "*zz*", "eve,mallory"]) {
+      const callback = await f.signIn(login, "/whoami");
+      assert.equal(callback.status, 403, login);
+      const text = f.bodies.at(-1)!;
+      assert.match(text, /Sign-in failed/);
+      assert.match(text, /contains a character this app cannot use/);
+      assert.ok(!text.includes(login), "the subject is not echoed");
+      assert.equal(await f.whoami(), null);
+    }
+    assert.equal(await count(f.kv, "sessions"), 0);
+    assert.equal(await count(f.kv, "users"), 0);
+    const reasons = f.logs.filter((r) => r.level === "warning")
+      .map((r) => r.properties.reason);
+    assert.deepEqual(reasons, Array(3).fill("unusable_subject"));
+    // An ordinary name still signs in.
+    await f.signIn("eve", "/whoami");
+    assert.equal((await f.whoami() as { id: string }).id, "embedded:eve");
+  });
+});

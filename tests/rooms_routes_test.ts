@@ -92,7 +92,7 @@ Deno.test("POST /api/rooms/:id/messages: 403, 401, 400, 415, 413, 403 alike for 
     for (
       const [text, clientId, reason] of [
         ["   ", "client-id-0003", /empty/],
-        ["a\u0007b", "client-id-0003", /control characters/],
+        ["a\u0007b", "client-id-0003", /a control character \(U\+0007\)/],
         ["x".repeat(501), "client-id-0003", /too long: 501/],
         ["hi", "short", /client message id/],
         ["hi", "has space in it", /client message id/],
@@ -149,12 +149,14 @@ Deno.test("POST /api/rooms/:id/messages: 403, 401, 400, 415, 413, 403 alike for 
   });
 });
 
-Deno.test("POST messages past MESSAGE_RATE_LIMIT_PER_MIN: 429 with Retry-After, per session; 0 disables", async () => {
+Deno.test("POST messages past MESSAGE_RATE_LIMIT_PER_MIN: 429 with Retry-After, per user whatever the sessions; 0 disables", async () => {
   await withRooms({ MESSAGE_RATE_LIMIT_PER_MIN: "3" }, async (f) => {
     const [alice, bob] = await Promise.all([
       f.signedIn("alice"),
       f.signedIn("bob"),
     ]);
+    // Signing in again (another browser) buys no fresh allowance.
+    const aliceAgain = await f.signedIn("alice");
     const send = (jar: typeof alice, n: number) =>
       f.api(jar, "POST", "/api/rooms/lobby/messages", {
         text: `m${n}`,
@@ -168,6 +170,7 @@ Deno.test("POST messages past MESSAGE_RATE_LIMIT_PER_MIN: 429 with Retry-After, 
     assert.deepEqual(refused.json, { error: "Too Many Requests" });
     assert.ok(Number(refused.headers.get("retry-after")) > 0);
     assertNoStore(refused.headers, "429");
+    assert.equal((await send(aliceAgain, 6)).status, 429);
     assert.equal((await send(bob, 5)).status, 201);
     assert.equal(
       (await storedMessages(f.app.services.kv, "lobby")).length,
@@ -370,7 +373,7 @@ Deno.test("the rooms API: create, list, invite, remove, delete — each status",
   });
 });
 
-Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids; 400, 401, 403", async () => {
+Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids, in a private room only its members'; 400, 401, 403", async () => {
   await withRooms({}, async (f) => {
     const { bob, carol, id } = await privateRoom(f);
     const names = `/api/rooms/${id}/names`;
@@ -383,6 +386,19 @@ Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids; 400, 
     assertNoStore(ok.headers, "names");
     assert.deepEqual(ok.json, {
       names: { "embedded:alice": "alice", "embedded:bob": "bob" },
+    });
+    // carol has signed in but is no member: the private room does not name
+    // her; the lobby, where anyone signed in may be, does.
+    const stranger = await f.api(bob, "GET", `${names}?ids=embedded:carol`);
+    assert.equal(stranger.status, 200);
+    assert.deepEqual(stranger.json, { names: {} });
+    const lobby = await f.api(
+      bob,
+      "GET",
+      "/api/rooms/lobby/names?ids=embedded:carol,embedded:alice",
+    );
+    assert.deepEqual(lobby.json, {
+      names: { "embedded:carol": "carol", "embedded:alice": "alice" },
     });
     assert.equal(
       (await f.api(null, "GET", `${names}?ids=embedded:bob`)).status,
@@ -614,5 +630,109 @@ Deno.test("the page's JSON props name the room and channels, never a key", async
       "the key secret is on the page",
     );
     assert.equal(APP, "http://127.0.0.1:8000");
+  });
+});
+
+Deno.test("messages and room names that would not show as written: 400 with the class named, nothing stored", async () => {
+  await withRooms({ MESSAGE_RATE_LIMIT_PER_MIN: "0" }, async (f) => {
+    const alice = await f.signedIn("alice");
+    const classes = [
+      ["\u202E", /a text direction control \(U\+202E\)/],
+      ["\u2067", /a text direction control \(U\+2067\)/],
+      ["\u200F", /a text direction control \(U\+200F\)/],
+      ["\u061C", /a text direction control \(U\+061C\)/],
+      ["\u200B", /an invisible formatting character \(U\+200B\)/],
+      ["\u200D", /an invisible formatting character \(U\+200D\)/],
+      ["\u2060", /an invisible formatting character \(U\+2060\)/],
+      ["\uFEFF", /an invisible formatting character \(U\+FEFF\)/],
+      ["\u{E0041}", /an invisible tag character \(U\+E0041\)/],
+      ["\u2028", /a line or paragraph separator \(U\+2028\)/],
+      ["\u2029", /a line or paragraph separator \(U\+2029\)/],
+      ["\u0085", /a control character \(U\+0085\)/],
+    ] as const;
+    for (const [n, [char, reason]] of classes.entries()) {
+      const message = await f.api(alice, "POST", "/api/rooms/lobby/messages", {
+        text: `txt${char}exe`,
+        id: `hidden-char-${n}`,
+      });
+      assert.equal(message.status, 400, reason.source);
+      assert.match(message.json.error, new RegExp(`^Message contains`));
+      assert.match(message.json.error, reason);
+      const room = await f.api(alice, "POST", "/api/rooms", {
+        name: `Design${char}review`,
+        private: false,
+      });
+      assert.equal(room.status, 400, reason.source);
+      assert.match(room.json.error, /^Room name contains/);
+      assert.match(room.json.error, reason);
+    }
+    const invisible = await f.api(alice, "POST", "/api/rooms", {
+      name: "\u200B\u200B\u200B",
+      private: false,
+    });
+    assert.equal(invisible.status, 400);
+    assert.match(invisible.json.error, /invisible formatting character/);
+    const blank = await f.api(alice, "POST", "/api/rooms", {
+      name: "\u3164\u3164",
+      private: false,
+    });
+    assert.equal(blank.status, 400);
+    assert.match(blank.json.error, /Room name shows nothing/);
+    const form = await f.form(alice, "/rooms", { name: "\u200B\u200B\u200B" });
+    assert.equal(form.headers.get("location"), "/?error=name");
+
+    assert.equal((await storedMessages(f.app.services.kv, "lobby")).length, 0);
+    const rooms = await f.api(alice, "GET", "/api/rooms");
+    assert.deepEqual(rooms.json.rooms.map((r: { id: string }) => r.id), [
+      "lobby",
+    ]);
+    // What people type every day still passes.
+    const emoji = await f.api(alice, "POST", "/api/rooms", {
+      name: "👨‍👩‍👧 🏴󠁧󠁢󠁥󠁮󠁧󠁿 می‌خواهم",
+      private: false,
+    });
+    assert.equal(emoji.status, 201, emoji.text);
+  });
+});
+
+Deno.test("110 concurrent POST /api/rooms by one user leave at most MAX_ROOMS_PER_USER rooms; a full user gets 409", async () => {
+  await withRooms({}, async (f) => {
+    const alice = await f.signedIn("alice");
+    const answers = await Promise.all(
+      Array.from({ length: 110 }, (_, n) =>
+        f.api(alice, "POST", "/api/rooms", {
+          name: `Burst ${n}`,
+          private: n % 2 === 0,
+        })),
+    );
+    const statuses = answers.map((a) => a.status);
+    assert.ok(statuses.every((s) => s === 201 || s === 409), String(statuses));
+    const created = statuses.filter((s) => s === 201).length;
+    const owned = async () => {
+      let n = 0;
+      for await (
+        const _ of f.app.services.kv.list({
+          prefix: ["user_rooms", "embedded:alice"],
+        })
+      ) n++;
+      return n;
+    };
+    assert.equal(await owned(), created);
+    assert.ok(created <= 100, `${created} rooms`);
+    // Filling up one by one reaches the cap exactly, and not one more.
+    for (let n = created; n < 100; n++) {
+      const one = await f.api(alice, "POST", "/api/rooms", {
+        name: `Fill ${n}`,
+        private: false,
+      });
+      assert.equal(one.status, 201, one.text);
+    }
+    const full = await f.api(alice, "POST", "/api/rooms", {
+      name: "One too many",
+      private: false,
+    });
+    assert.equal(full.status, 409);
+    assert.match(full.json.error, /in 100 rooms already/);
+    assert.equal(await owned(), 100);
   });
 });

@@ -15,6 +15,7 @@ import type { Idp } from "../idp/mod.ts";
 import {
   countGivenUp,
   createRevoker,
+  indexPublicRoomsByAge,
   type PublishJob,
   publishJobHandler,
   type RevokeJob,
@@ -43,7 +44,7 @@ export interface RateLimits {
    */
   notify: RateLimiter;
   /**
-   * `POST /api/rooms/<id>/messages` per session
+   * `POST /api/rooms/<id>/messages` per user, whatever their sessions
    * (`MESSAGE_RATE_LIMIT_PER_MIN`): each send is a KV write and a publish.
    */
   messages: RateLimiter;
@@ -96,6 +97,7 @@ export async function startServices(
   options: StartServicesOptions = {},
 ): Promise<RunningServices> {
   const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
+  await indexPublicRoomsByAge(kv);
   const ably = await startAblyServices(config.ably);
   // The revoker wakes the outbox for its follow-ups, which happen after a
   // request's commit, so long after `outbox` below is set.

@@ -4,7 +4,8 @@
  * `lib/auth` never chooses an HTTP status for a failure: it throws an
  * `AuthError` whose `code` says what went wrong, and `routes/auth/callback.ts`
  * maps codes to 400 (the browser brought something wrong or stale: start
- * again) or 502 (the provider misbehaved). Messages are fixed strings: they
+ * again), 403 (an account this app cannot serve) or 502 (the provider
+ * misbehaved). Messages are fixed strings: they
  * never carry a code, token or state from the request.
  */
 
@@ -27,7 +28,12 @@ export type AuthErrorCode =
   /** The provider could not be reached, or answered with something unusable. */
   | "provider_unavailable"
   /** The provider's user record lacks a usable subject. */
-  | "invalid_user";
+  | "invalid_user"
+  /**
+   * The subject is well formed but cannot be part of a user id, Ably's
+   * clientId (`subject.ts`: a `*` or `,`); signing in again cannot help.
+   */
+  | "unusable_subject";
 
 /** A failed sign-in step; the route decides the status from `code`. */
 export class AuthError extends Error {

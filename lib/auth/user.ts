@@ -8,6 +8,7 @@
  * that fails these checks fails the sign-in; a bad name or avatar is dropped.
  */
 import { AuthError } from "./errors.ts";
+import { isUsableSubject } from "./subject.ts";
 
 /** A signed-in user, as stored in `["sessions", id]` and put in `ctx.state.user`. */
 export interface User {
@@ -41,7 +42,9 @@ export const LIMITS = {
 /**
  * The `User` for a provider's profile.
  *
- * @throws {AuthError} `invalid_user` when the subject is missing or unusable.
+ * @throws {AuthError} `invalid_user` when the subject is missing or
+ * malformed, `unusable_subject` when it cannot be part of a user id
+ * (`subject.ts`).
  * @example
  * ```ts
  * toUser("github", { subject: 42, login: "alice", name: null, avatarUrl: "https://a.example/a.png" });
@@ -55,6 +58,12 @@ export function toUser(provider: string, profile: ProviderProfile): User {
     : boundedString(profile.subject, LIMITS.subject);
   if (subject === undefined) {
     throw new AuthError("invalid_user", "the provider sent no usable subject");
+  }
+  if (!isUsableSubject(subject)) {
+    throw new AuthError(
+      "unusable_subject",
+      "the subject cannot be part of a user id",
+    );
   }
   const login = boundedString(profile.login, LIMITS.login) ??
     subject.slice(0, LIMITS.login);

@@ -61,3 +61,17 @@ Deno.test("a missing or unusable subject fails the sign-in", () => {
     );
   }
 });
+
+Deno.test("a subject that cannot be a clientId or sit in a list of user ids fails as unusable_subject", () => {
+  for (const subject of ["*", "a*", "*@example.com", "a,b", ","]) {
+    assert.throws(
+      () => toUser("oidc", { subject }),
+      (e) => e instanceof AuthError && e.code === "unusable_subject",
+      subject,
+    );
+  }
+  // What Ably and the names look-up accept is left alone.
+  for (const subject of ["a:b", "auth0|5f7c", "user@example.com", "a b"]) {
+    assert.equal(toUser("oidc", { subject }).id, `oidc:${subject}`);
+  }
+});

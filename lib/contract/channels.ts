@@ -64,6 +64,8 @@ export function userChannel(userId: string): string {
  * A user id must name one user: a `*` would turn `user:<id>` into a wildcard
  * resource (Ably's capability rules: `ns:*` matches every `ns:…` channel) and, as a
  * clientId, into the wildcard client that may act as anyone (RSA7b4, RSA7c).
+ * Sign-in refuses such subjects already (`lib/auth/subject.ts`); this is the
+ * last guard.
  */
 function assertUserId(userId: string): void {
   if (typeof userId !== "string" || userId === "") {

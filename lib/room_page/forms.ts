@@ -26,7 +26,7 @@ export const MAX_FORM_BYTES = 4 * 1024;
 export const FORM_ERRORS = {
   login: "Nobody with that login has signed in here yet.",
   name:
-    "Give the room a name of 1 to 60 characters, without control characters.",
+    "Give the room a name of 1 to 60 characters that shows as written: no control, direction or invisible characters.",
   forbidden: "Only the room's owner may do that.",
   full: "That did not work: a limit was reached. Try again later.",
   form: "The form was incomplete; try again.",

@@ -9,6 +9,8 @@
 export { ChatError, type ChatErrorCode } from "./errors.ts";
 export { isClientMessageId, isRoomId, LOBBY_ID } from "../contract/mod.ts";
 export { LOBBY, type Room } from "./room_store.ts";
+export { indexPublicRoomsByAge } from "./public_rooms.ts";
+export { roomDisplayNames } from "./room_names.ts";
 export {
   type Actor,
   createRoom,

@@ -4,10 +4,17 @@
  * module; the changes that need rights are `rooms.ts`).
  *
  * - `["rooms", roomId]` → `Room`
- * - `["public_rooms", roomId]` → `true`: the index `listVisibleRooms` pages
- *   through, so that listing public rooms never scans private ones.
+ * - `["public_rooms", roomId]` → `true`: the public rooms, so that finding
+ *   them never scans private ones; `["public_rooms_by_age", createdAt,
+ *   roomId]` → `true`: the same rooms by age, the index `listVisibleRooms`
+ *   pages through newest first (`public_rooms.ts`).
  * - `["room_members", roomId, userId]` and `["user_rooms", userId, roomId]` →
  *   `Membership`: both directions, always written and deleted together.
+ * - `["user_rooms_joined", userId]` → epoch ms: rewritten by every commit
+ *   that adds a `user_rooms` entry, so that `createRoom`, which counts a
+ *   user's rooms before it commits, checks this key's versionstamp in the
+ *   same commit and so enforces `MAX_ROOMS_PER_USER` against concurrent
+ *   creates and invites too.
  *
  * Every membership change also rewrites the room (its `memberCount`), so that
  * the room's versionstamp changes with its member list: an atomic operation
@@ -22,7 +29,7 @@ import { isRoomId, LOBBY_ID } from "../contract/mod.ts";
 export interface Room {
   /** `newRoomId()`, or `lobby`. */
   id: string;
-  /** 1–60 characters, trimmed, no control characters. */
+  /** 1–60 characters, trimmed, visible, as `checkText` (`text.ts`) allows. */
   name: string;
   /** Private rooms are seen only by their members. */
   private: boolean;
@@ -58,12 +65,22 @@ export function publicRoomKey(roomId: string): Deno.KvKey {
   return ["public_rooms", roomId];
 }
 
+export function publicRoomAgeKey(
+  room: Pick<Room, "createdAt" | "id">,
+): Deno.KvKey {
+  return ["public_rooms_by_age", room.createdAt, room.id];
+}
+
 export function memberKey(roomId: string, userId: string): Deno.KvKey {
   return ["room_members", roomId, userId];
 }
 
 export function userRoomKey(userId: string, roomId: string): Deno.KvKey {
   return ["user_rooms", userId, roomId];
+}
+
+export function userRoomsJoinedKey(userId: string): Deno.KvKey {
+  return ["user_rooms_joined", userId];
 }
 
 /** A room as read, with the versionstamp later atomic changes check against. */

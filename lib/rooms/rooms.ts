@@ -17,10 +17,12 @@ import {
   LOBBY,
   memberKey,
   type Membership,
+  publicRoomAgeKey,
   publicRoomKey,
   type Room,
   roomKey,
   userRoomKey,
+  userRoomsJoinedKey,
 } from "./room_store.ts";
 import { checkText } from "./text.ts";
 import { findUserIdByLogin } from "./users.ts";
@@ -71,19 +73,23 @@ export async function createRoom(
   if (typeof input.private !== "boolean") {
     throw new ChatError("invalid_input", "Say whether the room is private.");
   }
-  let rooms = 0;
-  for await (
-    const _ of kv.list({ prefix: ["user_rooms", owner.id] }, {
-      limit: MAX_ROOMS_PER_USER,
-    })
-  ) rooms++;
-  if (rooms >= MAX_ROOMS_PER_USER) {
-    throw new ChatError(
-      "conflict",
-      `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
-    );
-  }
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    // The count holds only while nobody joins another room meanwhile: the
+    // commit checks the key every such join rewrites, so of concurrent
+    // creates one wins per count and the others count again.
+    const joined = await kv.get(userRoomsJoinedKey(owner.id));
+    let rooms = 0;
+    for await (
+      const _ of kv.list({ prefix: ["user_rooms", owner.id] }, {
+        limit: MAX_ROOMS_PER_USER,
+      })
+    ) rooms++;
+    if (rooms >= MAX_ROOMS_PER_USER) {
+      throw new ChatError(
+        "conflict",
+        `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
+      );
+    }
     const room: Room = {
       id: newRoomId(),
       name,
@@ -96,19 +102,24 @@ export async function createRoom(
     const op = kv.atomic()
       // 80 random bits make a clash unlikely; the check makes it harmless.
       .check({ key: roomKey(room.id), versionstamp: null })
+      .check(joined)
+      .set(userRoomsJoinedKey(owner.id), now)
       .set(roomKey(room.id), room)
       .set(memberKey(room.id, owner.id), membership)
       .set(userRoomKey(owner.id, room.id), membership);
-    if (!room.private) op.set(publicRoomKey(room.id), true);
+    if (!room.private) {
+      op.set(publicRoomKey(room.id), true).set(publicRoomAgeKey(room), true);
+    }
     if ((await op.commit()).ok) return room;
   }
   throw new ChatError("conflict", "Could not create the room; try again.");
 }
 
 /**
- * The rooms `user` may enter: the lobby first, then the public rooms and the
- * user's own (member or owner) rooms, newest first, each list bounded by
- * `MAX_LISTED_ROOMS`. Nobody signed in sees none.
+ * The rooms `user` may enter: the lobby first, then the newest
+ * `MAX_LISTED_ROOMS` public rooms (cut by age, `public_rooms.ts`) and the
+ * user's own (member or owner) rooms, newest first. Nobody signed in sees
+ * none.
  */
 export async function listVisibleRooms(
   kv: Deno.Kv,
@@ -117,10 +128,11 @@ export async function listVisibleRooms(
   if (user === null) return [];
   const ids = new Set<string>();
   for await (
-    const entry of kv.list({ prefix: ["public_rooms"] }, {
+    const entry of kv.list({ prefix: ["public_rooms_by_age"] }, {
       limit: MAX_LISTED_ROOMS,
+      reverse: true,
     })
-  ) ids.add(entry.key[1] as string);
+  ) ids.add(entry.key[2] as string);
   for await (
     const entry of kv.list({ prefix: ["user_rooms", user.id] }, {
       limit: MAX_LISTED_ROOMS,
@@ -193,6 +205,7 @@ export async function inviteByLogin(
       })
       .set(memberKey(roomId, userId), membership)
       .set(userRoomKey(userId, roomId), membership)
+      .set(userRoomsJoinedKey(userId), now)
       .commit();
     if (result.ok) return { userId, added: true };
   }
@@ -270,7 +283,8 @@ export async function deleteRoom(
     const op = kv.atomic()
       .check({ key: roomKey(roomId), versionstamp: access.versionstamp })
       .delete(roomKey(roomId))
-      .delete(publicRoomKey(roomId));
+      .delete(publicRoomKey(roomId))
+      .delete(publicRoomAgeKey(access.room));
     for (const userId of affectedUserIds) {
       op.delete(memberKey(roomId, userId)).delete(userRoomKey(userId, roomId));
     }

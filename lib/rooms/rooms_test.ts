@@ -199,9 +199,13 @@ Deno.test("deleteRoom: owner only; room, memberships and messages gone in one go
     assert.equal(await roomAccess(kv, owner, room.id), null);
     assert.deepEqual(await memberships(kv), []);
     for (
-      const prefix of [["messages"], ["message_ids"], ["public_rooms"], [
-        "rooms",
-      ]]
+      const prefix of [
+        ["messages"],
+        ["message_ids"],
+        ["public_rooms"],
+        ["public_rooms_by_age"],
+        ["rooms"],
+      ]
     ) {
       const left = [];
       for await (const e of kv.list({ prefix })) left.push(e.key);

@@ -2,8 +2,9 @@
  * `GET /auth/callback`: where the provider sends the browser back. Success is
  * `handleCallback`'s redirect with the session cookie; a failure renders the
  * page below with a status from the failure's code: 400 when the browser
- * brought something stale or refused (start again), 502 when the provider
- * misbehaved. Never a 500: `lib/auth` turns every provider failure into an
+ * brought something stale or refused (start again), 403 for an account
+ * whose subject cannot be a user id (`unusable_subject`), 502 when the
+ * provider misbehaved. Never a 500: `lib/auth` turns every provider failure into an
  * `AuthError`.
  *
  * The page is also `signin.ts`'s, for a provider that cannot be reached
@@ -33,7 +34,7 @@ export interface SignInFailure {
   retryPath: string;
 }
 
-const STATUS: Record<SignInFailureCode, 400 | 429 | 502> = {
+const STATUS: Record<SignInFailureCode, 400 | 403 | 429 | 502> = {
   missing_state: 400,
   invalid_state: 400,
   state_mismatch: 400,
@@ -43,6 +44,7 @@ const STATUS: Record<SignInFailureCode, 400 | 429 | 502> = {
   token_rejected: 400,
   provider_unavailable: 502,
   invalid_user: 502,
+  unusable_subject: 403,
   rate_limited: 429,
 };
 
@@ -60,6 +62,8 @@ const MESSAGE: Record<SignInFailureCode, string> = {
   provider_unavailable:
     "The sign-in provider could not be reached or answered unexpectedly.",
   invalid_user: "The sign-in provider sent an account we cannot use.",
+  unusable_subject:
+    "Your account's identifier at the sign-in provider contains a character this app cannot use in a user id (* or ,). Signing in again will not change that: use another account, or ask whoever runs this app.",
   rate_limited: "Too many sign-ins were started from your address.",
 };
 

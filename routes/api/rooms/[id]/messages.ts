@@ -6,11 +6,12 @@
  * `[A-Za-z0-9_-]`), so that a retry of the same send is stored once:
  * - `403` from another origin; `401` without a session; `400` for a
  *   malformed room id (before KV is read); `429` with `Retry-After` past
- *   `MESSAGE_RATE_LIMIT_PER_MIN` for the session; `415`/`413`/`400` for a
+ *   `MESSAGE_RATE_LIMIT_PER_MIN` for the user (all their sessions together); `415`/`413`/`400` for a
  *   body that is no small JSON object; `403 {"error":"Forbidden"}` for a room
  *   unknown or unseen, alike; `400` with the reason for text that is empty
- *   or over 500 characters after trimming, has control characters, or a bad
- *   client id.
+ *   or over 500 characters after trimming, holds a character that would not
+ *   show as written (control, bidi, zero-width, tag, line separator:
+ *   `lib/chat/visible_text.ts`), or a bad client id.
  * - New: stored, published (`sendMessage`; the outbox publishes later if
  *   Ably fails now), `201 {"message": …}`. The same client id again:
  *   `200 {"message": …}` with the stored one, nothing published again.
@@ -77,7 +78,8 @@ export const handler: Handlers<
       const session = await stateChangeSession(req, ctx.state);
       if (session instanceof Response) return session;
       if (!isRoomId(ctx.params.id)) return malformedRoom();
-      const decision = await limits.messages.hit(session.sessionId);
+      // Per user, not per session: signing in again buys no fresh allowance.
+      const decision = await limits.messages.hit(session.user.id);
       if (!decision.allowed) {
         return rateLimitedResponse(decision, {
           method: "POST",

@@ -1,7 +1,10 @@
 /**
  * `GET /api/rooms/<id>/names?ids=a,b`: the display names the server knows
  * for up to 100 user ids (e.g. the room's presence members), as
- * `200 {"names": {id: name}}`; unknown ids are left out. The island shows
+ * `200 {"names": {id: name}}`; unknown ids are left out, and so, in a
+ * private room, are ids of anyone who is not its member
+ * (`roomDisplayNames`): the look-up answers for those who can be in the
+ * room, never as a directory of strangers. The island shows
  * these beside presence members, never a name a client attached to its own
  * presence data.
  *
@@ -11,10 +14,10 @@
 import type { Handlers } from "$fresh/server.ts";
 import { errorResponse, type State } from "../../../../lib/app/mod.ts";
 import {
-  displayNames,
   isRoomId,
   MAX_NAME_LOOKUP,
   roomAccess,
+  roomDisplayNames,
 } from "../../../../lib/rooms/mod.ts";
 import {
   apiSession,
@@ -46,7 +49,9 @@ export const handler: Handlers<unknown, Pick<State, "auth" | "kv">> = {
       }
       const access = await roomAccess(kv, session.user, ctx.params.id);
       if (access === null) return forbidden();
-      return jsonResponse(200, { names: await displayNames(kv, ids) });
+      return jsonResponse(200, {
+        names: await roomDisplayNames(kv, access, ids),
+      });
     } catch (error) {
       return errorResponse(error, "GET /api/rooms/:id/names");
     }
