@@ -146,27 +146,26 @@ export async function completeJob(
 }
 
 /** Pending jobs, soonest due first (bounded): tests and operators look here. */
-export async function listJobs(
-  kv: Deno.Kv,
-  limit = 100,
-): Promise<OutboxEntry[]> {
-  const jobs = [];
-  for await (
-    const item of kv.list<OutboxEntry>({ prefix: OUTBOX_PREFIX }, { limit })
-  ) jobs.push(item.value);
-  return jobs;
+export function listJobs(kv: Deno.Kv, limit = 100): Promise<OutboxEntry[]> {
+  return entriesUnder(kv, OUTBOX_PREFIX, limit);
 }
 
 /** Jobs given up on (bounded), for an operator to look at. */
-export async function listFailedJobs(
+export function listFailedJobs(
   kv: Deno.Kv,
   limit = 100,
 ): Promise<OutboxEntry[]> {
-  const failed = [];
-  for await (
-    const item of kv.list<OutboxEntry>({ prefix: ["outbox_failed"] }, {
-      limit,
-    })
-  ) failed.push(item.value);
-  return failed;
+  return entriesUnder(kv, ["outbox_failed"], limit);
+}
+
+async function entriesUnder(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+): Promise<OutboxEntry[]> {
+  const entries = [];
+  for await (const item of kv.list<OutboxEntry>({ prefix }, { limit })) {
+    entries.push(item.value);
+  }
+  return entries;
 }
