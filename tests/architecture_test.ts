@@ -8,7 +8,10 @@
  *   same;
  * - a folder imports only the folders `LAYERS` allows it, `import type`
  *   included;
- * - no cycle runs between folders.
+ * - no cycle runs between folders;
+ * - inside a folder layered in turn (`INNER_LAYERS`: the emulator), the same
+ *   three rules hold between its sub-folders, and its top-level modules
+ *   compose them: no sub-folder imports them.
  *
  * `checkGraph` is pure, so the checker itself is tested on small graphs
  * below: a rule that cannot fail proves nothing.
@@ -55,6 +58,26 @@ export const FACES: Readonly<Record<string, readonly string[]>> = {
   room_client: ["mod.ts", "live.ts"],
 };
 
+/**
+ * Folders of `lib/` layered inside too: sub-folder → the sub-folders its
+ * modules may import, each through the sub-folder's `mod.ts`. The folder's
+ * top-level modules may import every sub-folder; no sub-folder imports them.
+ */
+export const INNER_LAYERS: Readonly<
+  Record<string, Readonly<Record<string, readonly string[]>>>
+> = {
+  // The emulator's two faces, REST and realtime, share one channel core and
+  // one authority and never reach into each other: a message published on
+  // one face is delivered on the other through the core alone. `server.ts`
+  // composes them.
+  emulator: {
+    core: [],
+    auth: ["core"],
+    realtime: ["core", "auth"],
+    rest: ["core", "auth"],
+  },
+};
+
 /** One import: from one file to another, relative to the project root. */
 export interface Edge {
   from: string;
@@ -70,13 +93,49 @@ export function folderOf(path: string): string | null {
   return parts.length > 2 ? parts[1] : "";
 }
 
+/** `lib/<folder>/<sub>/…` → sub; `lib/<folder>/<file>` → "" (the top). */
+function innerOf(path: string): string {
+  const parts = path.split("/");
+  return parts.length > 3 ? parts[2] : "";
+}
+
+/** The rules of `INNER_LAYERS` for one import inside `folder`. */
+function checkInner(
+  folder: string,
+  { from, to }: Edge,
+  problems: Set<string>,
+  between: Map<string, Set<string>>,
+) {
+  const source = innerOf(from);
+  const target = innerOf(to);
+  if (source === target) return;
+  const name = (sub: string) =>
+    sub ? `lib/${folder}/${sub}/` : `lib/${folder}/`;
+  if (target && to !== `${name(target)}mod.ts`) {
+    problems.add(`${from} imports ${to}, past ${name(target)}mod.ts`);
+  }
+  const allowed = source ? INNER_LAYERS[folder][source] ?? [] : null;
+  if (allowed && !(target && allowed.includes(target))) {
+    problems.add(`${name(source)} may not import ${name(target)} (${from})`);
+  }
+  addEdge(
+    between,
+    source ? `${folder}/${source}` : folder,
+    target ? `${folder}/${target}` : folder,
+  );
+}
+
 /** Every broken rule of the graph, as sentences; none when it is sound. */
 export function checkGraph(edges: readonly Edge[]): string[] {
   const problems = new Set<string>();
   const between = new Map<string, Set<string>>();
-  for (const { from, to } of edges) {
+  for (const edge of edges) {
+    const { from, to } = edge;
     const source = folderOf(from);
     const target = folderOf(to);
+    if (source && source === target && INNER_LAYERS[source]) {
+      checkInner(source, edge, problems, between);
+    }
     if (source === "") problems.add(`${from} is not in a folder of lib/`);
     if (target === "") problems.add(`${to} is not in a folder of lib/`);
     if (!target || source === target || !to.startsWith("lib/")) continue;
@@ -215,6 +274,44 @@ Deno.test("the checker refuses a cycle, a loose file, a skipped face and a layer
       "lib/http/ may not import lib/auth/ (lib/http/a.ts)",
       "lib/policy.ts is not in a folder of lib/",
       "routes/a.ts imports lib/rooms/store.ts, past lib/rooms/mod.ts",
+    ],
+  );
+});
+
+Deno.test("the checker refuses the emulator's faces reaching into each other, the core reaching up, and a skipped inner face", () => {
+  const edge = (from: string, to: string, typeOnly = false) => ({
+    from: `lib/emulator/${from}`,
+    to: `lib/emulator/${to}`,
+    typeOnly,
+  });
+  assert.deepEqual(
+    checkGraph([
+      edge("mod.ts", "server.ts"),
+      edge("server.ts", "rest/mod.ts"),
+      edge("server.ts", "realtime/mod.ts"),
+      edge("rest/router.ts", "rest/messages.ts"),
+      edge("rest/messages.ts", "core/mod.ts"),
+      edge("realtime/hub.ts", "auth/mod.ts", true),
+      edge("auth/keys.ts", "core/mod.ts"),
+    ]),
+    [],
+  );
+  assert.deepEqual(
+    checkGraph([
+      edge("rest/messages.ts", "realtime/mod.ts", true),
+      edge("realtime/hub.ts", "rest/mod.ts"),
+      edge("core/channels.ts", "auth/mod.ts"),
+      edge("auth/tokens.ts", "core/ids.ts"),
+      edge("core/retention.ts", "server.ts"),
+    ]),
+    [
+      "a cycle between folders: emulator/auth → emulator/core",
+      "a cycle between folders: emulator/realtime → emulator/rest",
+      "lib/emulator/auth/tokens.ts imports lib/emulator/core/ids.ts, past lib/emulator/core/mod.ts",
+      "lib/emulator/core/ may not import lib/emulator/ (lib/emulator/core/retention.ts)",
+      "lib/emulator/core/ may not import lib/emulator/auth/ (lib/emulator/core/channels.ts)",
+      "lib/emulator/realtime/ may not import lib/emulator/rest/ (lib/emulator/realtime/hub.ts)",
+      "lib/emulator/rest/ may not import lib/emulator/realtime/ (lib/emulator/rest/messages.ts)",
     ],
   );
 });

@@ -20,5 +20,4 @@ export {
   type EmulatorClientOptions,
   emulatorClientOptions,
 } from "./client_options.ts";
-export { generateDevKey, type KeyInput } from "./keys.ts";
-export type { Capability } from "./capability.ts";
+export { type Capability, generateDevKey, type KeyInput } from "./auth/mod.ts";

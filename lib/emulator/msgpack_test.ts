@@ -16,7 +16,7 @@ import {
   waitFor,
   withTimeout,
 } from "./test_helpers.ts";
-import { decodeMsgpack, encodeMsgpack } from "./wire_format.ts";
+import { decodeMsgpack, encodeMsgpack } from "./core/mod.ts";
 
 const KEY = "app.full:fullsecret";
 const BYTES = Buffer.from([0, 1, 2, 250, 255]);

@@ -1,17 +1,24 @@
 /**
  * Starts an emulator: one `Deno.serve` on loopback that routes WebSocket
  * upgrades to the realtime hub (realtime/hub.ts) and everything else to the
- * REST handler (rest.ts). The counterpart is `emulatorClientOptions`
+ * REST handler (rest/router.ts). The counterpart is `emulatorClientOptions`
  * (client_options.ts), which points ably-js at the URL returned here.
  */
 
-import { Authority } from "./auth.ts";
-import { randomAlnum } from "./crypto.ts";
-import { generateDevKey, type KeyInput, KeyRing, parseKey } from "./keys.ts";
-import { RealtimeHub } from "./realtime/hub.ts";
-import { DEFAULT_PRESENCE_LIMITS } from "./realtime/presence.ts";
-import { HistoryRetention } from "./realtime/retention.ts";
-import { handleRest } from "./rest.ts";
+import {
+  Authority,
+  generateDevKey,
+  type KeyInput,
+  KeyRing,
+  parseKey,
+} from "./auth/mod.ts";
+import {
+  DEFAULT_PRESENCE_LIMITS,
+  HistoryRetention,
+  randomAlnum,
+} from "./core/mod.ts";
+import { RealtimeHub } from "./realtime/mod.ts";
+import { handleRest } from "./rest/mod.ts";
 
 /** Options of startEmulator; every limit has an Ably-like default. */
 export interface EmulatorOptions {

@@ -2,9 +2,9 @@
  * ATTACH and DETACH from a client (spec RTL4 attach, RTL4k params, RTL4l /
  * RTL4m modes, RTL5 detach, RTL4c1 / RTL15b continuity by channelSerial,
  * RTP1 / RTP18 the presence SYNC that follows ATTACHED). The name may be
- * qualified (channel_name.ts): params, a metachannel, or a derived channel
- * with a filter (filter.ts). The channel itself (history, fan-out) lives in
- * channels.ts; the counterpart is ably-js `RealtimeChannel`, which sends
+ * qualified (core/channel_name.ts): params, a metachannel, or a derived channel
+ * with a filter (core/filter.ts). The channel itself (history, fan-out) lives in
+ * core/channels.ts; the counterpart is ably-js `RealtimeChannel`, which sends
  * ATTACH with its modes, params and last channelSerial and waits for
  * ATTACHED (or a channel ERROR) in return; `setOptions` with new modes or
  * params sends ATTACH again on an attached channel. When the connection's
@@ -12,21 +12,31 @@
  * re-checked here too.
  */
 
-import { operationsFor } from "../capability.ts";
-import { type ChannelName, parseChannelName } from "../channel_name.ts";
-import { randomId } from "../crypto.ts";
-import { AblyError, asAblyError, Errors } from "../errors.ts";
-import { compileFilter, type MessageFilter } from "../filter.ts";
-import type { Channel, StoredPublish } from "./channels.ts";
+import { operationsFor } from "../auth/mod.ts";
+import {
+  AblyError,
+  Action,
+  ALL_MODES,
+  asAblyError,
+  type Channel,
+  type ChannelName,
+  compileFilter,
+  Errors,
+  Flag,
+  type InboundFrame,
+  type MessageFilter,
+  parseChannelName,
+  type PresenceMember,
+  randomId,
+  type StoredPublish,
+} from "../core/mod.ts";
 import {
   type Attachment,
   type ConnectionContext,
   sendChannelError,
 } from "./context.ts";
 import { DEFAULT_MODES, modesFor, modesOfParams, readParams } from "./modes.ts";
-import type { PresenceMember } from "./presence.ts";
 import { leavePresence } from "./presence_ops.ts";
-import { Action, ALL_MODES, Flag, type InboundFrame } from "./protocol.ts";
 
 /** Members per SYNC frame (RTP18). */
 const SYNC_PAGE_SIZE = 100;

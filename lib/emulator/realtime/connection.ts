@@ -10,10 +10,16 @@
  * and finding connections by key lives in hub.ts.
  */
 
-import { randomId } from "../crypto.ts";
-import type { AblyError } from "../errors.ts";
-import type { Grant } from "../tokens.ts";
-import type { Subscriber } from "./channels.ts";
+import {
+  type AblyError,
+  Action,
+  encodeMsgpack,
+  msgpackOfText,
+  randomId,
+  type Subscriber,
+  type WireFormat,
+} from "../core/mod.ts";
+import type { Grant } from "../auth/mod.ts";
 import type {
   Attachment,
   ConnectionContext,
@@ -21,14 +27,8 @@ import type {
 } from "./context.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { leavePresenceEverywhere } from "./presence_ops.ts";
-import { Action } from "./protocol.ts";
 import { AckLog } from "./publish_ops.ts";
 import { Renewal } from "./renewal.ts";
-import {
-  encodeMsgpack,
-  msgpackOfText,
-  type WireFormat,
-} from "../wire_format.ts";
 
 export type { ConnectionHost, ConnectionLimits } from "./context.ts";
 

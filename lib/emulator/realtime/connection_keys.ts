@@ -12,7 +12,8 @@
  * query param.
  */
 
-import { constantTimeEqual, hmacBase64Url, randomId } from "../crypto.ts";
+import { constantTimeEqual, hmacBase64Url } from "../auth/mod.ts";
+import { randomId } from "../core/mod.ts";
 
 /** Characters of the tag; enough that a forged key is not taken for ours. */
 const TAG_LENGTH = 12;

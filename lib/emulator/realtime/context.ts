@@ -8,16 +8,18 @@
  * renewal.ts (AUTH).
  */
 
-import type { ChannelName } from "../channel_name.ts";
-import type { AblyError } from "../errors.ts";
-import type { MessageFilter } from "../filter.ts";
-import type { Grant } from "../tokens.ts";
-import type { ChannelRegistry } from "./channels.ts";
+import {
+  type AblyError,
+  Action,
+  type ChannelName,
+  type ChannelRegistry,
+  type MessageFilter,
+  type WireFormat,
+} from "../core/mod.ts";
+import type { Grant } from "../auth/mod.ts";
 import type { ConnectionKeys } from "./connection_keys.ts";
-import { Action } from "./protocol.ts";
 import type { AckLog } from "./publish_ops.ts";
 import type { Renewal } from "./renewal.ts";
-import type { WireFormat } from "../wire_format.ts";
 
 /** Limits and timings a connection enforces; see EmulatorOptions. */
 export interface ConnectionLimits {

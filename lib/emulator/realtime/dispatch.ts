@@ -1,6 +1,6 @@
 /**
  * Inbound frames of one connection: the frame-size check, parsing (JSON
- * text, or msgpack binary on a msgpack socket, wire_format.ts), the
+ * text, or msgpack binary on a msgpack socket, core/wire_format.ts), the
  * count of malformed frames in a row, and routing by action to the job that
  * handles it (spec TR2 actions; RTN13 ping, RTN12 CLOSE, RTL4/RTL5
  * ATTACH/DETACH, RTL6 MESSAGE, RTP8 PRESENCE, RTP19 SYNC, RTN22 AUTH).
@@ -8,17 +8,19 @@
  * `Protocol.send` / `Transport.send`.
  */
 
-import { AblyError, asAblyError, Errors } from "../errors.ts";
-import { attach, detach, syncOnRequest } from "./channel_ops.ts";
-import type { ConnectionContext } from "./context.ts";
-import { applyPresence } from "./presence_ops.ts";
 import {
+  AblyError,
   Action,
+  asAblyError,
+  decodeMsgpack,
+  Errors,
   type InboundFrame,
   parseFrame,
   parseFrameValue,
-} from "./protocol.ts";
-import { decodeMsgpack } from "../wire_format.ts";
+} from "../core/mod.ts";
+import { attach, detach, syncOnRequest } from "./channel_ops.ts";
+import type { ConnectionContext } from "./context.ts";
+import { applyPresence } from "./presence_ops.ts";
 import { publish } from "./publish_ops.ts";
 
 /** Inbound frames in a row that may fail before the socket is closed. */

@@ -5,15 +5,23 @@
  * msgpack, `v`), creates or resumes a Connection (RTN15; a resume re-checks
  * the attached channels against the token it brings), sends heartbeats to
  * every live socket every `maxIdleInterval` (RTN23), and carries token
- * revocations (RSA17, revocations.ts) to the live connections they hit. The
+ * revocations (RSA17, auth/revocations.ts) to the live connections they hit. The
  * counterpart is ably-js `WebSocketTransport` + `ConnectionManager`, which
  * builds that URL and expects CONNECTED or ERROR as the first frame.
  */
 
-import type { Authority } from "../auth.ts";
-import { AblyError, asAblyError, Errors } from "../errors.ts";
-import type { Grant } from "../tokens.ts";
-import { ChannelRegistry } from "./channels.ts";
+import type { Authority, Grant, RevocationEvent } from "../auth/mod.ts";
+import {
+  AblyError,
+  Action,
+  asAblyError,
+  ChannelRegistry,
+  encodeMsgpack,
+  Errors,
+  type HistoryRetention,
+  type PresenceLimits,
+  type WireFormat,
+} from "../core/mod.ts";
 import {
   Connection,
   type ConnectionHost,
@@ -21,11 +29,6 @@ import {
 } from "./connection.ts";
 import { narrowChannels } from "./channel_ops.ts";
 import { ConnectionKeys } from "./connection_keys.ts";
-import { Action } from "./protocol.ts";
-import type { PresenceLimits } from "./presence.ts";
-import type { HistoryRetention } from "./retention.ts";
-import type { RevocationEvent } from "../revocations.ts";
-import { encodeMsgpack, type WireFormat } from "../wire_format.ts";
 
 /** Settings of the realtime endpoint. */
 export interface HubOptions extends ConnectionLimits {

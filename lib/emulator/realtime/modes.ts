@@ -16,8 +16,7 @@
  * both back from ATTACHED.
  */
 
-import { Errors } from "../errors.ts";
-import { Flag } from "./protocol.ts";
+import { Errors, Flag } from "../core/mod.ts";
 
 /** The modes each capability operation allows. */
 const MODES_OF_OPERATION: Record<string, number> = {

@@ -3,28 +3,28 @@
  * enter, RTP9 update, RTP10 leave; RTP2 members keyed by
  * `connectionId:clientId`; RTP5/RTP17 members leave when their connection
  * detaches, closes or stays dropped). The member set itself lives in
- * presence.ts; the counterpart is ably-js `RealtimePresence`, which sends
+ * core/presence.ts; the counterpart is ably-js `RealtimePresence`, which sends
  * these frames and expects its own echo before the ACK.
  */
 
-import { operationsFor } from "../capability.ts";
-import { parseChannelName } from "../channel_name.ts";
-import { Errors } from "../errors.ts";
-import type { Channel } from "./channels.ts";
-import type { ConnectionContext } from "./context.ts";
-import type { PresenceMember } from "./presence.ts";
+import { operationsFor } from "../auth/mod.ts";
 import {
+  type Channel,
+  Errors,
   Flag,
   type InboundFrame,
+  parseChannelName,
+  type PresenceMember,
   readPresence,
   type WirePresence,
-} from "./protocol.ts";
+} from "../core/mod.ts";
+import type { ConnectionContext } from "./context.ts";
 import { checkClientId, checkSize } from "./publish_ops.ts";
 
 /**
  * RTP8–RTP10: enter/update/leave. Needs the presence right (40160), an
  * attached channel (90001), a clientId (91000) and room in the channel's
- * presence limits (91003, 91006: presence.ts). The broadcast — echo
+ * presence limits (91003, 91006: core/presence.ts). The broadcast — echo
  * included — goes out before the ACK so the client sees itself first.
  */
 export function applyPresence(

@@ -7,18 +7,19 @@
  * msgSerial and resends unacknowledged ones after a resume.
  */
 
-import { operationsFor } from "../capability.ts";
-import { parseChannelName } from "../channel_name.ts";
-import { asAblyError, Errors } from "../errors.ts";
-import type { ConnectionContext } from "./context.ts";
+import { operationsFor } from "../auth/mod.ts";
 import {
   Action,
+  asAblyError,
+  Errors,
   Flag,
   type InboundFrame,
   messagesSize,
+  parseChannelName,
   readMessages,
   readMsgSerial,
-} from "./protocol.ts";
+} from "../core/mod.ts";
+import type { ConnectionContext } from "./context.ts";
 
 /** Recent ACK/NACK frames kept to answer a resent msgSerial alike. */
 const ACK_MEMORY = 128;

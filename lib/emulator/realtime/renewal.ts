@@ -10,10 +10,9 @@
  * is ably-js `ConnectionManager.onAuthUpdated` / `Auth.authorize`.
  */
 
-import { Errors } from "../errors.ts";
+import { Action, Errors, type InboundFrame } from "../core/mod.ts";
 import { narrowChannels } from "./channel_ops.ts";
 import type { ConnectionContext } from "./context.ts";
-import { Action, type InboundFrame } from "./protocol.ts";
 import { TokenLifetime } from "./token_lifetime.ts";
 
 /** The renewal of one connection's token. */

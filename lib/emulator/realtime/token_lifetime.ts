@@ -21,7 +21,7 @@
  * ConnectionManager (`onAuthUpdated`, DISCONNECTED token-error handling).
  */
 
-import type { Grant } from "../tokens.ts";
+import type { Grant } from "../auth/mod.ts";
 
 /** setTimeout's largest delay; a later instant is re-armed when reached. */
 const MAX_TIMER_MS = 2_147_483_647;

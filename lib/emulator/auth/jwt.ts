@@ -11,7 +11,7 @@
 
 import { intersectCapability, parseCapability } from "./capability.ts";
 import { constantTimeEqual, hmacBase64Url } from "./crypto.ts";
-import { AblyError, Errors } from "./errors.ts";
+import { AblyError, Errors } from "../core/mod.ts";
 import type { KeyRing } from "./keys.ts";
 import type { Grant, TokenStore } from "./tokens.ts";
 

@@ -8,8 +8,7 @@
  */
 
 import { canonicalCapability, type Capability } from "./capability.ts";
-import { randomId } from "./crypto.ts";
-import { Errors } from "./errors.ts";
+import { Errors, randomId } from "../core/mod.ts";
 
 /** What a credential allows; the same shape for keys, tokens and JWTs. */
 export interface Grant {

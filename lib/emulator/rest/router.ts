@@ -5,22 +5,20 @@
  * - `GET /time` (RSC16) and `GET /is-the-internet-up.txt` (a connectivity
  *   check pointed here), answered here;
  * - `POST /keys/{keyName}/requestToken` (RSA8) and
- *   `POST /keys/{keyName}/revokeTokens` (RSA17) → rest_keys.ts;
- * - `POST|GET /channels/{name}/messages` (RSL1, RSL2) → rest_messages.ts;
+ *   `POST /keys/{keyName}/revokeTokens` (RSA17) → keys.ts;
+ * - `POST|GET /channels/{name}/messages` (RSL1, RSL2) → messages.ts;
  * - `GET /channels/{name}/presence` and `…/presence/history` (RSP3, RSP4)
- *   → rest_presence.ts;
- * - `GET /stats` (RSC6) → rest_stats.ts.
+ *   → presence.ts;
+ * - `GET /stats` (RSC6) → stats.ts.
  *
- * Channel names are parsed as Ably reads them (channel_name.ts, 40010 when
+ * Channel names are parsed as Ably reads them (core/channel_name.ts, 40010 when
  * invalid). HTTP plumbing — credentials, bodies, CORS, Ably error JSON —
- * lives in rest_http.ts; answers are JSON or msgpack as the client asks
+ * lives in http.ts; answers are JSON or msgpack as the client asks
  * (RSC8). The counterpart is ably-js `Rest` / `Resource`.
  */
 
-import type { Authority } from "./auth.ts";
-import { parseChannelName } from "./channel_name.ts";
-import { asAblyError, Errors } from "./errors.ts";
-import type { ChannelRegistry, Subscriber } from "./realtime/channels.ts";
+import { asAblyError, Errors, parseChannelName } from "../core/mod.ts";
+import type { RestContext } from "./context.ts";
 import {
   authenticate,
   decodeSegment,
@@ -30,23 +28,11 @@ import {
   preflight,
   responseFormat,
   withCors,
-} from "./rest_http.ts";
-import { requestToken, revokeTokens } from "./rest_keys.ts";
-import { history, publish } from "./rest_messages.ts";
-import { presence, presenceHistory } from "./rest_presence.ts";
-import { stats } from "./rest_stats.ts";
-
-export { errorResponse } from "./rest_http.ts";
-
-/** What the REST handler needs. */
-export interface RestContext {
-  auth: Authority;
-  channels: ChannelRegistry;
-  maxMessageSize: number;
-  /** The live realtime connection a `connectionKey` names (TM2). */
-  connectionByKey(key: string): Subscriber | undefined;
-  now(): number;
-}
+} from "./http.ts";
+import { requestToken, revokeTokens } from "./keys.ts";
+import { history, publish } from "./messages.ts";
+import { presence, presenceHistory } from "./presence.ts";
+import { stats } from "./stats.ts";
 
 const KEY_PATH = /^\/keys\/([^/]+)\/(requestToken|revokeTokens)$/;
 const CHANNEL_PATH =

@@ -8,8 +8,8 @@
  * decodes the same fields.
  */
 
-import { Errors } from "../errors.ts";
-import { jsonFormOfData } from "../wire_format.ts";
+import { Errors } from "./errors.ts";
+import { jsonFormOfData } from "./wire_format.ts";
 
 /** ProtocolMessage actions (TR2). */
 export const Action = {

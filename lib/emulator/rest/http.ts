@@ -2,23 +2,24 @@
  * HTTP plumbing shared by the REST endpoints (Ably's REST conventions; spec RSC7
  * headers, RSA3/RSA11 credentials, RSL2a paging by `Link`): request
  * credentials, bounded JSON bodies, JSON answers with Ably's CORS headers,
- * msgpack or JSON bodies and answers (wire_format.ts, RSC8), and Ably
+ * msgpack or JSON bodies and answers (core/wire_format.ts, RSC8), and Ably
  * error responses with `content-type: application/json` exactly
  * (ably-js's Node client matches that literal) plus `X-Ably-ErrorCode` /
  * `X-Ably-ErrorMessage`. The counterpart is ably-js's HTTP layer
  * (`Resource`, `PaginatedResource`).
  */
 
-import type { Authority } from "./auth.ts";
-import { type AblyError, Errors } from "./errors.ts";
+import type { Authority, Grant } from "../auth/mod.ts";
 import {
+  type AblyError,
   decodeMsgpack,
   encodeMsgpack,
+  Errors,
+  type HistoryPage,
+  type HistoryQuery,
   MSGPACK_CONTENT_TYPE,
   type WireFormat,
-} from "./wire_format.ts";
-import type { HistoryPage, HistoryQuery } from "./realtime/history_query.ts";
-import type { Grant } from "./tokens.ts";
+} from "../core/mod.ts";
 
 /** Largest request body read, so a client cannot exhaust memory. */
 const MAX_BODY_BYTES = 1024 * 1024;

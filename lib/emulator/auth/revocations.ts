@@ -1,12 +1,12 @@
 /**
  * Token revocation (spec RSA17; Ably docs "Token revocation"): the state
- * behind `POST /keys/{keyName}/revokeTokens` (rest.ts) and the check every
- * token and JWT passes through (auth.ts). The counterpart is ably-js
+ * behind `POST /keys/{keyName}/revokeTokens` (rest/keys.ts) and the check every
+ * token and JWT passes through (authority.ts). The counterpart is ably-js
  * `Auth.revokeTokens`, which POSTs `{targets: ["type:value"], issuedBefore?,
  * allowReauthMargin?}` with Basic auth and hands back the response body
  * as is. Ably answers with a plain array of per-target results (not the
  * `BatchResult` envelope ably-js's types promise: the SDK passes the array
- * through, ably-js issue #2201), so this emulator does too; rest.ts wraps a
+ * through, ably-js issue #2201), so this emulator does too; rest/keys.ts wraps a
  * batch with any failed target in a 400 as Ably does for batch requests.
  *
  * A revocation names a target — `clientId:<id>` (the token's clientId),
@@ -27,7 +27,7 @@
  */
 
 import { operationsFor } from "./capability.ts";
-import { AblyError, Errors } from "./errors.ts";
+import { AblyError, Errors } from "../core/mod.ts";
 import { MAX_TTL_MS } from "./token_request.ts";
 import type { Grant } from "./tokens.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import { AblyError } from "./errors.ts";
+import { AblyError } from "../core/mod.ts";
 import { KeyRing, parseKey } from "./keys.ts";
 import {
   NonceCache,

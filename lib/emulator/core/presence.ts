@@ -9,7 +9,7 @@
  * exact shape.
  */
 
-import { Errors } from "../errors.ts";
+import { Errors } from "./errors.ts";
 import { messagesSize, PresenceAction, type WirePresence } from "./protocol.ts";
 
 /** A member as stored: the latest presence message of a client on a

@@ -6,7 +6,7 @@ import {
   parseCapability,
   resourceMatches,
 } from "./capability.ts";
-import { AblyError } from "./errors.ts";
+import { AblyError } from "../core/mod.ts";
 
 Deno.test("resource patterns match as Ably's do", () => {
   assert.ok(resourceMatches("*", "room"));

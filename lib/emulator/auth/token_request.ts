@@ -16,7 +16,7 @@ import {
   parseCapability,
 } from "./capability.ts";
 import { constantTimeEqual, hmacBase64 } from "./crypto.ts";
-import { Errors } from "./errors.ts";
+import { Errors } from "../core/mod.ts";
 import type { ApiKey, KeyRing } from "./keys.ts";
 
 /** A TokenRequest may be at most this far from server time (RSA9d). */

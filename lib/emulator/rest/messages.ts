@@ -7,19 +7,18 @@
  * `history` (and `RealtimeChannel.history`, which goes through REST).
  */
 
-import { operationsFor } from "./capability.ts";
-import type { ChannelName } from "./channel_name.ts";
-import { randomId } from "./crypto.ts";
-import { Errors } from "./errors.ts";
-import type { Subscriber } from "./realtime/channels.ts";
+import { type Grant, operationsFor } from "../auth/mod.ts";
 import {
+  type ChannelName,
+  Errors,
   messagesSize,
+  randomId,
   readMessages,
+  type Subscriber,
   type WireMessage,
-} from "./realtime/protocol.ts";
-import { historyPage, historyQuery, json, readJson } from "./rest_http.ts";
-import type { RestContext } from "./rest.ts";
-import type { Grant } from "./tokens.ts";
+} from "../core/mod.ts";
+import { historyPage, historyQuery, json, readJson } from "./http.ts";
+import type { RestContext } from "./context.ts";
 
 /** Random characters in the id of a REST publish without client ids. */
 const PUBLISH_ID_LENGTH = 9;

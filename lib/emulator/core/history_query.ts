@@ -1,6 +1,6 @@
 /**
  * The query of one page of history, of messages (spec RSL2b, RTL10) or of
- * presence (RSP4b, RTP12), as REST reads it from the URL (rest_http.ts)
+ * presence (RSP4b, RTP12), as REST reads it from the URL (rest/http.ts)
  * and channels.ts / presence_history.ts answer it.
  */
 

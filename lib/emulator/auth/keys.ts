@@ -10,8 +10,8 @@ import {
   type Capability,
   parseCapability,
 } from "./capability.ts";
-import { constantTimeEqual, randomAlnum, randomId } from "./crypto.ts";
-import { Errors } from "./errors.ts";
+import { Errors, randomAlnum, randomId } from "../core/mod.ts";
+import { constantTimeEqual } from "./crypto.ts";
 
 /** One API key as the emulator holds it. */
 export interface ApiKey {

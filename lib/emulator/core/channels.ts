@@ -12,8 +12,8 @@
  * re-attach after a resume replays what was missed.
  */
 
-import { randomAlnum } from "../crypto.ts";
-import type { MessageFilter } from "../filter.ts";
+import { randomAlnum } from "./ids.ts";
+import type { MessageFilter } from "./filter.ts";
 import {
   Action,
   Flag,

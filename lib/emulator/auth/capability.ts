@@ -13,7 +13,7 @@
  * Operation `*` stands for every operation.
  */
 
-import { Errors } from "./errors.ts";
+import { Errors } from "../core/mod.ts";
 
 /** Resource pattern → sorted operation list; always kept canonical. */
 export type Capability = Record<string, string[]>;

@@ -1,15 +1,15 @@
 /**
  * The key resources of the REST side: `POST /keys/{keyName}/requestToken`
- * (spec RSA8 token issuing, the TokenRequest checks in auth.ts) and
+ * (spec RSA8 token issuing, the TokenRequest checks in auth/authority.ts) and
  * `POST /keys/{keyName}/revokeTokens` (RSA17 token revocation, the
- * revocation state in revocations.ts). The counterpart is ably-js
+ * revocation state in auth/revocations.ts). The counterpart is ably-js
  * `Auth.requestToken` and `Auth.revokeTokens`.
  */
 
-import type { ApiKey } from "./keys.ts";
-import { Errors } from "./errors.ts";
-import { decodeBasic, errorResponse, json, readJson } from "./rest_http.ts";
-import type { RestContext } from "./rest.ts";
+import type { ApiKey } from "../auth/mod.ts";
+import { Errors } from "../core/mod.ts";
+import { decodeBasic, errorResponse, json, readJson } from "./http.ts";
+import type { RestContext } from "./context.ts";
 
 /** RSA8: a token for a TokenRequest, or for TokenParams under Basic auth. */
 export async function requestToken(

@@ -6,12 +6,10 @@
  * `RealtimePresence.history`.
  */
 
-import { operationsFor } from "./capability.ts";
-import type { ChannelName } from "./channel_name.ts";
-import { Errors } from "./errors.ts";
-import { historyPage, historyQuery, json, limitParam } from "./rest_http.ts";
-import type { RestContext } from "./rest.ts";
-import type { Grant } from "./tokens.ts";
+import { type Grant, operationsFor } from "../auth/mod.ts";
+import { type ChannelName, Errors } from "../core/mod.ts";
+import { historyPage, historyQuery, json, limitParam } from "./http.ts";
+import type { RestContext } from "./context.ts";
 
 /** RSP3: current members, filtered by `clientId` / `connectionId`. */
 export function presence(

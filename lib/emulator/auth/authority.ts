@@ -3,12 +3,12 @@
  * to a Grant and issues tokens. Basic auth with a key (RSA11), Ably tokens
  * (RSA3, opaque, from TokenStore), Ably JWTs (jwt.ts), and requestToken for
  * a signed TokenRequest or key-authenticated TokenParams (RSA8). REST
- * (rest.ts) and the realtime upgrade (realtime/hub.ts) both go through here,
+ * (rest/) and the realtime upgrade (realtime/hub.ts) both go through here,
  * so a credential means the same on both.
  */
 
 import { ALL_CAPABILITY } from "./capability.ts";
-import { Errors } from "./errors.ts";
+import { Errors } from "../core/mod.ts";
 import { looksLikeJwt, verifyAblyJwt } from "./jwt.ts";
 import type { ApiKey, KeyRing } from "./keys.ts";
 import {
@@ -74,7 +74,7 @@ export class Authority {
   /**
    * `POST /keys/{keyName}/revokeTokens` (RSA17g) by `basicKey`: only the
    * issuing key itself (40133), and only if its tokens are revocable
-   * (40164). Token-authenticated callers are refused before (rest.ts).
+   * (40164). Token-authenticated callers are refused before (rest/keys.ts).
    */
   revokeTokens(pathKeyName: string, basicKey: ApiKey, body: unknown) {
     if (basicKey.keyName !== pathKeyName) throw Errors.wrongKeyForRevocation();

@@ -6,15 +6,15 @@
  * ably-js reads. The counterpart is ably-js `Rest.stats`.
  */
 
-import { Errors } from "./errors.ts";
+import { Errors } from "../core/mod.ts";
 import {
   directionParam,
   json,
   limitParam,
   pageLinks,
   timeRangeParams,
-} from "./rest_http.ts";
-import type { Grant } from "./tokens.ts";
+} from "./http.ts";
+import type { Grant } from "../auth/mod.ts";
 
 /** Granularities Ably aggregates stats by (RSC6b4). */
 const UNITS = new Set(["minute", "hour", "day", "month"]);
