@@ -14,7 +14,7 @@ import {
   sessionUserOf,
   startSignIn,
   takeSignIn,
-} from "./flow.ts";
+} from "./auth.ts";
 import { oidcProvider } from "./providers.ts";
 import { isLoopbackCallback } from "./start.ts";
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";

@@ -18,7 +18,7 @@ export {
   type SessionEndHook,
   SIGN_IN_TTL_MS,
   type SignInHook,
-} from "./flow.ts";
+} from "./auth.ts";
 export { AuthError, type AuthErrorCode } from "./errors.ts";
 export {
   type GitHubOptions,

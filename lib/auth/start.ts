@@ -17,7 +17,7 @@ import {
   createAuth,
   type SessionEndHook,
   type SignInHook,
-} from "./flow.ts";
+} from "./auth.ts";
 import { githubProvider, oidcProvider, type Provider } from "./providers.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
 
