@@ -7,7 +7,7 @@
  * - Phase "steady": ~200 messages/s for 30 s.
  * - Phase "outage": the same, with the emulator stopped for 10 s in the
  *   middle and restarted on the same port; messages sent meanwhile are
- *   stored and reach Ably through the KV queue (`lib/outbox.ts`).
+ *   stored and reach Ably through the KV queue (`lib/outbox/`).
  *
  * Each phase waits for the outbox to drain, then counts per subscriber what
  * was lost (stored but never received) and duplicated (received twice), and

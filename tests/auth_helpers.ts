@@ -4,7 +4,7 @@
  * provider on 127.0.0.1 share it, as they would in Chromium) and a driver
  * that walks the embedded provider's login form.
  *
- * Used by `lib/auth/flow_test.ts` and the route tests in `tests/`.
+ * Used by `lib/auth/auth_test.ts` and the route tests in `tests/`.
  */
 
 interface StoredCookie {

@@ -2,7 +2,7 @@
  * Why a sign-in failed, as a code the route turns into a status and a page.
  *
  * `lib/auth` never chooses an HTTP status for a failure: it throws an
- * `AuthError` whose `code` says what went wrong, and `routes/auth/callback.ts`
+ * `AuthError` whose `code` says what went wrong, and `routes/auth/callback.tsx`
  * maps codes to 400 (the browser brought something wrong or stale: start
  * again), 403 (an account this app cannot serve) or 502 (the provider
  * misbehaved). Messages are fixed strings: they

@@ -1,5 +1,5 @@
 /**
- * The sign-in's spans (`flow.ts`): `live.signin.start` (the redirect to the
+ * The sign-in's spans (`auth.ts`, `callback.ts`): `live.signin.start` (the redirect to the
  * provider), `live.signin.callback` (the whole callback) and, inside it,
  * `live.signin.exchange` (code for tokens for the user, at the provider).
  * Each carries `live.auth.provider` and `live.outcome`: `ok`, or the

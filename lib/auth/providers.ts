@@ -10,8 +10,8 @@
  *   carries no name. The embedded provider (`lib/idp`) is one of these,
  *   named `embedded`.
  *
- * `flow.ts` drives the code flow against a `Provider`; nothing here knows
- * about sessions or cookies.
+ * `sign_in_start.ts` and `exchange.ts` drive the code flow against a
+ * `Provider`; nothing here knows about sessions or cookies.
  */
 import { isLoopbackUrl } from "../platform/mod.ts";
 import * as oauth from "oauth4webapi";

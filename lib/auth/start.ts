@@ -11,13 +11,9 @@
  */
 import { type AppConfig, isLoopbackUrl } from "../platform/mod.ts";
 import { type Idp, startIdp } from "../idp/mod.ts";
-import {
-  type Auth,
-  CALLBACK_PATH,
-  createAuth,
-  type SessionEndHook,
-  type SignInHook,
-} from "./flow.ts";
+import { type Auth, createAuth } from "./auth.ts";
+import type { SessionEndHook, SignInHook } from "./deps.ts";
+import { CALLBACK_PATH } from "./sign_in_start.ts";
 import { githubProvider, oidcProvider, type Provider } from "./providers.ts";
 import type { SessionCacheOptions } from "./session_cache.ts";
 

@@ -17,7 +17,7 @@
  *
  * Span and metric names are listed in README's "Observability" table; the
  * helpers for one area live beside that area's code (`live.outbox.*` in
- * `lib/outbox.ts`), the names here.
+ * `lib/outbox/`), the names here.
  */
 import {
   type Attributes,

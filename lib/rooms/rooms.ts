@@ -7,7 +7,7 @@
  * Changes that take access away (`removeMember`, `deleteRoom`) return the
  * ids of the users who lost it, so the caller can revoke their tokens; their
  * `extend` option adds more to the same commit (e.g. a revocation job through
- * `lib/outbox.ts`), so the loss of access and its follow-up commit together.
+ * `lib/outbox/`), so the loss of access and its follow-up commit together.
  */
 import { type RoomAccess, roomAccess } from "./policy.ts";
 import { ChatError } from "./errors.ts";

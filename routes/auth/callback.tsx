@@ -83,7 +83,7 @@ export function renderFailure(
     },
     {
       status: STATUS[error.code],
-      // A failed callback clears the state cookie (`lib/auth/flow.ts`).
+      // A failed callback clears the state cookie (`lib/auth/callback.ts`).
       headers: error.setCookie.map((line): [string, string] => [
         "set-cookie",
         line,

@@ -3,7 +3,13 @@ import type { LogRecord } from "@logtape/logtape";
 import { startIdp } from "../idp/mod.ts";
 import { resetLogging, setupLogging } from "../platform/log.ts";
 import { CookieJar, request, walkSignIn } from "../../tests/auth_helpers.ts";
-import { type Auth, AuthError, createAuth, oidcProvider } from "./mod.ts";
+import {
+  type Auth,
+  AuthError,
+  type AuthOptions,
+  createAuth,
+  oidcProvider,
+} from "./mod.ts";
 import { isLoopbackCallback } from "./start.ts";
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
@@ -28,7 +34,10 @@ interface Fixture {
   clock: { offsetMs: number };
 }
 
-async function withFixture(fn: (f: Fixture) => Promise<void>) {
+async function withFixture(
+  fn: (f: Fixture) => Promise<void>,
+  options: Pick<AuthOptions, "trustProxy"> = {},
+) {
   const logs: LogRecord[] = [];
   const bodies: string[] = [];
   await setupLogging({ level: "debug", sink: (r) => logs.push(r) });
@@ -45,6 +54,7 @@ async function withFixture(fn: (f: Fixture) => Promise<void>) {
     }),
     sessionTtlSeconds: 3600,
     now: () => Date.now() + clock.offsetMs,
+    ...options,
   });
   const app = async (req: Request): Promise<Response> => {
     const { pathname } = new URL(req.url);
@@ -304,7 +314,50 @@ Deno.test("a state from another browser is refused (login CSRF)", async () => {
       await callbackError(f, url, { cookie: "x=y" }),
       "state_mismatch",
     );
+    // Nor is the sign-in spent, nor its target named: both are the other
+    // browser's. The cookie the failure clears is this browser's own.
+    await assert.rejects(
+      f.auth.handleCallback(new Request(url)),
+      (e) =>
+        e instanceof AuthError && e.code === "state_mismatch" &&
+        e.redirectTo === undefined &&
+        e.setCookie.some((line) => line.startsWith("oauth-state=; Max-Age=0")),
+    );
+    const state = url.searchParams.get("state")!;
+    assert.notEqual((await f.kv.get(["oauth", state])).value, null);
   });
+});
+
+Deno.test("with trustProxy the flow sees the forwarded https origin", async () => {
+  await withFixture(async (f) => {
+    const forwarded = { forwarded: "proto=https;host=live.example" };
+    const start = await f.auth.signIn(
+      new Request("http://10.0.0.5:8000/auth/signin", { headers: forwarded }),
+    );
+    const location = new URL(start.headers.get("location")!);
+    assert.equal(
+      location.searchParams.get("redirect_uri"),
+      "https://live.example/auth/callback",
+    );
+    assert.match(start.headers.getSetCookie()[0], /^__Host-oauth-state=/);
+
+    const id = "S".repeat(43);
+    await f.auth.sessions.create(id, {
+      id: "embedded:alice",
+      provider: "embedded",
+      login: "alice",
+      name: "alice",
+      avatarUrl: null,
+    });
+    const signedIn = new Request("http://10.0.0.5:8000/", {
+      headers: { ...forwarded, cookie: `__Host-session=${id}` },
+    });
+    assert.equal(f.auth.getSessionId(signedIn), id);
+    assert.equal((await f.auth.getSessionUser(signedIn))?.login, "alice");
+    const out = await f.auth.signOut(signedIn);
+    assert.match(out.headers.get("set-cookie")!, /^__Host-session=;.*Secure$/);
+    assert.equal(await f.auth.getSessionUser(signedIn), null);
+  }, { trustProxy: true });
 });
 
 Deno.test("error=access_denied from the provider is refused with the provider's code", async () => {
