@@ -41,8 +41,14 @@ function base64url(text: string): string {
  *
  * @example
  * ```ts
- * const signer = createJwtSigner(config.ably.key!);
- * const jwt = signer.sign({ clientId, capability, ttlMs: 3_600_000 });
+ * import type { AblyKey } from "../platform/mod.ts";
+ * declare const key: AblyKey;
+ * const signer = createJwtSigner(key);
+ * const jwt = signer.sign({
+ *   clientId: "github:42",
+ *   capability: '{"user:github:42":["subscribe"]}',
+ *   ttlMs: 3_600_000,
+ * });
  * ```
  */
 export function createJwtSigner(key: AblyKey): JwtSigner {

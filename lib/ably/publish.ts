@@ -24,7 +24,9 @@ export interface Publisher {
  *
  * @example
  * ```ts
- * const publisher = createPublisher(tokens.rest);
+ * import type * as Ably from "ably";
+ * declare const rest: Ably.Rest;
+ * const publisher = createPublisher(rest);
  * await publisher.publishToUser("github:42", "notice", { text: "hello" });
  * ```
  */

@@ -68,8 +68,10 @@ const SERVER_ERROR_STATUS = 500;
  *
  * @example
  * ```ts
- * const outcome = await revokeUserTokens(tokens.rest, "github:42");
- * if (outcome.kind === "retryable") queueRetry("github:42");
+ * import type * as Ably from "ably";
+ * declare const rest: Ably.Rest; // authenticated with the API key
+ * const outcome = await revokeUserTokens(rest, "github:42");
+ * if (outcome.kind === "retryable") console.warn("try again later");
  * ```
  */
 export async function revokeUserTokens(

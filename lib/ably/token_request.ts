@@ -61,8 +61,14 @@ export interface TokenRequestSigner {
  *
  * @example
  * ```ts
- * const signer = createTokenRequestSigner(config.ably.key!);
- * const request = signer.sign({ clientId, capability, ttl: 3_600_000 });
+ * import type { AblyKey } from "../platform/mod.ts";
+ * declare const key: AblyKey;
+ * const signer = createTokenRequestSigner(key);
+ * const request = signer.sign({
+ *   clientId: "github:42",
+ *   capability: '{"user:github:42":["subscribe"]}',
+ *   ttl: 3_600_000,
+ * });
  * ```
  */
 export function createTokenRequestSigner(key: AblyKey): TokenRequestSigner {

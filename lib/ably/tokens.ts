@@ -91,14 +91,17 @@ const sdkLogger = getLogger(["live", "ably", "sdk"]);
  *
  * @example
  * ```ts
+ * import type { AblyConfig } from "../platform/mod.ts";
+ * import { serverClientOptions } from "./client_options.ts";
+ * declare const config: AblyConfig;
  * const tokens = createTokenService({
- *   key: config.ably.key!,
- *   mode: config.ably.tokenMode,
- *   ttlMs: config.ably.tokenTtlMs,
- *   clientOptions: serverClientOptions({ endpoint: config.ably.endpoint }),
+ *   key: config.key!,
+ *   mode: config.tokenMode,
+ *   ttlMs: config.tokenTtlMs,
+ *   clientOptions: serverClientOptions({ endpoint: config.endpoint }),
  * });
- * const capability = await tokenCapability(kv, sessionUser, roomId);
- * if (capability) await tokens.issue(sessionUser, capability);
+ * const user = { id: "github:42" };
+ * await tokens.issue(user, { "user:github:42": ["subscribe"] });
  * ```
  */
 export function createTokenService(

@@ -85,6 +85,10 @@ export interface Auth {
  *
  * @example
  * ```ts
+ * import type { Provider } from "./providers.ts";
+ * declare const kv: Deno.Kv;
+ * declare const provider: Provider;
+ * declare const request: Request;
  * const auth = createAuth({ kv, provider, sessionTtlSeconds: 7 * 24 * 3600 });
  * const user = await auth.getSessionUser(request); // User | null
  * ```

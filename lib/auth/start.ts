@@ -37,6 +37,9 @@ export interface AuthServices {
 /**
  * @example
  * ```ts
+ * import type { AppConfig } from "../platform/mod.ts";
+ * declare const config: AppConfig;
+ * declare const kv: Deno.Kv;
  * const { auth, close } = await startAuthServices(config, kv);
  * ```
  */

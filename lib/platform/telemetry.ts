@@ -137,6 +137,7 @@ export interface SpanOptions {
  *
  * @example
  * ```ts
+ * declare function read(): Promise<string | null>;
  * const user = await withSpan("live.session.lookup", async (span) => {
  *   const found = await read();
  *   span?.setAttribute("live.outcome", found ? "found" : "absent");
@@ -227,7 +228,13 @@ export interface RevocationInfo {
  *
  * @example
  * ```ts
- * await traceRevocation(() => rest.auth.revokeTokens(specs), { attempt: 1, targets: specs.length });
+ * import type * as Ably from "ably";
+ * declare const rest: Ably.Rest;
+ * const specs = [{ type: "clientId", value: "github:42" }];
+ * await traceRevocation(() => rest.auth.revokeTokens(specs), {
+ *   attempt: 1,
+ *   targets: specs.length,
+ * });
  * ```
  */
 export function traceRevocation<T>(

@@ -56,6 +56,8 @@ export function toRoomMessage(m: AblyMessageLike): RoomMessage | null {
  *
  * @example
  * ```ts
+ * import type { RoomMessage } from "../contract/mod.ts";
+ * declare const a: RoomMessage, b: RoomMessage, c: RoomMessage;
  * mergeMessages([a, b], [b, c]); // [a, b, c]
  * ```
  */

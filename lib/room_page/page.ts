@@ -38,8 +38,13 @@ export interface RoomPage {
  *
  * @example
  * ```ts
- * const page = await roomPage(kv, user, ctx.params.id, ably.browserOptions);
- * if (!page) return ctx.renderNotFound();
+ * import type { User } from "../auth/mod.ts";
+ * import type { BrowserClientOptions } from "../contract/mod.ts";
+ * declare const kv: Deno.Kv;
+ * declare const browserOptions: BrowserClientOptions;
+ * declare const user: User;
+ * const page = await roomPage(kv, user, "lobby", browserOptions);
+ * if (!page) console.log("the not-found page");
  * ```
  */
 export async function roomPage(

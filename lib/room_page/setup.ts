@@ -21,7 +21,14 @@ import type { MessagePage, Room } from "../rooms/mod.ts";
  *
  * @example
  * ```ts
- * const setup = roomSetup(user, access.room, ably.browserOptions, page);
+ * import type { User } from "../auth/mod.ts";
+ * import type { BrowserClientOptions } from "../contract/mod.ts";
+ * import type { MessagePage, Room } from "../rooms/mod.ts";
+ * declare const user: User;
+ * declare const room: Room;
+ * declare const browserOptions: BrowserClientOptions;
+ * declare const page: MessagePage;
+ * const setup = roomSetup(user, room, browserOptions, page);
  * setup.room.channel; // "room:lobby"
  * ```
  */

@@ -57,8 +57,17 @@ export interface SendResult extends PostResult {
  * @throws {ChatError} as `postMessage`.
  * @example
  * ```ts
- * const { message, created } = await sendMessage(kv, ably.tokens.rest, {
- *   access, user, text: body.text, clientMessageId: body.clientMessageId,
+ * import type * as Ably from "ably";
+ * import type { RoomAccess } from "./policy.ts";
+ * declare const kv: Deno.Kv;
+ * declare const rest: Ably.Rest;
+ * declare const access: RoomAccess;
+ * const user = { id: access.userId, name: "Alice" };
+ * const { message, created } = await sendMessage(kv, rest, {
+ *   access,
+ *   user,
+ *   text: "hello",
+ *   clientMessageId: "send-0001",
  * });
  * ```
  */

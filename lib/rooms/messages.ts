@@ -92,8 +92,18 @@ export interface PostResult {
  * write right), `not_found` (the room went away, or the user lost access).
  * @example
  * ```ts
- * const access = await roomAccess(kv, user, roomId);
- * if (access) await postMessage(kv, { access, user, text, clientMessageId });
+ * import { roomAccess } from "./policy.ts";
+ * declare const kv: Deno.Kv;
+ * const user = { id: "github:42", name: "Alice" };
+ * const access = await roomAccess(kv, user, "lobby");
+ * if (access) {
+ *   await postMessage(kv, {
+ *     access,
+ *     user,
+ *     text: "hello",
+ *     clientMessageId: "send-0001",
+ *   });
+ * }
  * ```
  */
 export async function postMessage(
@@ -184,8 +194,13 @@ export type MessagePage = WireMessagePage<ChatMessage>;
  * outside 1–`MAX_PAGE`; `forbidden` without the read right.
  * @example
  * ```ts
+ * import type { RoomAccess } from "./policy.ts";
+ * declare const kv: Deno.Kv;
+ * declare const access: RoomAccess;
  * let page = await listMessages(kv, access, { limit: 20 });
- * if (page.next) page = await listMessages(kv, access, { before: page.next, limit: 20 });
+ * if (page.next) {
+ *   page = await listMessages(kv, access, { before: page.next, limit: 20 });
+ * }
  * ```
  */
 export async function listMessages(

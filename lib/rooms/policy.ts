@@ -60,8 +60,9 @@ export interface RoomAccess {
  *
  * @example
  * ```ts
- * const access = await roomAccess(kv, ctx.state.user, ctx.params.id);
- * if (!access) return ctx.renderNotFound();
+ * declare const kv: Deno.Kv;
+ * const access = await roomAccess(kv, { id: "github:42" }, "lobby");
+ * if (!access) console.log("the not-found page");
  * ```
  */
 export function roomAccess(
@@ -123,8 +124,11 @@ async function decideRoomAccess(
  *
  * @example
  * ```ts
+ * declare const kv: Deno.Kv;
+ * const url = new URL("http://127.0.0.1/api/live?room=lobby");
+ * const user = { id: "github:42" };
  * const capability = await tokenCapability(kv, user, url.searchParams.get("room"));
- * if (!capability) return json(404, { error: "Not Found" });
+ * if (!capability) console.log("403: the same answer as for an unknown room");
  * ```
  */
 export function tokenCapability(

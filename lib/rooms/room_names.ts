@@ -16,6 +16,9 @@ import { displayNames, MAX_NAME_LOOKUP } from "./users.ts";
  *
  * @example
  * ```ts
+ * import type { RoomAccess } from "./policy.ts";
+ * declare const kv: Deno.Kv;
+ * declare const access: RoomAccess;
  * await roomDisplayNames(kv, access, ["github:42", "github:7"]);
  * // { "github:42": "Alice" } when github:7 is no member of a private room
  * ```

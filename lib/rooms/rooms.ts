@@ -60,6 +60,8 @@ export type Extend = (
  * owner is in `MAX_ROOMS_PER_USER` rooms already.
  * @example
  * ```ts
+ * declare const kv: Deno.Kv;
+ * const user = { id: "github:42", name: "Alice" };
  * const room = await createRoom(kv, user, { name: "Team", private: true });
  * ```
  */

@@ -42,7 +42,13 @@ export function loginKey(provider: string, login: string): Deno.KvKey {
  *
  * @example
  * ```ts
- * await saveUser(kv, { id: "github:42", login: "alice", name: "Alice", provider: "github" });
+ * declare const kv: Deno.Kv;
+ * await saveUser(kv, {
+ *   id: "github:42",
+ *   login: "alice",
+ *   name: "Alice",
+ *   provider: "github",
+ * });
  * ```
  */
 export async function saveUser(
@@ -106,6 +112,7 @@ export async function findUserIdByLogin(
  *
  * @example
  * ```ts
+ * declare const kv: Deno.Kv;
  * await displayNames(kv, ["github:42", "github:7"]); // { "github:42": "Alice" }
  * ```
  */
