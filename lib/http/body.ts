@@ -80,7 +80,7 @@ async function readBody(req: Request, type: string): Promise<Uint8Array> {
     await req.body?.cancel();
     throw tooBig();
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   if (req.body) {
     const reader = req.body.getReader();
@@ -95,11 +95,5 @@ async function readBody(req: Request, type: string): Promise<Uint8Array> {
       chunks.push(value);
     }
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
 }
