@@ -29,7 +29,7 @@ function capabilityOf(token: unknown): string {
 }
 
 for (const mode of ["request", "token", "jwt"]) {
-  Deno.test(`${mode} mode: /api/live?room= covers exactly room:<id> [presence, subscribe] and user:<id> [subscribe]; 400, 401, 403 alike`, async () => {
+  Deno.test(`${mode} mode: /api/live?room= covers exactly room:<id> [presence, subscribe] and user:<id> [subscribe]; 404 for a malformed id, 401, 403 alike`, async () => {
     await withRooms({ ABLY_TOKEN_MODE: mode }, async (f) => {
       const [alice, carol] = await Promise.all([
         f.signedIn("alice"),
@@ -74,7 +74,8 @@ for (const mode of ["request", "token", "jwt"]) {
           "GET",
           `/api/live?room=${encodeURIComponent(bad)}`,
         );
-        assert.equal(malformed.status, 400, bad);
+        assert.equal(malformed.status, 404, bad);
+        assert.deepEqual(malformed.json, { error: "No such room." }, bad);
       }
       const anonymous = await f.api(null, "GET", `/api/live?room=${id}`);
       assert.equal(anonymous.status, 401);

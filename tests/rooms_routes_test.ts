@@ -48,7 +48,7 @@ async function storedMessages(kv: Deno.Kv, roomId: string) {
   return all;
 }
 
-Deno.test("POST /api/rooms/:id/messages: 403, 401, 400, 415, 413, 403 alike for unknown and private, then 201 once and 200 for the same id", async () => {
+Deno.test("POST /api/rooms/:id/messages: 403, 401, 404 for a malformed id, 415, 413, 403 alike for unknown and private, then 201 once and 200 for the same id", async () => {
   await withRooms({}, async (f) => {
     const { alice, carol, id } = await privateRoom(f);
     const path = `/api/rooms/${id}/messages`;
@@ -71,7 +71,8 @@ Deno.test("POST /api/rooms/:id/messages: 403, 401, 400, 415, 413, 403 alike for 
         `/api/rooms/${bad}/messages`,
         body,
       );
-      assert.equal(malformed.status, 400, bad);
+      assert.equal(malformed.status, 404, bad);
+      assert.deepEqual(malformed.json, { error: "No such room." }, bad);
     }
     const notJson = await f.api(alice, "POST", path, undefined, {
       raw: "text=hi",
@@ -190,7 +191,7 @@ Deno.test("POST messages past MESSAGE_RATE_LIMIT_PER_MIN: 429 with Retry-After, 
   });
 });
 
-Deno.test("GET /api/rooms/:id/messages: 401, 400, 403 alike, pages oldest … newest with next", async () => {
+Deno.test("GET /api/rooms/:id/messages: 401, 404 for a malformed id, 403 alike, pages oldest … newest with next", async () => {
   await withRooms({ MESSAGE_RATE_LIMIT_PER_MIN: "0" }, async (f) => {
     const { alice, carol, id } = await privateRoom(f);
     const path = `/api/rooms/${id}/messages`;
@@ -200,7 +201,7 @@ Deno.test("GET /api/rooms/:id/messages: 401, 400, 403 alike, pages oldest … ne
     assert.equal((await f.api(null, "GET", path)).status, 401);
     assert.equal(
       (await f.api(alice, "GET", "/api/rooms/NOPE/messages")).status,
-      400,
+      404,
     );
     const forbidden = await f.api(carol, "GET", path);
     const unknown = await f.api(carol, "GET", `/api/rooms/${UNKNOWN}/messages`);
@@ -373,7 +374,7 @@ Deno.test("the rooms API: create, list, invite, remove, delete — each status",
   });
 });
 
-Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids, in a private room only its members'; 400, 401, 403", async () => {
+Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids, in a private room only its members'; 400, 401, 403, 404 for a malformed room id", async () => {
   await withRooms({}, async (f) => {
     const { bob, carol, id } = await privateRoom(f);
     const names = `/api/rooms/${id}/names`;
@@ -419,7 +420,7 @@ Deno.test("GET /api/rooms/:id/names: the server's names for up to 100 ids, in a 
     }
     assert.equal(
       (await f.api(bob, "GET", `/api/rooms/BAD/names?ids=embedded:bob`)).status,
-      400,
+      404,
     );
     const forbidden = await f.api(carol, "GET", `${names}?ids=embedded:bob`);
     const unknown = await f.api(

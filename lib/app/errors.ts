@@ -1,9 +1,20 @@
 /**
- * Where a refusal of `lib/rooms/` becomes an HTTP status: the rooms never
- * pick one, they throw a `ChatError` with a code, and the edge's
+ * Where a refusal of the layers below becomes an HTTP status, for the API
+ * edge (`middleware.ts`): the rooms never pick one, they throw a `ChatError`
+ * with a code; the token service throws `AblyUnavailableError`; the edge's
  * `HttpError` carries the status from here on.
+ *
+ * And the one rule for a room id in a path or query: a malformed id names
+ * no room, so it is answered as one that does not exist — `404 {"error":
+ * "No such room."}` — before KV is read, on every route that takes one.
  */
-import { errorResponse as httpErrorResponse, HttpError } from "../http/mod.ts";
+import { AblyUnavailableError } from "../ably/mod.ts";
+import { isRoomId } from "../contract/mod.ts";
+import {
+  errorResponse as httpErrorResponse,
+  HttpError,
+  serviceUnavailable,
+} from "../http/mod.ts";
 import { ChatError, type ChatErrorCode } from "../rooms/mod.ts";
 
 /** The HTTP status of each refusal of the rooms. */
@@ -15,8 +26,9 @@ export const CHAT_ERROR_STATUS: Readonly<Record<ChatErrorCode, number>> = {
 };
 
 /**
- * `error` as the edge's `HttpError` when it is a refusal the caller may see;
- * otherwise itself.
+ * `error` as the edge's `HttpError` when it is a refusal the caller may see
+ * (or Ably being away, `503` with `Retry-After`; the token service logged
+ * it already, without the key); otherwise itself.
  *
  * @example
  * ```ts
@@ -27,16 +39,39 @@ export const CHAT_ERROR_STATUS: Readonly<Record<ChatErrorCode, number>> = {
  * ```
  */
 export function toHttpError(error: unknown): unknown {
-  return error instanceof ChatError
-    ? new HttpError(CHAT_ERROR_STATUS[error.code], error.reason)
-    : error;
+  if (error instanceof ChatError) {
+    return new HttpError(CHAT_ERROR_STATUS[error.code], error.reason);
+  }
+  if (error instanceof AblyUnavailableError) {
+    return serviceUnavailable({ retryAfter: error.retryAfterSeconds });
+  }
+  return error;
 }
 
 /**
- * The JSON answer for an error an API route caught: a `ChatError` or an
- * `HttpError` as its status with its fixed reason; anything else logged and
- * answered 500 without its details.
+ * The JSON answer for an error an API route threw: a refusal as its status
+ * with its fixed reason; anything else logged and answered 500 without its
+ * details.
  */
 export function errorResponse(error: unknown, where: string): Response {
   return httpErrorResponse(toHttpError(error), where);
+}
+
+/**
+ * `id` when it is a well-formed room id.
+ *
+ * @throws {HttpError} 404 `No such room.` otherwise: the same answer as a
+ * room that does not exist.
+ *
+ * @example
+ * ```ts
+ * import { roomIdParam } from "./errors.ts";
+ *
+ * roomIdParam("lobby"); // "lobby"
+ * roomIdParam("room:*"); // throws HttpError 404
+ * ```
+ */
+export function roomIdParam(id: string): string {
+  if (!isRoomId(id)) throw new HttpError(404, "No such room.");
+  return id;
 }

@@ -12,11 +12,20 @@
  *    (`lib/http/private_caching.ts`).
  * 4. `sessionUser`: puts the signed-in user (or `null`) in `ctx.state.user`
  *    for every page.
+ * 5. `apiEdge`: the one HTTP edge of `/api/` requests. It puts the request's
+ *    checks on `ctx.state.api` (`lib/http/session.ts`: the session, the
+ *    Origin check of a state change, the rate limit), read only when the
+ *    route asks, and turns whatever the route throws into its JSON answer:
+ *    an `HttpError` (or a refusal of the rooms, `errors.ts`) as its status
+ *    and fixed message; anything else `500 {"error":"Internal Server
+ *    Error"}`, the cause logged with the method and route pattern (never the
+ *    ids, cookies or keys of the request). So a route holds only its domain
+ *    call.
  *
  * Static files and island bundles skip the session look-up: they are the same
  * for everyone, and a KV read per asset would be waste. `/api/` routes skip it
- * too: they answer in JSON and read the session themselves, so that a KV
- * failure becomes their JSON 500 rather than the HTML error page. A page whose
+ * too: they answer in JSON and read the session through `ctx.state.api`, so
+ * that a KV failure becomes their JSON 500 rather than the HTML error page. A page whose
  * look-up fails (KV unreachable) is rendered as for an anonymous visitor and
  * the failure logged: public pages keep serving while the store is down, and
  * whatever needs the session (sign-in, the token route) reports the outage
@@ -25,7 +34,12 @@
 import type { FreshContext, MiddlewareHandler } from "$fresh/server.ts";
 import { carriesSessionCookie } from "../auth/mod.ts";
 import { getLogger } from "../platform/mod.ts";
-import { withPrivateCaching, withSecurityHeaders } from "../http/mod.ts";
+import {
+  apiRequest,
+  withPrivateCaching,
+  withSecurityHeaders,
+} from "../http/mod.ts";
+import { errorResponse } from "./errors.ts";
 import type { Services } from "./services.ts";
 import type { State } from "./state.ts";
 
@@ -104,4 +118,19 @@ async function withSessionUser(
     });
   }
   return await ctx.next();
+}
+
+/** The API edge; see the module comment. */
+export async function apiEdge(
+  req: Request,
+  ctx: FreshContext<State>,
+): Promise<Response> {
+  if (!ctx.url.pathname.startsWith("/api/")) return await ctx.next();
+  const where = { method: req.method, route: ctx.route };
+  ctx.state.api = apiRequest(req, ctx.state, where);
+  try {
+    return await ctx.next();
+  } catch (error) {
+    return errorResponse(error, `${where.method} ${where.route}`);
+  }
 }

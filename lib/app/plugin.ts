@@ -3,7 +3,8 @@
  * that is the whole wiring. The plugin starts the services once per plugin
  * instance — KV, sign-in, Ably, rate limits (`services.ts`) — on `start()`
  * or else on the first request, and its middlewares (`middleware.ts`) put
- * them on `ctx.state` for every request.
+ * them on `ctx.state` for every request and are the one HTTP edge of the
+ * JSON API.
  * So `createHandler(manifest, config)` with the project's own config is the
  * complete app, on this runtime and on upstream Fresh alike.
  *
@@ -23,6 +24,7 @@ import {
   readEnvironment,
 } from "../platform/mod.ts";
 import {
+  apiEdge,
   privateCaching,
   provideServices,
   securityHeaders,
@@ -71,6 +73,7 @@ export function livePlugin(options: LivePluginOptions = {}): LivePlugin {
     securityHeaders,
     privateCaching,
     sessionUser,
+    apiEdge,
   ];
   const close = async () => {
     const stopping = starting;

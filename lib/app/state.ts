@@ -5,12 +5,18 @@
  * read off its signature.
  */
 import type { User } from "../auth/mod.ts";
+import type { ApiRequest } from "../http/mod.ts";
 import type { Services } from "./services.ts";
 
 export interface State extends Services {
   /**
    * The signed-in user on page requests; `null` for anonymous ones and on
-   * `/api/` routes, which read the session themselves (see `middleware.ts`).
+   * `/api/` routes, which read the session through `api`.
    */
   user: User | null;
+  /**
+   * On `/api/` requests only (the API edge, `middleware.ts`): the session,
+   * the Origin check and the rate limit, each read when first asked.
+   */
+  api: ApiRequest<User>;
 }

@@ -1,7 +1,7 @@
 /**
  * The one shape of a rate-limited JSON answer, for every API route that
- * counts callers with a `RateLimiter` (`/api/live`, `/api/notify-me`, and any
- * route to come): `429 {"error":"Too Many Requests"}` with `Retry-After`
+ * counts callers with a `RateLimiter` (through the API edge's `limit`,
+ * `session.ts`): `429 {"error":"Too Many Requests"}` with `Retry-After`
  * (RFC 6585 §4; RFC 9110 §10.2.3), never cached, and one warning per key and
  * window (the limiter's `firstRefusal`), naming the route and the user, never
  * the session id.
@@ -9,7 +9,7 @@
  * The sign-in start, an HTML page for anonymous visitors, has its own page
  * (`routes/auth/callback.tsx`, `renderRateLimited`).
  */
-import { jsonResponse } from "./json.ts";
+import { HttpError } from "./json.ts";
 import { getLogger, instruments, telemetryEnabled } from "../platform/mod.ts";
 import type { RateLimitDecision } from "./rate_limit.ts";
 
@@ -28,20 +28,20 @@ export interface RefusalContext {
 const logger = getLogger(["live", "api"]);
 
 /**
- * The 429 response for `refusal`, logging the window's first refusal.
+ * The 429 error for `refusal`, to throw; logs the window's first refusal.
  *
  * @example
  * ```ts
  * const decision = await limiter.hit(sessionId);
  * if (!decision.allowed) {
- *   return rateLimitedResponse(decision, { method: "POST", route: "/api/notify-me", userId: user.id });
+ *   throw rateLimitRefusal(decision, { method: "POST", route: "/api/notify-me", userId: user.id });
  * }
  * ```
  */
-export function rateLimitedResponse(
+export function rateLimitRefusal(
   refusal: RateLimitRefusal,
   context: RefusalContext,
-): Response {
+): HttpError {
   // Every refusal is counted (the warning is once per key and window); the
   // user is not a label: one series per user would be unbounded.
   if (telemetryEnabled) {
@@ -57,7 +57,7 @@ export function rateLimitedResponse(
       userId: context.userId,
     });
   }
-  return jsonResponse(429, { error: "Too Many Requests" }, {
+  return new HttpError(429, "Too Many Requests", {
     retryAfter: refusal.retryAfterSeconds,
   });
 }

@@ -3,7 +3,8 @@
  * a room (on `/`), and the owner's members panel (invite by login, remove a
  * member, delete the room) on `/rooms/<id>`. Each form posts to its page
  * route, which checks the origin and session and then calls one function
- * here; the answer is a 303 back to a page, carrying at most an error
+ * here (the body read by `readFormBody`, `lib/http/body.ts`, the API's
+ * reader too); the answer is a 303 back to a page, carrying at most an error
  * *code* (`?error=login`) whose sentence the page looks up in
  * `FORM_ERRORS` — nothing from the request is ever reflected.
  */
@@ -17,10 +18,6 @@ import {
   inviteByLogin,
   roomAccess,
 } from "../rooms/mod.ts";
-import { BodyError, readBodyBytes } from "../http/mod.ts";
-
-/** Largest form body read, in bytes. */
-export const MAX_FORM_BYTES = 4 * 1024;
 
 /** What each error code of a form's redirect shows. */
 export const FORM_ERRORS = {
@@ -40,38 +37,6 @@ export function formError(url: URL): FormErrorCode | null {
   return code !== null && Object.hasOwn(FORM_ERRORS, code)
     ? code as FormErrorCode
     : null;
-}
-
-/** A form post the page cannot take: wrong type (415) or too big (413). */
-export class FormBodyError extends Error {
-  constructor(readonly status: 413 | 415) {
-    super(status === 413 ? "form too large" : "not a form");
-  }
-}
-
-/**
- * The posted form.
- *
- * @throws {FormBodyError}
- */
-export async function readForm(req: Request): Promise<FormData> {
-  const type = req.headers.get("content-type")?.split(";")[0].trim()
-    .toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") {
-    await req.body?.cancel();
-    throw new FormBodyError(415);
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBodyBytes(req, MAX_FORM_BYTES);
-  } catch (error) {
-    if (error instanceof BodyError) throw new FormBodyError(413);
-    throw error;
-  }
-  const text = new TextDecoder().decode(bytes);
-  const form = new FormData();
-  for (const [key, value] of new URLSearchParams(text)) form.append(key, value);
-  return form;
 }
 
 /** Where the browser goes after a post: a path, with `?error=` on failure. */

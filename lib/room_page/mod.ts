@@ -8,9 +8,7 @@
 export {
   createRoomFromForm,
   FORM_ERRORS,
-  FormBodyError,
   formError,
-  readForm,
   roomFormAction,
 } from "./forms.ts";
 export { type HomePage, homePage, type RoomPage, roomPage } from "./page.ts";

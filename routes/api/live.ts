@@ -12,7 +12,8 @@
  *   channel alone.
  * - No, malformed, unknown or expired session: `401 {"error":"Unauthorized!"}`
  *   and one warning naming the route and why (never the cookie).
- * - A malformed room id: `400`, before KV is read.
+ * - A malformed room id: `404 {"error":"No such room."}`, before KV is read
+ *   (`roomIdParam`, the rule of every route that takes a room id).
  * - Past `LIVE_RATE_LIMIT_PER_MIN` for this session, across all instances:
  *   `429 {"error":"Too Many Requests"}` with `Retry-After`
  *   (`lib/http/rate_limit_refusal.ts`); one warning per session and window.
@@ -30,85 +31,46 @@
  *
  * Nothing else in the request can choose the clientId, capability or TTL.
  * Every answer is private to the visitor and never cached (`jsonResponse`).
+ * The session, the rate limit and every refusal's answer are the API edge's
+ * (`ctx.state.api`, `lib/app/middleware.ts`); this route throws them.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { AblyUnavailableError } from "../../lib/ably/mod.ts";
-import type { State } from "../../lib/app/mod.ts";
+import { roomIdParam, type State } from "../../lib/app/mod.ts";
+import { TOKEN_FRESHNESS_MS, tokenCapability } from "../../lib/rooms/mod.ts";
 import {
-  isRoomId,
-  TOKEN_FRESHNESS_MS,
-  tokenCapability,
-} from "../../lib/rooms/mod.ts";
-import {
-  apiSession,
   forbidden,
   jsonResponse,
-  rateLimitedResponse,
+  serviceUnavailable,
   unauthorized,
 } from "../../lib/http/mod.ts";
-import { getLogger } from "../../lib/platform/mod.ts";
-
-const ROUTE = "/api/live";
-const logger = getLogger(["live", "api"]);
 
 export const handler: Handlers<
   unknown,
-  Pick<State, "auth" | "ably" | "limits" | "kv">
+  Pick<State, "api" | "auth" | "ably" | "limits" | "kv">
 > = {
-  async GET(req, ctx) {
-    try {
-      const { auth, ably, limits, kv } = ctx.state;
-      const session = await apiSession(req, auth);
-      if (session === null) {
-        const reason = auth.getSessionId(req) === null
-          ? "no or malformed session cookie"
-          : "unknown or expired session";
-        logger.warn("GET {route} refused: {reason}", { route: ROUTE, reason });
-        return unauthorized();
-      }
-      const roomId = ctx.url.searchParams.get("room");
-      if (roomId !== null && !isRoomId(roomId)) {
-        return jsonResponse(400, { error: "The room id is malformed." });
-      }
-      // After validation, so that forged ids can neither fill the limiter
-      // nor spend a real session's allowance.
-      const decision = await limits.live.hit(session.sessionId);
-      if (!decision.allowed) {
-        return rateLimitedResponse(decision, {
-          method: "GET",
-          route: ROUTE,
-          userId: session.user.id,
+  async GET(_req, ctx) {
+    const { api, auth, ably, limits, kv } = ctx.state;
+    const session = await api.session();
+    const room = ctx.url.searchParams.get("room");
+    const roomId = room === null ? null : roomIdParam(room);
+    await api.limit(limits.live, "session");
+    let { user, readAt } = session;
+    for (let tries = 0; tries < 2; tries++) {
+      if (tries > 0) {
+        const again = await auth.sessions.lookup(session.sessionId, {
+          fresh: true,
         });
+        if (again === null) throw unauthorized();
+        ({ user, readAt } = again);
       }
-      let { user, readAt } = session;
-      for (let tries = 0; tries < 2; tries++) {
-        if (tries > 0) {
-          const again = await auth.sessions.lookup(session.sessionId, {
-            fresh: true,
-          });
-          if (again === null) return unauthorized();
-          ({ user, readAt } = again);
-        }
-        const capability = await tokenCapability(kv, user, roomId);
-        if (capability === null) return forbidden();
-        const token = await ably.tokens.issue(user, capability);
-        // A token nobody sees is no escape: a stale one is dropped here.
-        if (Date.now() - readAt <= TOKEN_FRESHNESS_MS) {
-          return jsonResponse(200, { token });
-        }
+      const capability = await tokenCapability(kv, user, roomId);
+      if (capability === null) throw forbidden();
+      const token = await ably.tokens.issue(user, capability);
+      // A token nobody sees is no escape: a stale one is dropped here.
+      if (Date.now() - readAt <= TOKEN_FRESHNESS_MS) {
+        return jsonResponse(200, { token });
       }
-      return jsonResponse(503, { error: "Service Unavailable" }, {
-        retryAfter: 1,
-      });
-    } catch (error) {
-      if (error instanceof AblyUnavailableError) {
-        // Already logged as an error by the token service, without the key.
-        return jsonResponse(503, { error: "Service Unavailable" }, {
-          retryAfter: error.retryAfterSeconds,
-        });
-      }
-      logger.error("GET {route} failed: {error}", { route: ROUTE, error });
-      return jsonResponse(500, { error: "Internal Server Error" });
     }
+    throw serviceUnavailable({ retryAfter: 1 });
   },
 };

@@ -17,13 +17,11 @@ import LiveRoom from "../../islands/LiveRoom.tsx";
 import type { State } from "../../lib/app/mod.ts";
 import { signInPath } from "../../lib/auth/mod.ts";
 import { isRoomId } from "../../lib/rooms/mod.ts";
-import { isSameOrigin } from "../../lib/http/mod.ts";
+import { BodyError, isSameOrigin, readFormBody } from "../../lib/http/mod.ts";
 import {
   FORM_ERRORS,
-  FormBodyError,
   formError,
   MembersPanel,
-  readForm,
   roomFormAction,
   type RoomPage,
   roomPage,
@@ -61,9 +59,9 @@ export const handler: Handlers<
     if (!user) return seeOther(signInPath(`/rooms/${ctx.params.id}`));
     let form: FormData;
     try {
-      form = await readForm(req);
+      form = await readFormBody(req);
     } catch (error) {
-      if (error instanceof FormBodyError) {
+      if (error instanceof BodyError) {
         return new Response(error.message, { status: error.status });
       }
       throw error;

@@ -8,12 +8,8 @@
 import type { Handlers } from "$fresh/server.ts";
 import type { State } from "../../lib/app/mod.ts";
 import { signInPath } from "../../lib/auth/mod.ts";
-import { isSameOrigin } from "../../lib/http/mod.ts";
-import {
-  createRoomFromForm,
-  FormBodyError,
-  readForm,
-} from "../../lib/room_page/mod.ts";
+import { BodyError, isSameOrigin, readFormBody } from "../../lib/http/mod.ts";
+import { createRoomFromForm } from "../../lib/room_page/mod.ts";
 
 const seeOther = (location: string) =>
   new Response(null, { status: 303, headers: { location } });
@@ -35,10 +31,10 @@ export const handler: Handlers<unknown, Pick<State, "user" | "kv" | "config">> =
       if (!user) return seeOther(signInPath("/"));
       try {
         return seeOther(
-          await createRoomFromForm(kv, user, await readForm(req)),
+          await createRoomFromForm(kv, user, await readFormBody(req)),
         );
       } catch (error) {
-        if (error instanceof FormBodyError) {
+        if (error instanceof BodyError) {
           return new Response(error.message, { status: error.status });
         }
         throw error;

@@ -9,48 +9,29 @@
  *   (with the reason), `409` when the caller is in too many rooms.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { errorResponse, type State } from "../../../lib/app/mod.ts";
+import type { State } from "../../../lib/app/mod.ts";
 import {
   createRoom,
   listVisibleRooms,
   roomJson,
 } from "../../../lib/rooms/mod.ts";
-import {
-  apiSession,
-  jsonResponse,
-  readJsonBody,
-  stateChangeSession,
-  unauthorized,
-} from "../../../lib/http/mod.ts";
+import { jsonResponse, readJsonBody } from "../../../lib/http/mod.ts";
 
-export const handler: Handlers<
-  unknown,
-  Pick<State, "auth" | "kv" | "config">
-> = {
-  async GET(req, ctx) {
-    try {
-      const { auth, kv } = ctx.state;
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
-      const rooms = await listVisibleRooms(kv, session.user);
-      return jsonResponse(200, { rooms: rooms.map(roomJson) });
-    } catch (error) {
-      return errorResponse(error, "GET /api/rooms");
-    }
+export const handler: Handlers<unknown, Pick<State, "api" | "kv">> = {
+  async GET(_req, ctx) {
+    const { api, kv } = ctx.state;
+    const { user } = await api.session();
+    const rooms = await listVisibleRooms(kv, user);
+    return jsonResponse(200, { rooms: rooms.map(roomJson) });
   },
   async POST(req, ctx) {
-    try {
-      const { kv } = ctx.state;
-      const session = await stateChangeSession(req, ctx.state);
-      if (session instanceof Response) return session;
-      const body = await readJsonBody(req);
-      const room = await createRoom(kv, session.user, {
-        name: body.name,
-        private: body.private,
-      });
-      return jsonResponse(201, roomJson(room));
-    } catch (error) {
-      return errorResponse(error, "POST /api/rooms");
-    }
+    const { api, kv } = ctx.state;
+    const { user } = await api.stateChange();
+    const body = await readJsonBody(req);
+    const room = await createRoom(kv, user, {
+      name: body.name,
+      private: body.private,
+    });
+    return jsonResponse(201, roomJson(room));
   },
 };

@@ -8,52 +8,29 @@
  *   a member who is not the owner, `401` without a session, `404` for a room
  *   unknown or unseen.
  *
- * A malformed id is `404` before KV is read.
+ * A malformed id is `404` before KV is read (`roomIdParam`).
  */
 import type { Handlers } from "$fresh/server.ts";
-import { errorResponse, type State } from "../../../../lib/app/mod.ts";
-import {
-  closeRoom,
-  isRoomId,
-  roomAccess,
-  roomJson,
-} from "../../../../lib/rooms/mod.ts";
-import {
-  apiSession,
-  jsonResponse,
-  stateChangeSession,
-  unauthorized,
-} from "../../../../lib/http/mod.ts";
-
-const notFound = () => jsonResponse(404, { error: "No such room." });
+import { roomIdParam, type State } from "../../../../lib/app/mod.ts";
+import { closeRoom, roomAccess, roomJson } from "../../../../lib/rooms/mod.ts";
+import { HttpError, jsonResponse } from "../../../../lib/http/mod.ts";
 
 export const handler: Handlers<
   unknown,
-  Pick<State, "auth" | "kv" | "config" | "revoker">
+  Pick<State, "api" | "kv" | "revoker">
 > = {
-  async GET(req, ctx) {
-    try {
-      const { auth, kv } = ctx.state;
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
-      if (!isRoomId(ctx.params.id)) return notFound();
-      const access = await roomAccess(kv, session.user, ctx.params.id);
-      if (access === null) return notFound();
-      return jsonResponse(200, roomJson(access.room));
-    } catch (error) {
-      return errorResponse(error, "GET /api/rooms/:id");
-    }
+  async GET(_req, ctx) {
+    const { api, kv } = ctx.state;
+    const { user } = await api.session();
+    const access = await roomAccess(kv, user, roomIdParam(ctx.params.id));
+    if (access === null) throw new HttpError(404, "No such room.");
+    return jsonResponse(200, roomJson(access.room));
   },
-  async DELETE(req, ctx) {
-    try {
-      const { kv, revoker } = ctx.state;
-      const session = await stateChangeSession(req, ctx.state);
-      if (session instanceof Response) return session;
-      if (!isRoomId(ctx.params.id)) return notFound();
-      await closeRoom({ kv, revoker }, session.user, ctx.params.id);
-      return jsonResponse(200, { deleted: ctx.params.id });
-    } catch (error) {
-      return errorResponse(error, "DELETE /api/rooms/:id");
-    }
+  async DELETE(_req, ctx) {
+    const { api, kv, revoker } = ctx.state;
+    const { user } = await api.stateChange();
+    const id = roomIdParam(ctx.params.id);
+    await closeRoom({ kv, revoker }, user, id);
+    return jsonResponse(200, { deleted: id });
   },
 };

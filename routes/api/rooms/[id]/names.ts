@@ -8,52 +8,42 @@
  * these beside presence members, never a name a client attached to its own
  * presence data.
  *
- * `401` without a session; `400` for a malformed room id or ids (none, over
- * 100, empty or over-long, a `*`); `403` for a room unknown or unseen, alike.
+ * `401` without a session; `404` for a malformed room id (`roomIdParam`);
+ * `400` for malformed ids (none, over 100, empty or over-long, a `*`); `403`
+ * for a room unknown or unseen, alike.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { errorResponse, type State } from "../../../../lib/app/mod.ts";
+import { roomIdParam, type State } from "../../../../lib/app/mod.ts";
 import {
-  isRoomId,
   MAX_NAME_LOOKUP,
   roomAccess,
   roomDisplayNames,
 } from "../../../../lib/rooms/mod.ts";
 import {
-  apiSession,
   forbidden,
+  HttpError,
   jsonResponse,
-  unauthorized,
 } from "../../../../lib/http/mod.ts";
 
 /** A user id as sessions make them: `<provider>:<subject>`, no wildcard. */
 const USER_ID = /^[a-z]+:[^*,]{1,255}$/;
 
-export const handler: Handlers<unknown, Pick<State, "auth" | "kv">> = {
-  async GET(req, ctx) {
-    try {
-      const { auth, kv } = ctx.state;
-      const session = await apiSession(req, auth);
-      if (session === null) return unauthorized();
-      if (!isRoomId(ctx.params.id)) {
-        return jsonResponse(400, { error: "The room id is malformed." });
-      }
-      const ids = (ctx.url.searchParams.get("ids") ?? "").split(",");
-      if (
-        ids.length > MAX_NAME_LOOKUP || !ids.every((id) => USER_ID.test(id))
-      ) {
-        return jsonResponse(400, {
-          error:
-            `Give 1 to ${MAX_NAME_LOOKUP} user ids, comma-separated, as ids.`,
-        });
-      }
-      const access = await roomAccess(kv, session.user, ctx.params.id);
-      if (access === null) return forbidden();
-      return jsonResponse(200, {
-        names: await roomDisplayNames(kv, access, ids),
-      });
-    } catch (error) {
-      return errorResponse(error, "GET /api/rooms/:id/names");
+export const handler: Handlers<unknown, Pick<State, "api" | "kv">> = {
+  async GET(_req, ctx) {
+    const { api, kv } = ctx.state;
+    const { user } = await api.session();
+    const roomId = roomIdParam(ctx.params.id);
+    const ids = (ctx.url.searchParams.get("ids") ?? "").split(",");
+    if (ids.length > MAX_NAME_LOOKUP || !ids.every((id) => USER_ID.test(id))) {
+      throw new HttpError(
+        400,
+        `Give 1 to ${MAX_NAME_LOOKUP} user ids, comma-separated, as ids.`,
+      );
     }
+    const access = await roomAccess(kv, user, roomId);
+    if (access === null) throw forbidden();
+    return jsonResponse(200, {
+      names: await roomDisplayNames(kv, access, ids),
+    });
   },
 };
