@@ -16,7 +16,9 @@ const logger = getLogger(["live", "api"]);
  *
  * @example
  * ```ts
- * return jsonResponse(503, { error: "Service Unavailable" }, { retryAfter: 5 });
+ * const busy = jsonResponse(503, { error: "Service Unavailable" }, {
+ *   retryAfter: 5,
+ * });
  * ```
  */
 export function jsonResponse(

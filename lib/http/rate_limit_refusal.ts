@@ -32,9 +32,15 @@ const logger = getLogger(["live", "api"]);
  *
  * @example
  * ```ts
- * const decision = await limiter.hit(sessionId);
+ * import type { RateLimiter } from "./rate_limit.ts";
+ * declare const limiter: RateLimiter;
+ * const decision = await limiter.hit("session-id");
  * if (!decision.allowed) {
- *   throw rateLimitRefusal(decision, { method: "POST", route: "/api/notify-me", userId: user.id });
+ *   throw rateLimitRefusal(decision, {
+ *     method: "POST",
+ *     route: "/api/notify-me",
+ *     userId: "github:42",
+ *   });
  * }
  * ```
  */

@@ -81,8 +81,10 @@ export interface ApiRoute {
  *
  * @example
  * ```ts
- * ctx.state.api = apiRequest(req, ctx.state, { method: req.method, route: ctx.route });
- * const { user } = await ctx.state.api.stateChange();
+ * declare const req: Request;
+ * declare const state: Parameters<typeof apiRequest>[1];
+ * const api = apiRequest(req, state, { method: req.method, route: "/api/rooms" });
+ * const { user } = await api.stateChange();
  * ```
  */
 export function apiRequest<U extends { id: string }>(
