@@ -109,3 +109,25 @@ Deno.test("SIGNIN_RATE_LIMIT_PER_MIN takes a whole number, 0 turning the limit o
     DEFAULTS.signInRateLimitPerMin,
   );
 });
+
+Deno.test("the outbox's poll and lease come from OUTBOX_POLL_MS and OUTBOX_LEASE_MS, within their bounds", () => {
+  assert.deepEqual(loadConfig({}).outbox, { pollMs: 2_000, leaseMs: 15_000 });
+  assert.deepEqual(
+    loadConfig({ OUTBOX_POLL_MS: "250", OUTBOX_LEASE_MS: "3000" }).outbox,
+    { pollMs: 250, leaseMs: 3_000 },
+  );
+  // A poll of a few ms would turn idle instances into a KV load; a lease
+  // shorter than an Ably call would hand a running job to a second instance.
+  assert.equal(
+    configError({ OUTBOX_POLL_MS: "10" }).variable,
+    "OUTBOX_POLL_MS",
+  );
+  assert.equal(
+    configError({ OUTBOX_LEASE_MS: "500" }).variable,
+    "OUTBOX_LEASE_MS",
+  );
+  assert.equal(
+    configError({ OUTBOX_LEASE_MS: "soon" }).variable,
+    "OUTBOX_LEASE_MS",
+  );
+});
