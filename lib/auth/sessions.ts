@@ -88,6 +88,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       const entry = await kv.get<SessionRecord>(sessionKey(id));
       const record = entry.value;
       if (!isRecord(record) || record.expiresAt <= readAt) {
+        // A fresh read that finds the session gone ends what the cache held.
+        if (fresh) cache?.delete(id);
         if (span) recordLookup(span, "kv", "absent");
         return null;
       }

@@ -98,3 +98,35 @@ Deno.test("malformed records read as no session", async () => {
     kv.close();
   }
 });
+
+Deno.test("a remembered look-up keeps when its KV read began, forgets it after 500 ms, and a fresh look-up reads KV again", async () => {
+  const kv = await openKvWithoutQueues(":memory:");
+  try {
+    let now = 5_000_000;
+    const store = createSessionStore({ kv, ttlSeconds: 60, now: () => now });
+    await store.create("s1", alice);
+    const first = await store.lookup("s1");
+    assert.deepEqual(first, { user: alice, readAt: 5_000_000 });
+    now += 400;
+    // From the cache: the token route must know how old that read is.
+    assert.equal((await store.lookup("s1"))?.readAt, 5_000_000);
+    assert.equal(
+      (await store.lookup("s1", { fresh: true }))?.readAt,
+      5_000_400,
+    );
+    // A sign-out elsewhere: the KV record goes, this instance's cache has it.
+    await kv.delete(sessionKey("s1"));
+    now += 50;
+    assert.ok(await store.lookup("s1"), "still remembered for a moment");
+    now += 500;
+    assert.equal(await store.lookup("s1"), null, "gone within 500 ms");
+    // A fresh read that finds it gone also ends what the cache held.
+    await store.create("s2", alice);
+    await store.lookup("s2");
+    await kv.delete(sessionKey("s2"));
+    assert.equal(await store.lookup("s2", { fresh: true }), null);
+    assert.equal(await store.lookup("s2"), null);
+  } finally {
+    kv.close();
+  }
+});
