@@ -46,7 +46,7 @@ Deno.test('"carol" and "CAROL" signed in: each name invites exactly its own hold
     );
     assert.equal(other.status, 404, "no case folding at the embedded provider");
     assert.deepEqual(other.json, {
-      error: "Nobody with that name has signed in here yet.",
+      error: "Nobody with that login has signed in here yet.",
     });
     const read = (jar: typeof alice, login: string) =>
       f.api(jar, "GET", `/api/rooms/${rooms[login]}/messages`);

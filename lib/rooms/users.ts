@@ -79,11 +79,11 @@ const HANDLES: Readonly<Record<string, HandleRule>> = {
   },
   // lib/idp: the name typed is the subject, so unique and case-sensitive.
   embedded: {
-    noun: "name",
+    noun: "login",
     field: "login",
     normalize: (text) => text,
     ambiguous:
-      "Several people here use that name; invite them by their exact name.",
+      "Several people here use that login; invite them by their exact login.",
   },
   oidc: {
     noun: "verified email",
@@ -104,7 +104,7 @@ function normalizeEmail(text: string): string | null {
   return text.slice(0, at) + "@" + text.slice(at + 1).toLowerCase();
 }
 
-/** What an owner at `provider` types to invite someone: "login", "name", "verified email". */
+/** What an owner at `provider` types to invite someone: "login" or "verified email". */
 export function handleNoun(provider: string | undefined): string {
   return (provider !== undefined && HANDLES[provider]?.noun) || "login";
 }
