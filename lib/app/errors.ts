@@ -23,6 +23,7 @@ export const CHAT_ERROR_STATUS: Readonly<Record<ChatErrorCode, number>> = {
   not_found: 404,
   forbidden: 403,
   conflict: 409,
+  ambiguous: 409,
 };
 
 /**

@@ -16,6 +16,7 @@ import {
   countGivenUp,
   createRevoker,
   indexPublicRoomsByAge,
+  indexUserHandles,
   type PublishJob,
   publishJobHandler,
   type RevokeJob,
@@ -98,6 +99,7 @@ export async function startServices(
 ): Promise<RunningServices> {
   const kv = options.kv ?? await openKv(options.kvPath ?? config.kvPath);
   await indexPublicRoomsByAge(kv);
+  await indexUserHandles(kv);
   const ably = await startAblyServices(config.ably);
   // The revoker wakes the outbox for its follow-ups, which happen after a
   // request's commit, so long after `outbox` below is set.
@@ -117,8 +119,9 @@ export async function startServices(
   }, { ...config.outbox, onGiveUp: countGivenUp });
   const auth = await startAuthServices(config, kv, {
     onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
-    // The server's record of who signed in: an owner invites by this login,
-    // and messages and presence show this name.
+    // The server's record of who signed in: an owner invites by its handle
+    // (the login, or a generic OIDC provider's verified email), and messages
+    // and presence show its name.
     onSignIn: (user) => saveUser(kv, user),
   }).catch(async (error) => {
     await outbox.close();

@@ -32,7 +32,7 @@ import { identify } from "./exchange.ts";
 import { traceSignInStep } from "./flow_telemetry.ts";
 import { findPendingSignIn, takePendingSignIn } from "./pending_sign_in.ts";
 import { endStoredSession } from "./sign_out.ts";
-import type { User } from "./user.ts";
+import { sessionUser, type User } from "./user.ts";
 
 /** A completed sign-in. */
 export interface CallbackResult {
@@ -97,7 +97,7 @@ export async function completeSignIn(
     return {
       response: new Response(null, { status: 302, headers }),
       sessionId,
-      user,
+      user: sessionUser(user),
     };
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
@@ -132,7 +132,7 @@ async function startSession(
   if (previous) await endStoredSession(deps, previous);
   const sessionId = newSessionId();
   await deps.onSignIn?.(user);
-  await deps.sessions.create(sessionId, user);
+  await deps.sessions.create(sessionId, sessionUser(user));
   log.info("signed in {userId} with {provider}", {
     userId: user.id,
     provider: deps.provider.name,

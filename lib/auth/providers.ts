@@ -7,7 +7,8 @@
  * - `oidcProvider`: any OpenID Connect issuer, found by discovery (OIDC
  *   Discovery §4) on first use and remembered; the user comes from the ID
  *   token's claims, completed from the UserInfo endpoint when the ID token
- *   carries no name. The embedded provider (`lib/idp`) is one of these,
+ *   carries no name (or, where a verified email is what owners invite by, no
+ *   email). The embedded provider (`lib/idp`) is one of these,
  *   named `embedded`.
  *
  * `sign_in_start.ts` and `exchange.ts` drive the code flow against a
@@ -146,6 +147,12 @@ export interface OidcOptions extends CommonOptions {
   issuer: URL;
   /** The provider part of user ids; `oidc` unless given (`embedded` for lib/idp). */
   name?: string;
+  /**
+   * Whether to ask for the `email` scope and keep a verified email: what an
+   * owner invites a person by where logins are not unique (OIDC Core §5.7).
+   * Off for the embedded provider, whose names are unique and exact.
+   */
+  verifiedEmail?: boolean;
 }
 
 /** Any OpenID Connect issuer, by discovery. */
@@ -157,7 +164,7 @@ export function oidcProvider(options: OidcOptions): Provider {
 
   return {
     name: options.name ?? "oidc",
-    scope: "openid profile",
+    scope: options.verifiedEmail ? "openid profile email" : "openid profile",
     openid: true,
     client,
     clientAuth: oauth.ClientSecretBasic(options.clientSecret),
@@ -183,8 +190,11 @@ export function oidcProvider(options: OidcOptions): Provider {
       }
       let info: Record<string, unknown> = claims;
       if (
-        as.userinfo_endpoint && claims.preferred_username === undefined &&
-        claims.name === undefined
+        as.userinfo_endpoint &&
+        ((claims.preferred_username === undefined &&
+          claims.name === undefined) ||
+          // OIDC Core §5.4: many providers return `email` from UserInfo only.
+          (options.verifiedEmail && claims.email === undefined))
       ) {
         const response = await oauth.userInfoRequest(
           as,
@@ -201,14 +211,37 @@ export function oidcProvider(options: OidcOptions): Provider {
         );
         info = { ...userinfo, ...claims };
       }
-      return {
-        subject: claims.sub,
-        login: info.preferred_username ?? info.nickname,
-        name: info.name,
-        avatarUrl: info.picture,
-      };
+      return oidcProfile(info, options.verifiedEmail ?? false);
     },
   };
+}
+
+/**
+ * The profile in an OIDC provider's claims (ID token, completed from
+ * UserInfo). The email is kept only when asked for and the provider says it
+ * verified it (OIDC Core §5.1: `email_verified` is `true`): an unverified
+ * email is whatever the account typed, so anyone could claim another's.
+ *
+ * @example
+ * ```ts
+ * oidcProfile({ sub: "1", email: "c@example.com", email_verified: true }, true);
+ * // { subject: "1", login: undefined, name: undefined, avatarUrl: undefined, email: "c@example.com" }
+ * ```
+ */
+export function oidcProfile(
+  claims: Record<string, unknown>,
+  verifiedEmail: boolean,
+): ProviderProfile {
+  const profile: ProviderProfile = {
+    subject: claims.sub,
+    login: claims.preferred_username ?? claims.nickname,
+    name: claims.name,
+    avatarUrl: claims.picture,
+  };
+  if (verifiedEmail && claims.email_verified === true) {
+    profile.email = claims.email;
+  }
+  return profile;
 }
 
 async function discover(

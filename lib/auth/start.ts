@@ -65,6 +65,7 @@ export async function startAuthServices(
         issuer: oauth.issuer,
         clientId: oauth.clientId,
         clientSecret: oauth.clientSecret.reveal(),
+        verifiedEmail: true,
       });
       break;
     case "embedded":

@@ -22,6 +22,14 @@ export interface User {
   name: string;
   /** An https (or loopback http) image URL, or `null`. */
   avatarUrl: string | null;
+  /**
+   * An email the provider vouches for (`email_verified: true`), present only
+   * where it is how an owner finds this user: a generic OIDC provider, whose
+   * logins are not unique (OIDC Core §5.7). Personal data: it goes to the
+   * user record the invitations search (`onSignIn`), never into the session
+   * (`sessionUser`) and never to other users.
+   */
+  email?: string;
 }
 
 /** What a provider module extracts from its provider, unchecked. */
@@ -30,6 +38,8 @@ export interface ProviderProfile {
   login?: unknown;
   name?: unknown;
   avatarUrl?: unknown;
+  /** A verified email, given only by providers that invite by it (`providers.ts`). */
+  email?: unknown;
 }
 
 export const LIMITS = {
@@ -37,6 +47,8 @@ export const LIMITS = {
   login: 100,
   name: 200,
   avatarUrl: 2048,
+  // RFC 5321 §4.5.3.1.3: a path is at most 256 octets, brackets included.
+  email: 254,
 } as const;
 
 /**
@@ -67,13 +79,26 @@ export function toUser(provider: string, profile: ProviderProfile): User {
   }
   const login = boundedString(profile.login, LIMITS.login) ??
     subject.slice(0, LIMITS.login);
-  return {
+  const user: User = {
     id: `${provider}:${subject}`,
     provider,
     login,
     name: boundedString(profile.name, LIMITS.name) ?? login,
     avatarUrl: avatarUrl(profile.avatarUrl),
   };
+  const email = emailAddress(profile.email);
+  if (email !== undefined) user.email = email;
+  return user;
+}
+
+/**
+ * `user` as the session keeps it: without the email, which only the user
+ * record needs (to be found by it), so a session read on every request
+ * carries no more personal data than the pages show.
+ */
+export function sessionUser(user: User): User {
+  const { email: _email, ...rest } = user;
+  return rest;
 }
 
 /** Whether `value` has a `User`'s shape: a guard for records read back from KV. */
@@ -92,6 +117,17 @@ function boundedString(value: unknown, max: number): string | undefined {
   // deno-lint-ignore no-control-regex -- control characters are what we refuse
   if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) return undefined;
   return trimmed;
+}
+
+/**
+ * One `local@domain` address without spaces; a quoted local part with an `@`
+ * (RFC 5321 §4.1.2) is dropped rather than parsed: such a user is then not
+ * found by email, which refuses nothing but an invitation.
+ */
+function emailAddress(value: unknown): string | undefined {
+  const raw = boundedString(value, LIMITS.email);
+  if (raw === undefined || !/^[^\s@]+@[^\s@]+$/.test(raw)) return undefined;
+  return raw;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);

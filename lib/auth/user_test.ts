@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AuthError } from "./errors.ts";
-import { toUser } from "./user.ts";
+import { oidcProfile } from "./providers.ts";
+import { sessionUser, toUser } from "./user.ts";
 
 Deno.test("a profile becomes a bounded user record", () => {
   assert.deepEqual(
@@ -74,4 +75,43 @@ Deno.test("a subject that cannot be a clientId or sit in a list of user ids fail
   for (const subject of ["a:b", "auth0|5f7c", "user@example.com", "a b"]) {
     assert.equal(toUser("oidc", { subject }).id, `oidc:${subject}`);
   }
+});
+
+Deno.test("a verified email is kept for the user record, never for the session", () => {
+  const user = toUser("oidc", {
+    subject: "s1",
+    login: "carol",
+    email: "carol@example.com",
+  });
+  assert.equal(user.email, "carol@example.com");
+  assert.equal("email" in sessionUser(user), false);
+  for (
+    const email of ["two@at@x", "no-at", "a b@x", 7, "x".repeat(250) + "@x.io"]
+  ) {
+    assert.equal(
+      "email" in toUser("oidc", { subject: "s1", email }),
+      false,
+      String(email),
+    );
+  }
+});
+
+Deno.test("an OIDC profile carries the email only when verified and asked for", () => {
+  const claims = { sub: "s1", preferred_username: "carol", email: "c@x.io" };
+  assert.equal(
+    oidcProfile({ ...claims, email_verified: true }, true).email,
+    "c@x.io",
+  );
+  for (const verified of [false, "true", undefined]) {
+    assert.equal(
+      oidcProfile({ ...claims, email_verified: verified }, true).email,
+      undefined,
+      String(verified),
+    );
+  }
+  assert.equal(
+    oidcProfile({ ...claims, email_verified: true }, false).email,
+    undefined,
+    "the embedded provider invites by name",
+  );
 });

@@ -22,6 +22,8 @@ import {
 /** What each error code of a form's redirect shows. */
 export const FORM_ERRORS = {
   login: "Nobody with that login has signed in here yet.",
+  ambiguous:
+    "Several people here use that name, so it invites nobody; invite them by something only they have.",
   name:
     "Give the room a name of 1 to 60 characters that shows as written: no control, direction or invisible characters.",
   forbidden: "Only the room's owner may do that.",
@@ -53,6 +55,8 @@ function codeOf(error: unknown, notFound: FormErrorCode): FormErrorCode {
       return "forbidden";
     case "conflict":
       return "full";
+    case "ambiguous":
+      return "ambiguous";
     case "invalid_input":
       return "form";
   }

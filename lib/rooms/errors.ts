@@ -19,6 +19,11 @@ export type ChatErrorCode =
   | "not_found"
   /** The caller sees the room but may not do this (e.g. a member who is not the owner). */
   | "forbidden"
+  /**
+   * The name given fits several people (a login claimed by two accounts):
+   * refused rather than guessed.
+   */
+  | "ambiguous"
   /** A bound was reached (members of a room) or a concurrent change kept winning. */
   | "conflict";
 

@@ -7,6 +7,17 @@
  * - `["message_ids", roomId, clientMessageId]` → messageId, kept
  *   `IDEMPOTENCY_TTL_MS`: a send retried with the same client id within that
  *   time is stored once and answered with the first message.
+ * - `["message_counts", roomId, "posted" | "trimmed"]` → `Deno.KvU64`: how
+ *   many messages the room ever stored and how many `trimMessages` deleted;
+ *   their difference is what it holds now.
+ *
+ * Retention: a room keeps its newest `MAX_ROOM_MESSAGES` messages, however
+ * old; each post deletes the oldest beyond that right after its commit, at
+ * most `TRIM_BATCH` at a time, so the work per post is bounded and a room
+ * over the bound (concurrent posts) comes back to it with the next posts.
+ * Paging needs nothing of its own: ids sort in posting order and a cursor is
+ * a key bound, not a key that must exist, so a page past the oldest kept is
+ * simply the last one (`next: null`).
  *
  * `postMessage` commits the message, its idempotency key and an outbox job
  * `{ kind: "publish" }` (`lib/outbox/`) in one `kv.atomic()` that also
@@ -52,10 +63,21 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_PAGE = 100;
 /** Messages a room page renders. */
 export const RECENT_MESSAGES = 50;
+/**
+ * Messages a room (the lobby too) keeps, the newest: a bound on what one room
+ * holds in KV whatever its age, and 200 pages of **Load older**.
+ */
+export const MAX_ROOM_MESSAGES = 10_000;
+/** Most messages one post deletes (`trimMessages`); well under an atomic's 1,000 mutations. */
+export const TRIM_BATCH = 50;
 const ATTEMPTS = 5;
 
 export function messageKey(roomId: string, messageId: string): Deno.KvKey {
   return ["messages", roomId, messageId];
+}
+
+function countKey(roomId: string, which: "posted" | "trimmed"): Deno.KvKey {
+  return ["message_counts", roomId, which];
 }
 
 export function clientMessageKey(
@@ -109,9 +131,15 @@ export interface PostResult {
 export async function postMessage(
   kv: Deno.Kv,
   input: PostInput,
-  options: { now?: () => number; schedule?: JobSchedule } = {},
+  options: {
+    now?: () => number;
+    schedule?: JobSchedule;
+    /** Messages the room keeps; `MAX_ROOM_MESSAGES` unless told (tests). */
+    keep?: number;
+  } = {},
 ): Promise<PostResult> {
   const now = options.now ?? Date.now;
+  const keep = options.keep ?? MAX_ROOM_MESSAGES;
   if (!isClientMessageId(input.clientMessageId)) {
     throw new ChatError(
       "invalid_input",
@@ -153,6 +181,7 @@ export async function postMessage(
       .set(clientMessageKey(roomId, clientMessageId), message.id, {
         expireIn: IDEMPOTENCY_TTL_MS,
       });
+    await countPost(kv, op, roomId);
     // The lobby is never stored, so there is no versionstamp to check.
     if (roomId !== LOBBY_ID) {
       op.check({ key: roomKey(roomId), versionstamp: access.versionstamp });
@@ -163,7 +192,10 @@ export async function postMessage(
       messageId: message.id,
     };
     const job = scheduleJob(op, publish, options.schedule, at);
-    if ((await op.commit()).ok) return { message, created: true, job };
+    if ((await op.commit()).ok) {
+      await trimMessages(kv, roomId, keep);
+      return { message, created: true, job };
+    }
     // Someone posted the same client id first, or the room changed: ask the
     // policy again (removed members and deleted rooms end here).
     const again = await roomAccess(kv, user, roomId);
@@ -171,6 +203,64 @@ export async function postMessage(
     access = again;
   }
   throw new ChatError("conflict", "The room changed meanwhile; try again.");
+}
+
+/**
+ * Adds the post to the room's count in `op`. A sum, so concurrent posts do
+ * not conflict over it; only a room with messages from before the count
+ * existed is counted once, in full, its first post checked against a
+ * concurrent first post.
+ */
+async function countPost(
+  kv: Deno.Kv,
+  op: Deno.AtomicOperation,
+  roomId: string,
+): Promise<void> {
+  const posted = await kv.get<Deno.KvU64>(countKey(roomId, "posted"));
+  if (posted.value === null) {
+    let stored = 0n;
+    for await (const _ of kv.list({ prefix: ["messages", roomId] })) stored++;
+    if (stored > 0n) {
+      op.check(posted).set(
+        countKey(roomId, "posted"),
+        new Deno.KvU64(stored + 1n),
+      );
+      return;
+    }
+  }
+  op.sum(countKey(roomId, "posted"), 1n);
+}
+
+/**
+ * Deletes the oldest messages of `roomId` beyond the newest `keep`, at most
+ * `TRIM_BATCH` of them, and returns how many. One commit checked against the
+ * trimmed count, so concurrent trims never count one deletion twice: the
+ * loser deletes nothing, and the next post trims what is left.
+ */
+export async function trimMessages(
+  kv: Deno.Kv,
+  roomId: string,
+  keep: number = MAX_ROOM_MESSAGES,
+): Promise<number> {
+  const [posted, trimmed] = await kv.getMany<[Deno.KvU64, Deno.KvU64]>([
+    countKey(roomId, "posted"),
+    countKey(roomId, "trimmed"),
+  ]);
+  const done = trimmed.value?.value ?? 0n;
+  const excess = (posted.value?.value ?? 0n) - done - BigInt(keep);
+  if (excess <= 0n) return 0;
+  const keys: Deno.KvKey[] = [];
+  for await (
+    const entry of kv.list({ prefix: ["messages", roomId] }, {
+      limit: Number(excess < BigInt(TRIM_BATCH) ? excess : TRIM_BATCH),
+    })
+  ) keys.push(entry.key);
+  const op = kv.atomic().check(trimmed).set(
+    countKey(roomId, "trimmed"),
+    new Deno.KvU64(done + BigInt(keys.length)),
+  );
+  for (const key of keys) op.delete(key);
+  return (await op.commit()).ok ? keys.length : 0;
 }
 
 /** Message `messageId` of `roomId`, or `null`. */
@@ -252,14 +342,20 @@ export async function recentMessages(
 }
 
 /**
- * Deletes every message and idempotency key of `roomId` in batches; for a
+ * Deletes every message, idempotency key and count of `roomId` in batches; for a
  * room already deleted, whose messages nobody can reach any more.
  */
 export async function purgeRoomMessages(
   kv: Deno.Kv,
   roomId: string,
 ): Promise<void> {
-  for (const prefix of [["messages", roomId], ["message_ids", roomId]]) {
+  for (
+    const prefix of [
+      ["messages", roomId],
+      ["message_ids", roomId],
+      ["message_counts", roomId],
+    ]
+  ) {
     while (true) {
       const keys: Deno.KvKey[] = [];
       for await (const entry of kv.list({ prefix }, { limit: 500 })) {

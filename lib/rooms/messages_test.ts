@@ -9,6 +9,8 @@ import {
   MAX_MESSAGE_LENGTH,
   postMessage,
   recentMessages,
+  TRIM_BATCH,
+  trimMessages,
 } from "./messages.ts";
 import {
   createRoom,
@@ -362,4 +364,86 @@ Deno.test("rooms, members and messages survive closing and reopening a KV file",
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a room keeps its newest messages: posting past the bound keeps exactly the newest N, and paging back reaches each once, next null at the oldest kept", async () => {
+  await withKv(async (kv) => {
+    const access = await lobby(kv);
+    const keep = 5;
+    let clock = 1_000;
+    const posted = [];
+    for (let n = 1; n <= 12; n++) {
+      const { message } = await postMessage(kv, {
+        access,
+        user: alice,
+        text: `m${n}`,
+        clientMessageId: `bounded-${n}`,
+      }, { now: () => clock++, keep });
+      posted.push(message.id);
+      assert.equal(
+        await count(kv, ["messages", "lobby"]),
+        Math.min(n, keep),
+        `after ${n} posts`,
+      );
+    }
+    const seen = [];
+    let before: string | null = null;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await listMessages(kv, access, { before, limit: 2 });
+      seen.unshift(...page.messages.map((m) => m.text));
+      before = page.next;
+      if (before === null) break;
+    }
+    assert.equal(before, null);
+    assert.deepEqual(seen, ["m8", "m9", "m10", "m11", "m12"]);
+    // A cursor from before the trim, now older than all that is kept.
+    const stale = await listMessages(kv, access, {
+      before: encodeCursor(posted[2]),
+      limit: 2,
+    });
+    assert.deepEqual(stale, { messages: [], next: null });
+  });
+});
+
+Deno.test("concurrent posts past the bound come back to it; a room from before the count is counted once and trimmed in batches", async () => {
+  await withKv(async (kv) => {
+    const access = await lobby(kv);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        postMessage(kv, {
+          access,
+          user: alice,
+          text: `c${n}`,
+          clientMessageId: `concurrent-${n}`,
+        }, { keep: 3 })),
+    );
+    await postMessage(kv, {
+      access,
+      user: alice,
+      text: "last",
+      clientMessageId: "concurrent-last",
+    }, { keep: 3 });
+    assert.equal(await count(kv, ["messages", "lobby"]), 3);
+  });
+  await withKv(async (kv) => {
+    // Stored before rooms were counted: 120 messages and no count keys.
+    const access = await lobby(kv);
+    for (let n = 0; n < 120; n++) {
+      const id = `01J${String(n).padStart(23, "0")}`;
+      await kv.set(["messages", "lobby", id], { id, text: `old${n}` });
+    }
+    const post = (n: number) =>
+      postMessage(kv, {
+        access,
+        user: alice,
+        text: `new${n}`,
+        clientMessageId: `after-count-${n}`,
+      }, { keep: 10 });
+    await post(1);
+    assert.equal(await count(kv, ["messages", "lobby"]), 121 - TRIM_BATCH);
+    await post(2);
+    await post(3);
+    assert.equal(await count(kv, ["messages", "lobby"]), 10);
+    assert.equal(await trimMessages(kv, "lobby", 10), 0);
+  });
 });

@@ -49,6 +49,8 @@ export {
   displayNames,
   findUserIdByLogin,
   getUserRecord,
+  handleNoun,
+  indexUserHandles,
   MAX_NAME_LOOKUP,
   saveUser,
   type UserRecord,

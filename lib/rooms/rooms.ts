@@ -25,7 +25,7 @@ import {
   userRoomsJoinedKey,
 } from "./room_store.ts";
 import { checkText } from "./text.ts";
-import { findUserIdByLogin } from "./users.ts";
+import { findUserIdByLogin, handleNoun } from "./users.ts";
 
 /** Longest room name, in characters, after trimming. */
 export const MAX_ROOM_NAME_LENGTH = 60;
@@ -162,12 +162,14 @@ export async function listMembers(
 }
 
 /**
- * Makes the user who holds `login` (at `provider`, the owner's own by
- * default) a member of `roomId`. Inviting a member again changes nothing.
+ * Makes the user whose handle is `login` (at `provider`, the owner's own by
+ * default; `findUserIdByLogin` says what a handle is) a member of `roomId`.
+ * Inviting a member again changes nothing.
  *
  * @throws {ChatError} `not_found` for an unknown room or login (a room the
- * actor cannot see counts as unknown), `forbidden` when the actor does not
- * own the room (or it is the lobby), `conflict` when the room is full.
+ * actor cannot see counts as unknown), `ambiguous` for a login several
+ * people claim, `forbidden` when the actor does not own the room (or it is
+ * the lobby), `conflict` when the room is full.
  */
 export async function inviteByLogin(
   kv: Deno.Kv,
@@ -184,7 +186,7 @@ export async function inviteByLogin(
   if (userId === null) {
     throw new ChatError(
       "not_found",
-      "Nobody with that login has signed in here yet.",
+      `Nobody with that ${handleNoun(provider)} has signed in here yet.`,
     );
   }
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

@@ -1,11 +1,29 @@
 import assert from "node:assert/strict";
+import { ChatError } from "./errors.ts";
 import { user, withKv } from "./test_helpers.ts";
 import {
   displayNames,
   findUserIdByLogin,
   getUserRecord,
+  indexUserHandles,
   saveUser,
+  type UserRecord,
 } from "./users.ts";
+
+function embedded(name: string): UserRecord {
+  return { id: `embedded:${name}`, login: name, name, provider: "embedded" };
+}
+
+function oidc(subject: string, login: string, email?: string): UserRecord {
+  const record: UserRecord = {
+    id: `oidc:${subject}`,
+    login,
+    name: login,
+    provider: "oidc",
+  };
+  if (email !== undefined) record.email = email;
+  return record;
+}
 
 Deno.test("saveUser stores the user and its login, and follows a login rename", async () => {
   await withKv(async (kv) => {
@@ -22,17 +40,99 @@ Deno.test("saveUser stores the user and its login, and follows a login rename", 
   });
 });
 
-Deno.test("saveUser: a login taken over by another user points to the newest holder, and the old holder's rename leaves it alone", async () => {
+Deno.test("saveUser: a GitHub login two accounts claimed (renamed, then taken) is ambiguous until the earlier one signs in with their new login", async () => {
   await withKv(async (kv) => {
     const first = user("first");
-    await saveUser(kv, { ...first, login: "shared" });
+    await saveUser(kv, { ...first, login: "Shared" });
     const second = user("second");
     await saveUser(kv, { ...second, login: "shared" });
-    assert.equal(await findUserIdByLogin(kv, "github", "shared"), second.id);
-    // The first user signs in with a new login: "shared" stays the second's.
+    for (const typed of ["shared", "SHARED"]) {
+      await assert.rejects(
+        findUserIdByLogin(kv, "github", typed),
+        (e) => e instanceof ChatError && e.code === "ambiguous",
+        "never resolved to the latest sign-in",
+      );
+    }
+    // The first user signs in with a new login: "shared" is the second's alone.
     await saveUser(kv, { ...first, login: "renamed" });
-    assert.equal(await findUserIdByLogin(kv, "github", "shared"), second.id);
+    assert.equal(await findUserIdByLogin(kv, "github", "Shared"), second.id);
     assert.equal(await findUserIdByLogin(kv, "github", "renamed"), first.id);
+  });
+});
+
+Deno.test("embedded names match exactly: carol and CAROL are two people, neither found by the other's name", async () => {
+  await withKv(async (kv) => {
+    const carol = embedded("carol");
+    const upper = embedded("CAROL");
+    await saveUser(kv, carol);
+    await saveUser(kv, upper);
+    assert.equal(await findUserIdByLogin(kv, "embedded", "carol"), carol.id);
+    assert.equal(await findUserIdByLogin(kv, "embedded", "CAROL"), upper.id);
+    assert.equal(await findUserIdByLogin(kv, "embedded", "Carol"), null);
+  });
+});
+
+Deno.test("a generic OIDC provider finds people by verified email only (domain folded), and refuses an email two accounts verified", async () => {
+  await withKv(async (kv) => {
+    const carol = oidc("c1", "carol", "carol@Example.COM");
+    const noEmail = oidc("c2", "carol");
+    await saveUser(kv, carol);
+    await saveUser(kv, noEmail);
+    assert.equal(
+      await findUserIdByLogin(kv, "oidc", "carol@example.com"),
+      carol.id,
+    );
+    assert.equal(
+      await findUserIdByLogin(kv, "oidc", "carol@EXAMPLE.com"),
+      carol.id,
+    );
+    // RFC 5321 §2.4: the local part may be case-sensitive.
+    assert.equal(
+      await findUserIdByLogin(kv, "oidc", "Carol@example.com"),
+      null,
+    );
+    // preferred_username is not unique (OIDC Core §5.7): no handle at all.
+    assert.equal(await findUserIdByLogin(kv, "oidc", "carol"), null);
+    assert.equal((await getUserRecord(kv, noEmail.id))?.email, undefined);
+
+    await saveUser(kv, oidc("c3", "other", "carol@example.com"));
+    await assert.rejects(
+      findUserIdByLogin(kv, "oidc", "carol@example.com"),
+      (e) => e instanceof ChatError && e.code === "ambiguous",
+    );
+  });
+});
+
+Deno.test("saveUser keeps an email only where it is the handle", async () => {
+  await withKv(async (kv) => {
+    const gh = { ...user("dave"), email: "dave@example.com" };
+    await saveUser(kv, gh);
+    assert.equal((await getUserRecord(kv, gh.id))?.email, undefined);
+    assert.equal(
+      await findUserIdByLogin(kv, "github", "dave@example.com"),
+      null,
+    );
+  });
+});
+
+Deno.test("indexUserHandles: users of the earlier login index are found again (GitHub, embedded), the old index is gone, and it runs once", async () => {
+  await withKv(async (kv) => {
+    const alice = user("alice");
+    const carol = embedded("carol");
+    for (const u of [alice, carol]) {
+      await kv.set(["users", u.id], u);
+      await kv.set(["users_by_login", u.provider, u.login.toLowerCase()], u.id);
+    }
+    assert.equal(await findUserIdByLogin(kv, "github", "alice"), null);
+    await indexUserHandles(kv);
+    assert.equal(await findUserIdByLogin(kv, "github", "ALICE"), alice.id);
+    assert.equal(await findUserIdByLogin(kv, "embedded", "carol"), carol.id);
+    const old = [];
+    for await (const e of kv.list({ prefix: ["users_by_login"] })) old.push(e);
+    assert.deepEqual(old, []);
+    await kv.set(["users", "github:late"], user("late"));
+    await indexUserHandles(kv);
+    assert.equal(await findUserIdByLogin(kv, "github", "late"), null);
   });
 });
 
@@ -47,7 +147,7 @@ Deno.test("saveUser under concurrent sign-ins leaves one consistent record and i
     );
     const record = await getUserRecord(kv, bob.id);
     const logins = [];
-    for await (const e of kv.list({ prefix: ["users_by_login", "github"] })) {
+    for await (const e of kv.list({ prefix: ["users_by_handle", "github"] })) {
       logins.push(e.key[2]);
     }
     assert.deepEqual(logins, [record?.login]);
