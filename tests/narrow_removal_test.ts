@@ -133,16 +133,37 @@ async function bobInTwoRooms(f: RoomsFixture) {
   return { alice, bob, a, b, pageA, pageB };
 }
 
+/**
+ * Bob on pages of rooms A and B; alice removes him from A, and A's page is
+ * cut within 2 s. Then `check` looks at what followed; the pages close after.
+ */
+async function removeBobFromA(
+  f: RoomsFixture,
+  check: (seen: {
+    a: string;
+    pageA: Page;
+    pageB: Page;
+    revoked: string[];
+  }) => Promise<void>,
+) {
+  const revoked = countRevocations(f);
+  const { alice, a, pageA, pageB } = await bobInTwoRooms(f);
+  try {
+    pageB.watch();
+    const removedAt = Date.now();
+    const removed = await removeMember(f, alice, a, "embedded:bob");
+    assert.equal(removed.status, 200, removed.text);
+    await waitFor(() => !pageA.attached(), 2_000 - (Date.now() - removedAt));
+    await check({ a, pageA, pageB, revoked });
+  } finally {
+    await closeClient(pageA.client);
+    await closeClient(pageB.client);
+  }
+}
+
 Deno.test("jwt mode: removed from A, bob's page of A is cut within 2 s and his page of B never changes state", async () => {
   await withRooms({ ...NO_LIMITS, ABLY_TOKEN_MODE: "jwt" }, async (f) => {
-    const revoked = countRevocations(f);
-    const { alice, a, pageA, pageB } = await bobInTwoRooms(f);
-    try {
-      pageB.watch();
-      const removedAt = Date.now();
-      const removed = await removeMember(f, alice, a, "embedded:bob");
-      assert.equal(removed.status, 200, removed.text);
-      await waitFor(() => !pageA.attached(), 2_000 - (Date.now() - removedAt));
+    await removeBobFromA(f, async ({ a, pageA, pageB, revoked }) => {
       // Past the follow-up (at most 1.75 s after the removal) and then some.
       await delay(2_500);
       assert.deepEqual(pageB.changes, []);
@@ -154,23 +175,13 @@ Deno.test("jwt mode: removed from A, bob's page of A is cut within 2 s and his p
           revoked.every((t) => t === `revocationKey:room:${a}:embedded:bob`),
         `targets: ${revoked}`,
       );
-    } finally {
-      await closeClient(pageA.client);
-      await closeClient(pageB.client);
-    }
+    });
   });
 });
 
 Deno.test("request mode: removed from A, bob's page of A ends within 2 s and his page of B comes back attached", async () => {
   await withRooms({ ...NO_LIMITS, ABLY_TOKEN_MODE: "request" }, async (f) => {
-    const revoked = countRevocations(f);
-    const { alice, a, pageA, pageB } = await bobInTwoRooms(f);
-    try {
-      pageB.watch();
-      const removedAt = Date.now();
-      const removed = await removeMember(f, alice, a, "embedded:bob");
-      assert.equal(removed.status, 200, removed.text);
-      await waitFor(() => !pageA.attached(), 2_000 - (Date.now() - removedAt));
+    await removeBobFromA(f, async ({ pageA, pageB, revoked }) => {
       await delay(2_500);
       await waitFor(() => pageB.attached(), 5_000);
       assert.ok(!pageA.attached());
@@ -179,10 +190,7 @@ Deno.test("request mode: removed from A, bob's page of A ends within 2 s and his
       // renewed: a fresh token from /api/live.
       assert.ok(pageB.answers.filter((s) => s === 200).length >= 2);
       assert.ok(revoked.every((t) => t === "clientId:embedded:bob"));
-    } finally {
-      await closeClient(pageA.client);
-      await closeClient(pageB.client);
-    }
+    });
   });
 });
 
