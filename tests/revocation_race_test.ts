@@ -87,7 +87,12 @@ async function tryAll(f: RoomsFixture, captured: Captured[]) {
 }
 
 Deno.test("a member asking for tokens while removed: of 100 tokens obtained, none works after the removal", async () => {
-  await withRooms({ LIVE_RATE_LIMIT_PER_MIN: "0" }, async (f) => {
+  await withRooms({
+    LIVE_RATE_LIMIT_PER_MIN: "0",
+    // Ten invitations of one login: past the per-login limit.
+    INVITE_TARGET_RATE_LIMIT_PER_MIN: "0",
+    MEMBER_CHANGE_RATE_LIMIT_PER_MIN: "0",
+  }, async (f) => {
     const [alice, bob] = await Promise.all(
       ["alice", "bob"].map((login) => f.signedIn(login)),
     );
@@ -145,7 +150,12 @@ Deno.test("a member asking for tokens while removed: of 100 tokens obtained, non
 });
 
 Deno.test("a user asking for tokens while signing out: of 100 tokens obtained, none works after the sign-out", async () => {
-  await withRooms({ LIVE_RATE_LIMIT_PER_MIN: "0" }, async (f) => {
+  await withRooms({
+    LIVE_RATE_LIMIT_PER_MIN: "0",
+    // Ten invitations of one login: past the per-login limit.
+    INVITE_TARGET_RATE_LIMIT_PER_MIN: "0",
+    MEMBER_CHANGE_RATE_LIMIT_PER_MIN: "0",
+  }, async (f) => {
     const tried: Captured[] = [];
     let lastChangeAt = 0;
     for (let round = 0; round < ROUNDS; round++) {

@@ -19,6 +19,11 @@ export interface JwtParams {
   capability: string;
   /** Lifetime in milliseconds; the token carries whole seconds. */
   ttlMs: number;
+  /**
+   * The `x-ably-revocation-key` claim: what a `revocationKey:` revocation
+   * names (`roomRevocationKey`, `revoke.ts`); none when absent.
+   */
+  revocationKey?: string;
   /** Issue time in ms since the epoch; tests pin it, the route uses the clock. */
   now?: number;
 }
@@ -60,7 +65,7 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
   const hmac = createHmacSha256(signingSecret(key));
   return {
     keyName,
-    sign({ clientId, capability, ttlMs, now }) {
+    sign({ clientId, capability, ttlMs, revocationKey, now }) {
       const iat = Math.floor((now ?? Date.now()) / 1000);
       // Claims in seconds (RFC 7519 §4.1.4, §4.1.6); the capability travels
       // as a JSON string, not an object, as Ably requires.
@@ -69,6 +74,9 @@ export function createJwtSigner(key: AblyKey): JwtSigner {
         exp: iat + Math.floor(ttlMs / 1000),
         "x-ably-capability": capability,
         "x-ably-clientId": clientId,
+        ...(revocationKey === undefined
+          ? {}
+          : { "x-ably-revocation-key": revocationKey }),
       }));
       const signingInput = header + "." + payload;
       // HS256 (RFC 7518 §3.2) over `header.payload`.

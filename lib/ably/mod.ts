@@ -25,6 +25,7 @@ export {
   createTokenService,
   DEFAULT_TIMEOUT_MS,
   type IssuedCredential,
+  type IssueOptions,
   type TokenService,
   type TokenServiceOptions,
 } from "./tokens.ts";

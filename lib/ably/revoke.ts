@@ -1,10 +1,20 @@
 /**
- * Cutting a user off Ably at once: revokes every token issued to the user's
- * clientId before now (Ably token revocation, spec RSA17), so a signed-out or
- * banned user's open connections are disconnected with 40141 and their
- * tokens refused; the token route then declines to issue new ones. Needs the
- * API key itself (Basic auth) with "Revocable tokens" enabled; Ably, or the
- * local emulator (`lib/emulator/revocations.ts`), does the revoking.
+ * Cutting a user off Ably at once: revokes the tokens issued before now to
+ * one target (Ably token revocation, spec RSA17), so a signed-out or removed
+ * user's open connections are disconnected with 40141 and their tokens
+ * refused; the token route then declines to issue new ones. Needs the API key
+ * itself (Basic auth) with "Revocable tokens" enabled; Ably, or the local
+ * emulator (`lib/emulator/auth/revocations.ts`), does the revoking.
+ *
+ * Two targets (RSA17b):
+ * - `clientId:<userId>` (`userTarget`): every token of the user, whatever the
+ *   mode and the room. Sign-out uses it, and removal in `request` and
+ *   `token` mode, which have nothing narrower.
+ * - `revocationKey:room:<roomId>:<userId>` (`roomTarget`): the JWTs issued
+ *   for one user's page of one room, which carry that key as their
+ *   `x-ably-revocation-key` claim (`jwt.ts`, `roomRevocationKey`). Ably
+ *   matches revocation keys on JWTs only, so only `jwt` mode can revoke this
+ *   narrowly: the user's other rooms keep their connections.
  *
  * The outcome is classified for the caller, never thrown:
  * - `ok`: Ably accepted the revocation (`issuedBefore`, `appliesAt`);
@@ -55,6 +65,35 @@ export interface RevokeOptions {
   allowReauthMargin?: boolean;
 }
 
+/** What a revocation names: `clientId:<id>` or `revocationKey:<key>`. */
+export type RevocationTarget = `clientId:${string}` | `revocationKey:${string}`;
+
+/**
+ * The revocation key of `userId`'s JWTs for room `roomId`. Readable, not
+ * hashed: only a holder of the API key can revoke, and such a caller can
+ * revoke the whole clientId anyway, so hiding the key protects nothing; the
+ * JWT's holder already reads both ids in its capability. A room id holds no
+ * `:` (`isRoomId`), so the key names one pair.
+ *
+ * @example
+ * ```ts
+ * roomRevocationKey("lobby", "github:42"); // "room:lobby:github:42"
+ * ```
+ */
+export function roomRevocationKey(roomId: string, userId: string): string {
+  return `room:${roomId}:${userId}`;
+}
+
+/** Every token of `userId`. */
+export function userTarget(userId: string): RevocationTarget {
+  return `clientId:${userId}`;
+}
+
+/** `userId`'s JWTs for room `roomId` (see `roomRevocationKey`). */
+export function roomTarget(roomId: string, userId: string): RevocationTarget {
+  return `revocationKey:${roomRevocationKey(roomId, userId)}`;
+}
+
 /** Ably's codes for "this key or app has no token revocation". */
 const NOT_REVOCABLE_CODES = new Set([40121, 40164]);
 /** Ably rate limits: the request may succeed later. */
@@ -74,17 +113,36 @@ const SERVER_ERROR_STATUS = 500;
  * if (outcome.kind === "retryable") console.warn("try again later");
  * ```
  */
-export async function revokeUserTokens(
+export function revokeUserTokens(
   rest: Ably.Rest,
   userId: string,
   options: RevokeOptions = {},
 ): Promise<RevokeOutcome> {
-  const target = `clientId:${userId}`;
+  return revokeTarget(rest, userTarget(userId), options);
+}
+
+/**
+ * Revokes the tokens `target` names with `rest`, which must be
+ * authenticated with the API key.
+ *
+ * @example
+ * ```ts
+ * import type * as Ably from "ably";
+ * declare const rest: Ably.Rest; // authenticated with the API key
+ * await revokeTarget(rest, roomTarget("lobby", "github:42"));
+ * ```
+ */
+export async function revokeTarget(
+  rest: Ably.Rest,
+  target: RevocationTarget,
+  options: RevokeOptions = {},
+): Promise<RevokeOutcome> {
+  const colon = target.indexOf(":");
+  const type = target.slice(0, colon);
+  const value = target.slice(colon + 1);
   let response: unknown;
   try {
-    response = await rest.auth.revokeTokens([
-      { type: "clientId", value: userId },
-    ], {
+    response = await rest.auth.revokeTokens([{ type, value }], {
       issuedBefore: options.issuedBefore ?? Date.now(),
       ...(options.allowReauthMargin ? { allowReauthMargin: true } : {}),
     });

@@ -66,18 +66,31 @@ export interface TokenService {
   /**
    * A credential for `user` carrying `capability`, to hand to that user's
    * browser as the result of its `authCallback`. Nothing is cached: each
-   * call signs (or asks Ably) for exactly this user and capability.
+   * call signs (or asks Ably) for exactly this user and capability. In `jwt`
+   * mode `options.revocationKey` becomes the JWT's `x-ably-revocation-key`
+   * claim; the other modes have no such claim (Ably matches revocation keys
+   * on JWTs only) and ignore it.
    *
    * @throws {AblyUnavailableError} in `token` mode when Ably does not answer
    * in time or refuses.
    */
-  issue(user: LiveUser, capability: Capability): Promise<IssuedCredential>;
+  issue(
+    user: LiveUser,
+    capability: Capability,
+    options?: IssueOptions,
+  ): Promise<IssuedCredential>;
   /**
    * Ends the service: later `issue` calls reject. The SDK's REST client holds
    * no timers or sockets of its own between calls (its keep-alive agents are
    * shared per process), so there is nothing else to release.
    */
   close(): void;
+}
+
+/** What else a credential carries. */
+export interface IssueOptions {
+  /** `jwt` mode: the JWT's revocation key (`roomRevocationKey`, `revoke.ts`). */
+  revocationKey?: string;
 }
 
 /** Ably's default HTTP timeout is 10 s; the route cannot hold a request that long. */
@@ -123,11 +136,11 @@ export function createTokenService(
   let closed = false;
   const service = {
     mode,
-    issue(user: LiveUser, capability: Capability) {
+    issue(user: LiveUser, capability: Capability, options?: IssueOptions) {
       if (closed) return Promise.reject(new Error("token service closed"));
       // A clientId must name one user: `userChannel` refuses a wildcard.
       return settle(() => userChannel(user.id)).then(() =>
-        issue(user, capability)
+        issue(user, capability, options)
       );
     },
     close() {
@@ -148,7 +161,11 @@ function issuerFor(
   ttlMs: number,
   rest: Ably.Rest,
   timeoutMs: number,
-): (user: LiveUser, capability: Capability) => Promise<IssuedCredential> {
+): (
+  user: LiveUser,
+  capability: Capability,
+  options?: IssueOptions,
+) => Promise<IssuedCredential> {
   switch (mode) {
     case "request": {
       const signer = createTokenRequestSigner(key);
@@ -163,12 +180,13 @@ function issuerFor(
     }
     case "jwt": {
       const signer = createJwtSigner(key);
-      return (user, capability) =>
+      return (user, capability, options) =>
         settle(() =>
           signer.sign({
             clientId: user.id,
             capability: canonicalCapability(capability),
             ttlMs,
+            revocationKey: options?.revocationKey,
           })
         );
     }

@@ -49,6 +49,20 @@ export interface RateLimits {
    * (`MESSAGE_RATE_LIMIT_PER_MIN`): each send is a KV write and a publish.
    */
   messages: RateLimiter;
+  /**
+   * Invitations, removals and room deletions per user, whatever their
+   * sessions (`MEMBER_CHANGE_RATE_LIMIT_PER_MIN`), on the API and the
+   * members panel's forms alike: each removal is a token revocation.
+   */
+  memberChanges: RateLimiter;
+  /**
+   * Invitations per login invited, whoever invites
+   * (`INVITE_TARGET_RATE_LIMIT_PER_MIN`). Only invitations are counted per
+   * target: a person can only be removed from a room they were added to,
+   * so this bounds how often anyone can cut them off, while an owner can
+   * always remove a member (no attacker can use up that allowance for them).
+   */
+  inviteTargets: RateLimiter;
 }
 
 /** What routes may use, through `ctx.state`. */
@@ -107,6 +121,8 @@ export async function startServices(
     kv,
     rest: ably.tokens.rest,
     tokenTtlMs: config.ably.tokenTtlMs,
+    // Only JWTs carry a revocation key (`lib/ably/revoke.ts`).
+    roomScoped: config.ably.tokenMode === "jwt",
     wake: (job) => outbox.wake(job),
   });
   // Work that follows a commit, run by whichever instance finds it due:
@@ -157,6 +173,16 @@ export async function startServices(
         kv,
         name: "messages",
         limit: config.messageRateLimitPerMin,
+      }),
+      memberChanges: new RateLimiter({
+        kv,
+        name: "memberChanges",
+        limit: config.memberChangeRateLimitPerMin,
+      }),
+      inviteTargets: new RateLimiter({
+        kv,
+        name: "inviteTargets",
+        limit: config.inviteTargetRateLimitPerMin,
       }),
     },
     revoker,

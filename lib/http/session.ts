@@ -57,15 +57,20 @@ export interface ApiRequest<U> {
    */
   stateChange(): Promise<ApiSession<U>>;
   /**
-   * Counts one request of the session (`per: "session"`) or of its user
-   * (`"user"`: all their sessions together) against `limiter`. Called after
+   * Counts one request of the session (`per: "session"`), of its user
+   * (`"user"`: all their sessions together) or of what it acts on
+   * (`{ target }`: whoever asks, say a login invited) against `limiter`.
+   * Called after
    * the session and the input were checked, so that forged ids can neither
    * fill the limiter nor spend a real session's allowance.
    *
    * @throws {HttpError} 429 with `Retry-After` past the limit
    * (`rate_limit_refusal.ts`), 401 as `session()`.
    */
-  limit(limiter: RateLimiter, per: "session" | "user"): Promise<void>;
+  limit(
+    limiter: RateLimiter,
+    per: "session" | "user" | { target: string },
+  ): Promise<void>;
 }
 
 /** Where a request went, for the edge's log lines. */
@@ -102,7 +107,12 @@ export function apiRequest<U extends { id: string }>(
     },
     async limit(limiter, per) {
       const { sessionId, user } = await session();
-      const decision = await limiter.hit(per === "user" ? user.id : sessionId);
+      const key = per === "user"
+        ? user.id
+        : per === "session"
+        ? sessionId
+        : "target:" + per.target;
+      const decision = await limiter.hit(key);
       if (!decision.allowed) {
         throw rateLimitRefusal(decision, { ...where, userId: user.id });
       }

@@ -66,6 +66,12 @@ export interface JobSchedule {
    * only then is given up.
    */
   retryUntil?: number;
+  /**
+   * The job's id, for work that coalesces: jobs given the same id and due
+   * at the same time are one job (the last commit's copy), run once. A
+   * random id unless given.
+   */
+  id?: string;
 }
 
 /**
@@ -115,7 +121,7 @@ export function scheduleJob(
   schedule: JobSchedule = DEFAULT_SCHEDULE,
   now: number = Date.now(),
 ): ScheduledJob {
-  const id = crypto.randomUUID();
+  const id = schedule.id ?? crypto.randomUUID();
   const dueAt = now + schedule.delayMs;
   const entry: OutboxEntry = {
     id,

@@ -61,6 +61,18 @@ export interface AppConfig {
   /** `POST /api/rooms/<id>/messages` sends per session per minute, across all instances; 0 disables. */
   messageRateLimitPerMin: number;
   /**
+   * Invitations, removals and room deletions per user per minute, all
+   * sessions and instances together (`MEMBER_CHANGE_RATE_LIMIT_PER_MIN`);
+   * 0 disables. Each removal revokes Ably tokens.
+   */
+  memberChangeRateLimitPerMin: number;
+  /**
+   * Invitations of one login per minute, whoever invites
+   * (`INVITE_TARGET_RATE_LIMIT_PER_MIN`); 0 disables. It bounds the
+   * removals one person can suffer, since each needs an invitation first.
+   */
+  inviteTargetRateLimitPerMin: number;
+  /**
    * Believe a TLS-terminating proxy's `Forwarded` / `X-Forwarded-*` headers
    * about scheme, host and client address (`TRUST_PROXY`,
    * `lib/http/request_origin.ts`). Off: those headers are ignored.
@@ -101,6 +113,8 @@ export const DEFAULTS = {
   signInRateLimitPerMin: 30,
   notifyRateLimitPerMin: 10,
   messageRateLimitPerMin: 30,
+  memberChangeRateLimitPerMin: 20,
+  inviteTargetRateLimitPerMin: 5,
   tokenMode: "request" as TokenMode,
   tokenTtlMs: 60 * MINUTE_MS,
   outboxPollMs: 2_000,
@@ -161,6 +175,20 @@ export function loadConfig(env: Env): AppConfig {
       env,
       "MESSAGE_RATE_LIMIT_PER_MIN",
       DEFAULTS.messageRateLimitPerMin,
+      0,
+      1_000_000,
+    ),
+    memberChangeRateLimitPerMin: integer(
+      env,
+      "MEMBER_CHANGE_RATE_LIMIT_PER_MIN",
+      DEFAULTS.memberChangeRateLimitPerMin,
+      0,
+      1_000_000,
+    ),
+    inviteTargetRateLimitPerMin: integer(
+      env,
+      "INVITE_TARGET_RATE_LIMIT_PER_MIN",
+      DEFAULTS.inviteTargetRateLimitPerMin,
       0,
       1_000_000,
     ),

@@ -40,7 +40,12 @@ import {
 } from "../contract/mod.ts";
 import { mergeMessages, toRoomMessage } from "./inbound.ts";
 import type { Member, RoomState } from "./state.ts";
-import { type RoomEnd, roomStatus } from "./status.ts";
+import {
+  RENEWAL_GRACE_MS,
+  type RoomEnd,
+  roomStatus,
+  shownStatus,
+} from "./status.ts";
 
 /** Notices kept on screen. */
 const KEEP_NOTICES = 3;
@@ -78,11 +83,13 @@ const ENDS: Record<number, Exclude<RoomEnd, null>> = {
 export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   const roomPath = roomApiPath(setup.room.id);
   let ended: RoomEnd = null;
+  /** Until when a revocation's renewal is under way (epoch ms). */
+  let renewingUntil = 0;
   const showStatus = () => {
-    room.status.value = roomStatus(
-      ended,
-      client.connection.state,
-      channel.state,
+    room.status.value = shownStatus(
+      room.status.value,
+      roomStatus(ended, client.connection.state, channel.state),
+      Date.now() < renewingUntil,
     );
   };
   // Failures given to this need no handling of their own: they surface as
@@ -135,7 +142,15 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   const channel = client.channels.get(setup.room.channel);
   const own = client.channels.get(setup.userChannel);
 
-  client.connection.on(showStatus);
+  client.connection.on((change) => {
+    // 40141: a token revoked, by a removal from another room in `request`
+    // and `token` mode too; ably-js renews at once. Shown only if slow.
+    if (change.reason?.code === 40141) {
+      renewingUntil = Date.now() + RENEWAL_GRACE_MS;
+      setTimeout(showStatus, RENEWAL_GRACE_MS + 1);
+    }
+    showStatus();
+  });
 
   // Names as the server knows them, per clientId; asked once each (an id
   // the server does not know keeps showing as itself).

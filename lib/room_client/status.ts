@@ -48,3 +48,32 @@ export function roomStatus(
   // `closing`, `closed`: as good as disconnected; the rest is on its way.
   return connection.startsWith("clos") ? "disconnected" : "connecting";
 }
+
+/**
+ * How long a connection cut by a token revocation (40141) may take to come
+ * back attached before the room shows it. In `request` and `token` mode a
+ * removal from another room revokes all of the visitor's tokens; ably-js
+ * renews at once (RTN15h2) and this room carries on, so nothing is news.
+ */
+export const RENEWAL_GRACE_MS = 3_000;
+
+/**
+ * What to show for `next` while the room shows `shown`: during a renewal
+ * after a revocation (`renewing`), a room that was connected keeps showing
+ * connected through `disconnected` and `connecting`; an end or a failure
+ * shows at once.
+ *
+ * @example
+ * ```ts
+ * shownStatus("connected", "disconnected", true); // "connected"
+ * shownStatus("connected", "no-access", true); // "no-access"
+ * ```
+ */
+export function shownStatus(
+  shown: RoomStatus,
+  next: RoomStatus,
+  renewing: boolean,
+): RoomStatus {
+  const passing = next === "disconnected" || next === "connecting";
+  return renewing && shown === "connected" && passing ? shown : next;
+}

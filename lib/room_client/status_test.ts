@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { roomStatus } from "./status.ts";
+import { roomStatus, shownStatus } from "./status.ts";
 
 Deno.test("roomStatus: connected only with the room channel attached", () => {
   assert.equal(roomStatus(null, "initialized", "initialized"), "connecting");
@@ -17,4 +17,13 @@ Deno.test("roomStatus: signed-out and no-access win over whatever ably-js report
     assert.equal(roomStatus("signed-out", state, "attached"), "signed-out");
     assert.equal(roomStatus("no-access", state, "attached"), "no-access");
   }
+});
+
+Deno.test("shownStatus: a renewal after a revocation shows no change; an end does", () => {
+  assert.equal(shownStatus("connected", "disconnected", true), "connected");
+  assert.equal(shownStatus("connected", "connecting", true), "connected");
+  assert.equal(shownStatus("connected", "no-access", true), "no-access");
+  assert.equal(shownStatus("connected", "failed", true), "failed");
+  assert.equal(shownStatus("connected", "disconnected", false), "disconnected");
+  assert.equal(shownStatus("connecting", "disconnected", true), "disconnected");
 });

@@ -16,8 +16,21 @@ import {
   createRoom,
   endMembership,
   inviteByLogin,
+  inviteTargetKey,
   roomAccess,
 } from "../rooms/mod.ts";
+import type { RateLimiter } from "../http/mod.ts";
+
+/**
+ * The limits the members panel shares with the JSON API
+ * (`lib/app/services.ts`): a form must not be a way around them.
+ */
+export interface MemberChangeLimits {
+  /** Invitations, removals and deletions per user. */
+  memberChanges: RateLimiter;
+  /** Invitations per login invited. */
+  inviteTargets: RateLimiter;
+}
 
 /** What each error code of a form's redirect shows. */
 export const FORM_ERRORS = {
@@ -28,6 +41,7 @@ export const FORM_ERRORS = {
     "Give the room a name of 1 to 60 characters that shows as written: no control, direction or invisible characters.",
   forbidden: "Only the room's owner may do that.",
   full: "That did not work: a limit was reached. Try again later.",
+  busy: "Too many changes to members in a minute; try again in a minute.",
   form: "The form was incomplete; try again.",
 } as const;
 
@@ -93,6 +107,7 @@ export async function createRoomFromForm(
  */
 export async function roomFormAction(
   { kv, revoker }: AccessChanges,
+  limits: MemberChangeLimits,
   user: User,
   roomId: string,
   form: FormData,
@@ -100,12 +115,21 @@ export async function roomFormAction(
   if (await roomAccess(kv, user, roomId) === null) return null;
   const page = `/rooms/${roomId}`;
   const action = form.get("action");
+  const allowed = async (limiter: RateLimiter, key: string) =>
+    (await limiter.hit(key)).allowed;
+  if (
+    (action === "invite" || action === "remove" || action === "delete") &&
+    !await allowed(limits.memberChanges, user.id)
+  ) return back(page, "busy");
   try {
     if (action === "invite") {
       const login = form.get("login");
       if (typeof login !== "string" || login.trim() === "") {
         return back(page, "login");
       }
+      if (
+        !await allowed(limits.inviteTargets, "target:" + inviteTargetKey(login))
+      ) return back(page, "busy");
       await inviteByLogin(kv, user, roomId, login.trim());
       return page;
     }

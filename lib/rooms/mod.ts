@@ -66,5 +66,6 @@ export {
   type AccessChanges,
   closeRoom,
   endMembership,
+  inviteTargetKey,
 } from "./room_changes.ts";
 export { roomJson } from "./room_json.ts";

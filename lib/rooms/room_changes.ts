@@ -5,8 +5,9 @@
  * revocation of the affected users' Ably tokens (`lib/rooms/revocation.ts`), is
  * added here, once, for both: into the very commit that removes the
  * membership (the `extend` hook of `lib/rooms/rooms.ts`), and tried at once
- * after it. Their open connections are cut; their other rooms reconnect with
- * fresh tokens, and the room they lost answers 403.
+ * after it. The room they lost answers 403; their other rooms keep going
+ * (`jwt` mode revokes that room's tokens alone) or reconnect with fresh
+ * tokens (`request`, `token`: all the user's tokens are revoked).
  */
 import { type Actor, deleteRoom, removeMember } from "./mod.ts";
 import type { Revoker } from "./revocation.ts";
@@ -19,7 +20,7 @@ export interface AccessChanges {
 
 /**
  * Ends `userId`'s membership of `roomId` (the owner removing, or a member
- * leaving) and revokes their tokens. Returns the users who lost access.
+ * leaving) and revokes their tokens for it. Returns the users who lost access.
  *
  * @throws {ChatError} as `removeMember`.
  */
@@ -29,7 +30,7 @@ export async function endMembership(
   roomId: string,
   userId: string,
 ): Promise<{ affectedUserIds: string[] }> {
-  const revocation = revokeAffected(revoker);
+  const revocation = revokeAffected(revoker, roomId);
   const result = await removeMember(kv, actor, roomId, userId, revocation);
   await revocation.now();
   return result;
@@ -46,7 +47,7 @@ export async function closeRoom(
   owner: Actor,
   roomId: string,
 ): Promise<{ affectedUserIds: string[] }> {
-  const revocation = revokeAffected(revoker);
+  const revocation = revokeAffected(revoker, roomId);
   const result = await deleteRoom(kv, owner, roomId, revocation);
   await revocation.now();
   return result;
@@ -57,14 +58,28 @@ export async function closeRoom(
  * commit, and `now()`, its attempt once that commit is done. `extend` runs
  * for every try of the commit; the last one is the one that committed.
  */
-function revokeAffected(revoker: Revoker) {
+function revokeAffected(revoker: Revoker, roomId: string) {
   let attempt: (() => Promise<void>) | undefined;
   return {
     extend(op: Deno.AtomicOperation, affected: string[]) {
       attempt = affected.length > 0
-        ? revoker.schedule(op, affected)
+        ? revoker.scheduleRemoval(op, roomId, affected)
         : undefined;
     },
     now: () => attempt?.() ?? Promise.resolve(),
   };
+}
+
+/**
+ * Whom an invitation of `login` counts against (`INVITE_TARGET_RATE_LIMIT_PER_MIN`):
+ * the login as a person would read it, so "Bob" and "bob " share one
+ * allowance rather than buying two.
+ *
+ * @example
+ * ```ts
+ * inviteTargetKey(" Bob "); // "bob"
+ * ```
+ */
+export function inviteTargetKey(login: string): string {
+  return login.trim().toLowerCase();
 }

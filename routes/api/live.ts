@@ -5,7 +5,9 @@
  * - Signed in, and the policy lets them read the room: `200 {"token": X}`,
  *   X being what the SDK's `authCallback` accepts in the configured mode — a
  *   TokenRequest (`request`, default), TokenDetails (`token`) or an Ably JWT
- *   (`jwt`); see `lib/ably/tokens.ts`. Its capability is the policy's
+ *   (`jwt`); see `lib/ably/tokens.ts`. A JWT for a room carries the
+ *   revocation key of the visitor and that room (`roomRevocationKey`), so a
+ *   removal revokes that page's token alone. Its capability is the policy's
  *   (`tokenCapability`, `lib/rooms/policy.ts`): `presence` and `subscribe` on
  *   `room:<id>` (no `publish`: messages go through the server) and
  *   `subscribe` on the visitor's own channel; without `room`, the own
@@ -37,6 +39,7 @@
 import type { Handlers } from "$fresh/server.ts";
 import { roomIdParam, type State } from "../../lib/app/mod.ts";
 import { TOKEN_FRESHNESS_MS, tokenCapability } from "../../lib/rooms/mod.ts";
+import { roomRevocationKey } from "../../lib/ably/mod.ts";
 import {
   forbidden,
   jsonResponse,
@@ -65,7 +68,12 @@ export const handler: Handlers<
       }
       const capability = await tokenCapability(kv, user, roomId);
       if (capability === null) throw forbidden();
-      const token = await ably.tokens.issue(user, capability);
+      // `jwt` mode: a removal from this room revokes this key alone.
+      const token = await ably.tokens.issue(user, capability, {
+        revocationKey: roomId === null
+          ? undefined
+          : roomRevocationKey(roomId, user.id),
+      });
       // A token nobody sees is no escape: a stale one is dropped here.
       if (Date.now() - readAt <= TOKEN_FRESHNESS_MS) {
         return jsonResponse(200, { token });

@@ -37,7 +37,7 @@ const seeOther = (location: string) =>
 
 export const handler: Handlers<
   Data,
-  Pick<State, "user" | "kv" | "ably" | "config" | "revoker">
+  Pick<State, "user" | "kv" | "ably" | "config" | "revoker" | "limits">
 > = {
   async GET(_req, ctx) {
     const { user, kv, ably } = ctx.state;
@@ -48,7 +48,7 @@ export const handler: Handlers<
     return ctx.render({ page, error: formError(ctx.url) });
   },
   async POST(req, ctx) {
-    const { user, kv, config, revoker } = ctx.state;
+    const { user, kv, config, revoker, limits } = ctx.state;
     if (!isSameOrigin(req, config)) {
       await req.body?.cancel();
       return new Response("Forbidden: the form did not come from this site.", {
@@ -68,6 +68,7 @@ export const handler: Handlers<
     }
     const next = await roomFormAction(
       { kv, revoker },
+      limits,
       user,
       ctx.params.id,
       form,

@@ -5,7 +5,8 @@
  * another origin, for a member removing someone else, or for the owner
  * leaving their own room (they delete it instead); `401` without a session;
  * `404` for a room unknown or unseen, or a malformed id (before KV is read,
- * `roomIdParam`).
+ * `roomIdParam`); `429` with `Retry-After` past
+ * `MEMBER_CHANGE_RATE_LIMIT_PER_MIN` for the caller (all their sessions).
  */
 import type { Handlers } from "$fresh/server.ts";
 import { roomIdParam, type State } from "../../../../../lib/app/mod.ts";
@@ -14,16 +15,18 @@ import { HttpError, jsonResponse } from "../../../../../lib/http/mod.ts";
 
 export const handler: Handlers<
   unknown,
-  Pick<State, "api" | "kv" | "revoker">
+  Pick<State, "api" | "kv" | "revoker" | "limits">
 > = {
   async DELETE(_req, ctx) {
-    const { api, kv, revoker } = ctx.state;
+    const { api, kv, revoker, limits } = ctx.state;
     const { user } = await api.stateChange();
     const id = roomIdParam(ctx.params.id);
     const { userId } = ctx.params;
     if (userId.length === 0 || userId.length > 300) {
       throw new HttpError(404, "No such room.");
     }
+    // Each removal revokes tokens: counted per user, whatever their sessions.
+    await api.limit(limits.memberChanges, "user");
     const { affectedUserIds } = await endMembership(
       { kv, revoker },
       user,

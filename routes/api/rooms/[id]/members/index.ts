@@ -8,7 +8,9 @@
  *   were a member already. `404` with the reason for an unknown login (or
  *   room), `403` for a member who is not the owner (and from another
  *   origin), `409` for a full room; `401`, `415`, `413`, `400` as every
- *   state change.
+ *   state change; `429` with `Retry-After` past
+ *   `MEMBER_CHANGE_RATE_LIMIT_PER_MIN` for the caller or
+ *   `INVITE_TARGET_RATE_LIMIT_PER_MIN` for the login invited.
  *
  * A malformed room id is `404` before KV is read (`roomIdParam`).
  */
@@ -17,6 +19,7 @@ import { roomIdParam, type State } from "../../../../../lib/app/mod.ts";
 import {
   displayNames,
   inviteByLogin,
+  inviteTargetKey,
   listMembers,
 } from "../../../../../lib/rooms/mod.ts";
 import {
@@ -25,7 +28,10 @@ import {
   readJsonBody,
 } from "../../../../../lib/http/mod.ts";
 
-export const handler: Handlers<unknown, Pick<State, "api" | "kv">> = {
+export const handler: Handlers<
+  unknown,
+  Pick<State, "api" | "kv" | "limits">
+> = {
   async GET(_req, ctx) {
     const { api, kv } = ctx.state;
     const { user } = await api.session();
@@ -36,13 +42,17 @@ export const handler: Handlers<unknown, Pick<State, "api" | "kv">> = {
     });
   },
   async POST(req, ctx) {
-    const { api, kv } = ctx.state;
+    const { api, kv, limits } = ctx.state;
     const { user } = await api.stateChange();
     const id = roomIdParam(ctx.params.id);
     const body = await readJsonBody(req);
     if (typeof body.login !== "string") {
       throw new HttpError(400, "Give the login to invite.");
     }
+    await api.limit(limits.memberChanges, "user");
+    await api.limit(limits.inviteTargets, {
+      target: inviteTargetKey(body.login),
+    });
     const { userId, added } = await inviteByLogin(
       kv,
       user,
