@@ -41,7 +41,7 @@ export const FORM_ERRORS = {
     "Give the room a name of 1 to 60 characters that shows as written: no control, direction or invisible characters.",
   forbidden: "Only the room's owner may do that.",
   full: "That did not work: a limit was reached. Try again later.",
-  busy: "Too many changes to members in a minute; try again in a minute.",
+  busy: "Too many room changes in a minute; try again in a minute.",
   form: "The form was incomplete; try again.",
 } as const;
 

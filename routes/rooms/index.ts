@@ -14,30 +14,36 @@ import { createRoomFromForm } from "../../lib/room_page/mod.ts";
 const seeOther = (location: string) =>
   new Response(null, { status: 303, headers: { location } });
 
-export const handler: Handlers<unknown, Pick<State, "user" | "kv" | "config">> =
-  {
-    GET() {
-      return seeOther("/");
-    },
-    async POST(req, ctx) {
-      const { user, kv, config } = ctx.state;
-      if (!isSameOrigin(req, config)) {
-        await req.body?.cancel();
-        return new Response(
-          "Forbidden: the form did not come from this site.",
-          { status: 403 },
-        );
+export const handler: Handlers<
+  unknown,
+  Pick<State, "user" | "kv" | "config" | "limits">
+> = {
+  GET() {
+    return seeOther("/");
+  },
+  async POST(req, ctx) {
+    const { user, kv, config, limits } = ctx.state;
+    if (!isSameOrigin(req, config)) {
+      await req.body?.cancel();
+      return new Response(
+        "Forbidden: the form did not come from this site.",
+        { status: 403 },
+      );
+    }
+    if (!user) return seeOther(signInPath("/"));
+    if (!(await limits.memberChanges.hit(user.id)).allowed) {
+      await req.body?.cancel();
+      return seeOther("/?error=busy");
+    }
+    try {
+      return seeOther(
+        await createRoomFromForm(kv, user, await readFormBody(req)),
+      );
+    } catch (error) {
+      if (error instanceof BodyError) {
+        return new Response(error.message, { status: error.status });
       }
-      if (!user) return seeOther(signInPath("/"));
-      try {
-        return seeOther(
-          await createRoomFromForm(kv, user, await readFormBody(req)),
-        );
-      } catch (error) {
-        if (error instanceof BodyError) {
-          return new Response(error.message, { status: error.status });
-        }
-        throw error;
-      }
-    },
-  };
+      throw error;
+    }
+  },
+};
