@@ -14,8 +14,11 @@ import { type AppConfig, openKv } from "../platform/mod.ts";
 import type { Idp } from "../idp/mod.ts";
 import {
   countGivenUp,
+  createInvitationNotices,
   createRevoker,
   indexPublicRoomsByAge,
+  type InvitationNoticeJob,
+  type InvitationNotices,
   type PublishJob,
   publishJobHandler,
   type RevokeJob,
@@ -67,6 +70,8 @@ export interface Services {
   limits: RateLimits;
   /** Ends users' realtime access: sign-out, removal from a room. */
   revoker: Revoker;
+  /** Tells an invitee live of their invitation, on their own channel. */
+  invitationNotices: InvitationNotices;
   /** This instance's share of the work that follows commits (`lib/outbox/`). */
   outbox: Outbox;
 }
@@ -107,13 +112,20 @@ export async function startServices(
     tokenTtlMs: config.ably.tokenTtlMs,
     wake: (job) => outbox.wake(job),
   });
+  const invitationNotices = createInvitationNotices({
+    kv,
+    publisher: ably.publisher,
+    wake: (job) => outbox.wake(job),
+  });
   // Work that follows a commit, run by whichever instance finds it due:
   // publishing stored messages whose inline publish did not happen
-  // (`lib/rooms/`), revoking tokens (`lib/rooms/revocation.ts`). Plain KV keys,
-  // no KV queue (Deno Deploy and KV Connect have none).
-  const outbox = startOutbox<PublishJob | RevokeJob>(kv, {
+  // (`lib/rooms/`), revoking tokens (`lib/rooms/revocation.ts`), telling
+  // invitees (`lib/rooms/invitation_notices.ts`). Plain KV keys, no KV
+  // queue (Deno Deploy and KV Connect have none).
+  const outbox = startOutbox<PublishJob | RevokeJob | InvitationNoticeJob>(kv, {
     publish: publishJobHandler(kv, ably.tokens.rest),
     revoke: (job) => revoker.handle(job),
+    invitation: (job) => invitationNotices.handle(job),
   }, { ...config.outbox, onGiveUp: countGivenUp });
   const auth = await startAuthServices(config, kv, {
     onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
@@ -157,6 +169,7 @@ export async function startServices(
       }),
     },
     revoker,
+    invitationNotices,
     outbox,
   };
   const close = async () => {

@@ -6,7 +6,7 @@
  * `form-action 'self'` lets them.
  */
 import type { Room } from "../../rooms/mod.ts";
-import type { MemberView } from "../page.ts";
+import type { InviteeView, MemberView } from "../page.ts";
 
 /** The visitor's rooms, each a link to its page, and a form to make one. */
 export function RoomsPanel({ rooms }: { rooms: Room[] }) {
@@ -40,9 +40,16 @@ export function RoomsPanel({ rooms }: { rooms: Room[] }) {
   );
 }
 
-/** The owner's panel: the members, invite by login, remove, delete the room. */
+/**
+ * The owner's panel: the members, the invitations not yet answered (each
+ * with Withdraw), invite by login, remove, delete the room.
+ */
 export function MembersPanel(
-  { roomId, members }: { roomId: string; members: MemberView[] },
+  { roomId, members, invitees }: {
+    roomId: string;
+    members: MemberView[];
+    invitees: InviteeView[];
+  },
 ) {
   const action = `/rooms/${roomId}`;
   return (
@@ -66,6 +73,28 @@ export function MembersPanel(
           </li>
         ))}
       </ul>
+      {invitees.length > 0 && (
+        <>
+          <h3>Invited, not yet joined</h3>
+          <ul class="invitee-admin">
+            {invitees.map((i) => (
+              <li key={i.userId} data-user={i.userId}>
+                <span class="member-name" title={i.userId}>{i.name}</span>
+                <form method="post" action={action}>
+                  <input type="hidden" name="action" value="withdraw" />
+                  <input type="hidden" name="userId" value={i.userId} />
+                  <button
+                    type="submit"
+                    aria-label={`Withdraw ${i.name}'s invitation`}
+                  >
+                    Withdraw
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <form class="invite" method="post" action={action}>
         <input type="hidden" name="action" value="invite" />
         <label for="invite-login">Invite by login</label>
