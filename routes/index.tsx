@@ -2,12 +2,12 @@
  * `GET /`: the home page.
  *
  * Signed out: what the app is, and a way to sign in; no island, so no
- * JavaScript, no token request and no connection. Signed in: the visitor's
- * open invitations (the `Invitations` island: Join · Decline forms, and new
- * ones shown live), the rooms the visitor can see with a form to create one
- * (`RoomsPanel`), and the lobby — its last messages from KV rendered into
- * the `LiveRoom` island, which then goes live in the browser (`homePage`,
- * `lib/room_page/page.ts`).
+ * JavaScript, no token request and no connection. Signed in: the lobby —
+ * its last messages from KV rendered into the `LiveRoom` island, which then
+ * goes live in the browser —, the visitor's open invitations (the
+ * `Invitations` island: Join · Decline forms, new ones shown live through
+ * the lobby's connection) and the rooms the visitor can see with a form to
+ * create one (`RoomsPanel`); all read by `homePage`, `lib/room_page/page.ts`.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import Invitations from "../islands/Invitations.tsx";
@@ -78,8 +78,8 @@ export default function Home({ data, state }: PageProps<Data | null, State>) {
       {error && <p class="form-error" role="alert">{FORM_ERRORS[error]}</p>}
       {notice && <p class="form-notice" role="status">{FORM_NOTICES[notice]}
       </p>}
-      <Invitations invitations={home.invitations} />
       <LiveRoom {...home.lobby.setup} />
+      <Invitations invitations={home.invitations} />
       <RoomsPanel rooms={home.rooms} />
     </main>
   );
