@@ -25,7 +25,6 @@ import * as $index from "./routes/index.tsx";
 import * as $invitations_roomId_ from "./routes/invitations/[roomId].ts";
 import * as $rooms_id_ from "./routes/rooms/[id].tsx";
 import * as $rooms_index from "./routes/rooms/index.ts";
-import * as $Invitations from "./islands/Invitations.tsx";
 import * as $LiveRoom from "./islands/LiveRoom.tsx";
 
 import { type Manifest } from "$fresh/server.ts";
@@ -60,7 +59,6 @@ const manifest = {
     "./routes/rooms/index.ts": $rooms_index,
   },
   islands: {
-    "./islands/Invitations.tsx": $Invitations,
     "./islands/LiveRoom.tsx": $LiveRoom,
   },
   baseUrl: import.meta.url,

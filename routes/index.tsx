@@ -4,13 +4,12 @@
  * Signed out: what the app is, and a way to sign in; no island, so no
  * JavaScript, no token request and no connection. Signed in: the lobby —
  * its last messages from KV rendered into the `LiveRoom` island, which then
- * goes live in the browser —, the visitor's open invitations (the
- * `Invitations` island: Join · Decline forms, new ones shown live through
- * the lobby's connection) and the rooms the visitor can see with a form to
+ * goes live in the browser —, the visitor's open invitations
+ * (`InvitationsPanel`: Join · Decline forms; the lobby's connection shows
+ * new ones live) and the rooms the visitor can see with a form to
  * create one (`RoomsPanel`); all read by `homePage`, `lib/room_page/page.ts`.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
-import Invitations from "../islands/Invitations.tsx";
 import LiveRoom from "../islands/LiveRoom.tsx";
 import type { State } from "../lib/app/mod.ts";
 import {
@@ -20,6 +19,7 @@ import {
   formNotice,
   type HomePage,
   homePage,
+  InvitationsPanel,
   RoomsPanel,
 } from "../lib/room_page/mod.ts";
 
@@ -79,7 +79,7 @@ export default function Home({ data, state }: PageProps<Data | null, State>) {
       {notice && <p class="form-notice" role="status">{FORM_NOTICES[notice]}
       </p>}
       <LiveRoom {...home.lobby.setup} />
-      <Invitations invitations={home.invitations} />
+      <InvitationsPanel invitations={home.invitations} />
       <RoomsPanel rooms={home.rooms} />
     </main>
   );

@@ -18,8 +18,8 @@
  *   `GET /api/rooms/<id>/names`, never from what a client announces) and
  *   keeps the member list;
  * - subscribes to the visitor's own channel, where only the server publishes
- *   (notices; an invitation's notice becomes `INVITATION_EVENT` on `window`,
- *   for the invitations island, `invitations.ts`);
+ *   (notices; on an invitation's notice, the page's invitations panel is
+ *   refreshed from the server, `invitations.ts`);
  * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
  *   id chosen here, retried with the same id after a network failure, so a
  *   message is stored and shown once; the token grants no publish.
@@ -41,7 +41,7 @@ import {
   type RoomSetup,
 } from "../contract/mod.ts";
 import { mergeMessages, toRoomMessage } from "./inbound.ts";
-import { INVITATION_EVENT } from "./invitations.ts";
+import { showInvitations } from "./invitations.ts";
 import type { Member, RoomState } from "./state.ts";
 import { type RoomEnd, roomStatus } from "./status.ts";
 
@@ -192,9 +192,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     if (message) add([message]);
   }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
-    if (m.name === INVITATION_NAME) {
-      return void dispatchEvent(new Event(INVITATION_EVENT));
-    }
+    if (m.name === INVITATION_NAME) return void showInvitations();
     const text = m.data?.text;
     if (typeof text === "string") {
       room.notices.value = [...room.notices.value, { id: m.id!, text }].slice(

@@ -7,8 +7,6 @@
  * `lib/contract/` alone.
  */
 export { createRoomState } from "./state.ts";
-export { fetchInvitations, INVITATION_EVENT } from "./invitations.ts";
-export { InvitationList } from "./views/InvitationList.tsx";
 export { Composer } from "./views/Composer.tsx";
 export { MemberList } from "./views/MemberList.tsx";
 export { MessageList } from "./views/MessageList.tsx";

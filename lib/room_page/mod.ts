@@ -16,4 +16,8 @@ export {
   type RoomFormChanges,
 } from "./forms.ts";
 export { type HomePage, homePage, type RoomPage, roomPage } from "./page.ts";
-export { MembersPanel, RoomsPanel } from "./views/RoomPanels.tsx";
+export {
+  InvitationsPanel,
+  MembersPanel,
+  RoomsPanel,
+} from "./views/RoomPanels.tsx";

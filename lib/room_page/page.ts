@@ -102,7 +102,7 @@ export interface HomePage {
   lobby: RoomPage;
   /** `listVisibleRooms`, the lobby first. */
   rooms: Room[];
-  /** `listInvitations`, newest first: the invitations island's props. */
+  /** `listInvitations`, newest first, for `InvitationsPanel`. */
   invitations: InvitationJson[];
 }
 

@@ -1,12 +1,51 @@
 /**
- * The server-rendered parts of the room pages around the island — the list
- * of rooms with the create form (on `/`), and the owner's members panel (on
- * `/rooms/<id>`). Plain HTML forms posting to the page routes
+ * The server-rendered parts of the room pages around the island — the
+ * visitor's invitations and the list of rooms with the create form (on
+ * `/`), and the owner's members panel (on `/rooms/<id>`). Plain HTML forms posting to the page routes
  * (`lib/room_page/forms.ts`): they work without JavaScript, and the CSP's
  * `form-action 'self'` lets them.
  */
+import type { InvitationJson } from "../../contract/mod.ts";
 import type { Room } from "../../rooms/mod.ts";
 import type { InviteeView, MemberView } from "../page.ts";
+
+/**
+ * The visitor's open invitations: "alice invited you to Design review —
+ * Join · Decline", each a form posting to `/invitations/<roomId>`. Hidden
+ * while there are none; the room's connection refreshes it live when a new
+ * one arrives (`lib/room_client/invitations.ts`, which builds the same
+ * markup).
+ */
+export function InvitationsPanel(
+  { invitations }: { invitations: readonly InvitationJson[] },
+) {
+  return (
+    <section
+      class="invitations"
+      aria-labelledby="invitations-title"
+      aria-live="polite"
+      hidden={invitations.length === 0}
+    >
+      <h2 id="invitations-title">Invitations</h2>
+      <ul class="invitation-list">
+        {invitations.map((inv) => (
+          <li key={inv.roomId} data-room={inv.roomId}>
+            <strong>{inv.inviterName}</strong> invited you to{" "}
+            <strong class="invitation-room">{inv.roomName}</strong>
+            {" — "}
+            <form method="post" action={`/invitations/${inv.roomId}`}>
+              <button type="submit" name="action" value="join">Join</button>
+              {" · "}
+              <button type="submit" name="action" value="decline">
+                Decline
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 /** The visitor's rooms, each a link to its page, and a form to make one. */
 export function RoomsPanel({ rooms }: { rooms: Room[] }) {
