@@ -26,6 +26,7 @@ import {
   type Actor,
   ATTEMPTS,
   type Extend,
+  inviteeIds,
   MAX_MEMBERS,
   MAX_ROOM_INVITATIONS,
   requireAccess,
@@ -136,13 +137,7 @@ export async function inviteByLogin(
     }
     // Expired ones count until KV drops them: the bound is what keeps a
     // room's delete to one commit, so it must hold for every key.
-    let open = 0;
-    for await (
-      const _ of kv.list({ prefix: ["invitations", roomId] }, {
-        limit: MAX_ROOM_INVITATIONS,
-      })
-    ) open++;
-    if (open >= MAX_ROOM_INVITATIONS) {
+    if ((await inviteeIds(kv, roomId)).length >= MAX_ROOM_INVITATIONS) {
       throw new ChatError(
         "conflict",
         `A room has at most ${MAX_ROOM_INVITATIONS} open invitations.`,

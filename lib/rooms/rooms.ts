@@ -276,27 +276,28 @@ export async function requireRoomToSpare(
 }
 
 /**
- * Whoever holds an invitation to `roomId`, expired ones included (at most
- * `MAX_ROOM_INVITATIONS`, which the invite keeps to, plus any expired ones
- * KV has not dropped yet, which `expireIn` removes by themselves).
+ * Whoever holds an invitation to `roomId`, expired ones included until KV
+ * drops them (at most `MAX_ROOM_INVITATIONS`: the invite counts these too,
+ * so the bound holds for every key a room's delete must take).
  */
-async function inviteeIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
-  const ids: string[] = [];
-  for await (
-    const entry of kv.list({ prefix: ["invitations", roomId] }, {
-      limit: MAX_ROOM_INVITATIONS,
-    })
-  ) ids.push(entry.key[2] as string);
-  return ids;
+export function inviteeIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
+  return userIdsUnder(kv, ["invitations", roomId], MAX_ROOM_INVITATIONS);
 }
 
-async function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
+function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
+  return userIdsUnder(kv, ["room_members", roomId], MAX_MEMBERS);
+}
+
+/** The user ids that end the keys under `[index, roomId]`, at most `limit`. */
+async function userIdsUnder(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+): Promise<string[]> {
   const ids: string[] = [];
-  for await (
-    const entry of kv.list({ prefix: ["room_members", roomId] }, {
-      limit: MAX_MEMBERS,
-    })
-  ) ids.push(entry.key[2] as string);
+  for await (const entry of kv.list({ prefix }, { limit })) {
+    ids.push(entry.key[2] as string);
+  }
   return ids;
 }
 
