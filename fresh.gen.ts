@@ -6,9 +6,13 @@ import * as $_404 from "./routes/_404.tsx";
 import * as $_500 from "./routes/_500.tsx";
 import * as $_app from "./routes/_app.tsx";
 import * as $about from "./routes/about.tsx";
+import * as $api_invitations_roomId_ from "./routes/api/invitations/[roomId].ts";
+import * as $api_invitations_index from "./routes/api/invitations/index.ts";
 import * as $api_live from "./routes/api/live.ts";
 import * as $api_notify_me from "./routes/api/notify-me.ts";
 import * as $api_rooms_id_index from "./routes/api/rooms/[id]/index.ts";
+import * as $api_rooms_id_invitations_userId_ from "./routes/api/rooms/[id]/invitations/[userId].ts";
+import * as $api_rooms_id_invitations_index from "./routes/api/rooms/[id]/invitations/index.ts";
 import * as $api_rooms_id_members_userId_ from "./routes/api/rooms/[id]/members/[userId].ts";
 import * as $api_rooms_id_members_index from "./routes/api/rooms/[id]/members/index.ts";
 import * as $api_rooms_id_messages from "./routes/api/rooms/[id]/messages.ts";
@@ -18,6 +22,7 @@ import * as $auth_callback from "./routes/auth/callback.tsx";
 import * as $auth_signin from "./routes/auth/signin.ts";
 import * as $auth_signout from "./routes/auth/signout.tsx";
 import * as $index from "./routes/index.tsx";
+import * as $invitations_roomId_ from "./routes/invitations/[roomId].ts";
 import * as $rooms_id_ from "./routes/rooms/[id].tsx";
 import * as $rooms_index from "./routes/rooms/index.ts";
 import * as $LiveRoom from "./islands/LiveRoom.tsx";
@@ -30,9 +35,15 @@ const manifest = {
     "./routes/_500.tsx": $_500,
     "./routes/_app.tsx": $_app,
     "./routes/about.tsx": $about,
+    "./routes/api/invitations/[roomId].ts": $api_invitations_roomId_,
+    "./routes/api/invitations/index.ts": $api_invitations_index,
     "./routes/api/live.ts": $api_live,
     "./routes/api/notify-me.ts": $api_notify_me,
     "./routes/api/rooms/[id]/index.ts": $api_rooms_id_index,
+    "./routes/api/rooms/[id]/invitations/[userId].ts":
+      $api_rooms_id_invitations_userId_,
+    "./routes/api/rooms/[id]/invitations/index.ts":
+      $api_rooms_id_invitations_index,
     "./routes/api/rooms/[id]/members/[userId].ts":
       $api_rooms_id_members_userId_,
     "./routes/api/rooms/[id]/members/index.ts": $api_rooms_id_members_index,
@@ -43,6 +54,7 @@ const manifest = {
     "./routes/auth/signin.ts": $auth_signin,
     "./routes/auth/signout.tsx": $auth_signout,
     "./routes/index.tsx": $index,
+    "./routes/invitations/[roomId].ts": $invitations_roomId_,
     "./routes/rooms/[id].tsx": $rooms_id_,
     "./routes/rooms/index.ts": $rooms_index,
   },

@@ -2,25 +2,31 @@
  * `GET /`: the home page.
  *
  * Signed out: what the app is, and a way to sign in; no island, so no
- * JavaScript, no token request and no connection. Signed in: the rooms the
- * visitor can see with a form to create one (`RoomsPanel`), and the lobby —
+ * JavaScript, no token request and no connection. Signed in: the lobby —
  * its last messages from KV rendered into the `LiveRoom` island, which then
- * goes live in the browser (`homePage`, `lib/room_page/page.ts`).
+ * goes live in the browser —, the visitor's open invitations
+ * (`InvitationsPanel`: Join · Decline forms; the lobby's connection shows
+ * new ones live) and the rooms the visitor can see with a form to
+ * create one (`RoomsPanel`); all read by `homePage`, `lib/room_page/page.ts`.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import LiveRoom from "../islands/LiveRoom.tsx";
 import type { State } from "../lib/app/mod.ts";
 import {
   FORM_ERRORS,
+  FORM_NOTICES,
   formError,
+  formNotice,
   type HomePage,
   homePage,
+  InvitationsPanel,
   RoomsPanel,
 } from "../lib/room_page/mod.ts";
 
 interface Data {
   home: HomePage;
   error: keyof typeof FORM_ERRORS | null;
+  notice: keyof typeof FORM_NOTICES | null;
 }
 
 export const handler: Handlers<
@@ -31,7 +37,11 @@ export const handler: Handlers<
     const { user, kv, ably } = ctx.state;
     if (!user) return ctx.render(null);
     const home = await homePage(kv, user, ably.browserOptions);
-    return ctx.render({ home, error: formError(ctx.url) });
+    return ctx.render({
+      home,
+      error: formError(ctx.url),
+      notice: formNotice(ctx.url),
+    });
   },
 };
 
@@ -54,7 +64,7 @@ export default function Home({ data, state }: PageProps<Data | null, State>) {
       </main>
     );
   }
-  const { home, error } = data;
+  const { home, error, notice } = data;
   return (
     <main>
       <header class="top">
@@ -66,7 +76,10 @@ export default function Home({ data, state }: PageProps<Data | null, State>) {
         </p>
       </header>
       {error && <p class="form-error" role="alert">{FORM_ERRORS[error]}</p>}
+      {notice && <p class="form-notice" role="status">{FORM_NOTICES[notice]}
+      </p>}
       <LiveRoom {...home.lobby.setup} />
+      <InvitationsPanel invitations={home.invitations} />
       <RoomsPanel rooms={home.rooms} />
     </main>
   );

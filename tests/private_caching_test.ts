@@ -27,6 +27,11 @@ const CASES: Record<string, Case[]> = {
   "./routes/_500.tsx": [],
   "./routes/_app.tsx": [{ path: "/about" }],
   "./routes/about.tsx": [{ path: "/about" }],
+  "./routes/api/invitations/index.ts": [{ path: "/api/invitations" }],
+  "./routes/api/invitations/[roomId].ts": [{
+    path: "/api/invitations/lobby",
+    init: { method: "DELETE", headers: { origin: APP } },
+  }],
   "./routes/api/live.ts": [{ path: "/api/live" }],
   "./routes/api/notify-me.ts": [{
     path: "/api/notify-me",
@@ -44,6 +49,13 @@ const CASES: Record<string, Case[]> = {
     },
   ],
   "./routes/api/rooms/[id]/index.ts": [{ path: "/api/rooms/lobby" }],
+  "./routes/api/rooms/[id]/invitations/index.ts": [
+    { path: "/api/rooms/lobby/invitations" },
+  ],
+  "./routes/api/rooms/[id]/invitations/[userId].ts": [{
+    path: "/api/rooms/lobby/invitations/embedded:alice",
+    init: { method: "DELETE", headers: { origin: APP } },
+  }],
   "./routes/api/rooms/[id]/members/index.ts": [
     { path: "/api/rooms/lobby/members" },
   ],
@@ -84,6 +96,17 @@ const CASES: Record<string, Case[]> = {
     { path: "/auth/signout", init: { method: "POST" } },
   ],
   "./routes/index.tsx": [{ path: "/" }],
+  "./routes/invitations/[roomId].ts": [{
+    path: "/invitations/lobby",
+    init: {
+      method: "POST",
+      headers: {
+        origin: APP,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "action=decline",
+    },
+  }],
 };
 
 function assertPrivate(what: string, headers: Headers): void {

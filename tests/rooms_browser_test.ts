@@ -67,16 +67,40 @@ browserTest("rooms in a browser", async (t) => {
         const path = await createPrivateRoom(alice.page, "Plans");
         await roomState(alice.page, "connected");
         await alice.page.locator(".room-name", { hasText: "Plans" }).waitFor();
-        // The members panel: invite by login, a plain form.
+        // Bob has `/` open, live in the lobby, with no invitation yet.
+        await roomState(bob.page, "connected");
+        assert.equal(await bob.page.locator(".invitation-list li").count(), 0);
+        const loads: string[] = [];
+        bob.page.on("load", () => loads.push(bob.page.url()));
+        // The members panel: invite by login, a plain form. Bob is invited,
+        // not yet a member.
         await alice.page.fill("#invite-login", "bob");
         await alice.page.click('.invite button[type="submit"]');
+        await alice.page.locator('.invitee-admin li[data-user="embedded:bob"]')
+          .waitFor();
+        assert.equal(
+          await alice.page.locator('.member-admin li[data-user="embedded:bob"]')
+            .count(),
+          0,
+        );
+
+        // The invitation appears on bob's open `/` without a reload; he
+        // joins, and the room opens.
+        const id = path.split("/").pop()!;
+        const invitation = bob.page.locator(
+          `.invitation-list li[data-room="${id}"]`,
+        );
+        await invitation.waitFor({ timeout: 5_000 });
+        assert.match(
+          (await invitation.textContent()) ?? "",
+          /alice invited you to Plans/,
+        );
+        assert.deepEqual(loads, [], "bob's page was not reloaded");
+        await invitation.getByRole("button", { name: "Join" }).click();
+        await bob.page.waitForURL(app.url + path);
+        await alice.page.reload();
         await alice.page.locator('.member-admin li[data-user="embedded:bob"]')
           .waitFor();
-
-        // Bob sees it in his list and opens it.
-        await bob.page.reload();
-        await bob.page.locator(".room-list a", { hasText: "Plans" }).click();
-        await bob.page.waitForURL(app.url + path);
         await roomState(bob.page, "connected");
         assert.equal(await bob.page.locator(".manage").count(), 0);
         for (const page of [alice.page, bob.page]) {

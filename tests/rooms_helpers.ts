@@ -45,6 +45,16 @@ export interface RoomsFixture {
   ): Promise<Answer>;
   /** A GET of a page. */
   page(jar: CookieJar | null, path: string): Promise<Answer>;
+  /**
+   * Makes `login` a member of `roomId` the one way there is: `owner`
+   * invites them (201) and they, signed in as `invitee`, join (200).
+   */
+  inviteAndJoin(
+    owner: CookieJar,
+    roomId: string,
+    login: string,
+    invitee: CookieJar,
+  ): Promise<void>;
 }
 
 function answer(response: Response, text: string): Answer {
@@ -118,6 +128,25 @@ export async function withRooms(
           send,
         );
         return answer(response, text);
+      },
+      async inviteAndJoin(owner, roomId, login, invitee) {
+        const invited = await this.api(
+          owner,
+          "POST",
+          `/api/rooms/${roomId}/members`,
+          { login },
+        );
+        if (invited.status !== 201) {
+          throw new Error(`invite answered ${invited.status}: ${invited.text}`);
+        }
+        const joined = await this.api(
+          invitee,
+          "POST",
+          `/api/invitations/${roomId}`,
+        );
+        if (joined.status !== 200) {
+          throw new Error(`join answered ${joined.status}: ${joined.text}`);
+        }
       },
     });
   } finally {

@@ -33,10 +33,7 @@ async function privateRoom(f: RoomsFixture) {
   });
   assert.equal(created.status, 201, created.text);
   const id = created.json.id as string;
-  const invited = await f.api(alice, "POST", `/api/rooms/${id}/members`, {
-    login: "bob",
-  });
-  assert.equal(invited.status, 201, invited.text);
+  await f.inviteAndJoin(alice, id, "bob", bob);
   return { alice, bob, carol, id };
 }
 
@@ -326,10 +323,9 @@ Deno.test("the rooms API: create, list, invite, remove, delete — each status",
     );
     assert.equal(strangerInvite.status, 404);
     assert.deepEqual(strangerInvite.text, unknownRoom.text);
-    assert.equal(
-      (await f.api(alice, "POST", members, { login: "bob" })).status,
-      200,
-    );
+    const member = await f.api(alice, "POST", members, { login: "bob" });
+    assert.equal(member.status, 409);
+    assert.match(member.json.error, /a member of this room already/);
     assert.equal((await f.api(alice, "POST", members, {})).status, 400);
     const listed = await f.api(bob, "GET", members);
     assert.deepEqual(
@@ -539,7 +535,20 @@ Deno.test("the pages' forms work without JavaScript: create, invite, remove, del
       login: "bob",
     });
     assert.equal(invited.status, 303);
-    assert.equal(invited.headers.get("location"), path);
+    assert.equal(invited.headers.get("location"), `${path}?notice=invited`);
+    assert.match(
+      (await f.page(alice, `${path}?notice=invited`)).text,
+      /Invited\. They become a member when they join\./,
+    );
+    // An invitation is no membership: bob joins through his form on `/`.
+    assert.equal((await f.page(bob, path)).status, 404);
+    assert.match(
+      (await f.page(bob, "/")).text,
+      new RegExp(`<form method="post" action="/invitations/${id}">`),
+    );
+    const join = await f.form(bob, `/invitations/${id}`, { action: "join" });
+    assert.equal(join.status, 303);
+    assert.equal(join.headers.get("location"), path);
     assert.equal((await f.page(bob, path)).status, 200);
     const nobody = await f.form(alice, path, {
       action: "invite",

@@ -14,9 +14,12 @@ import { type AppConfig, openKv } from "../platform/mod.ts";
 import type { Idp } from "../idp/mod.ts";
 import {
   countGivenUp,
+  createInvitationNotices,
   createRevoker,
   indexPublicRoomsByAge,
   indexUserHandles,
+  type InvitationNoticeJob,
+  type InvitationNotices,
   type PublishJob,
   publishJobHandler,
   type RevokeJob,
@@ -82,6 +85,8 @@ export interface Services {
   limits: RateLimits;
   /** Ends users' realtime access: sign-out, removal from a room. */
   revoker: Revoker;
+  /** Tells an invitee live of their invitation, on their own channel. */
+  invitationNotices: InvitationNotices;
   /** This instance's share of the work that follows commits (`lib/outbox/`). */
   outbox: Outbox;
 }
@@ -125,13 +130,20 @@ export async function startServices(
     roomScoped: config.ably.tokenMode === "jwt",
     wake: (job) => outbox.wake(job),
   });
+  const invitationNotices = createInvitationNotices({
+    kv,
+    publisher: ably.publisher,
+    wake: (job) => outbox.wake(job),
+  });
   // Work that follows a commit, run by whichever instance finds it due:
   // publishing stored messages whose inline publish did not happen
-  // (`lib/rooms/`), revoking tokens (`lib/rooms/revocation.ts`). Plain KV keys,
-  // no KV queue (Deno Deploy and KV Connect have none).
-  const outbox = startOutbox<PublishJob | RevokeJob>(kv, {
+  // (`lib/rooms/`), revoking tokens (`lib/rooms/revocation.ts`), telling
+  // invitees (`lib/rooms/invitation_notices.ts`). Plain KV keys, no KV
+  // queue (Deno Deploy and KV Connect have none).
+  const outbox = startOutbox<PublishJob | RevokeJob | InvitationNoticeJob>(kv, {
     publish: publishJobHandler(kv, ably.tokens.rest),
     revoke: (job) => revoker.handle(job),
+    invitation: (job) => invitationNotices.handle(job),
   }, { ...config.outbox, onGiveUp: countGivenUp });
   const auth = await startAuthServices(config, kv, {
     onSessionEnd: (op, user) => revoker.schedule(op, [user.id]),
@@ -186,6 +198,7 @@ export async function startServices(
       }),
     },
     revoker,
+    invitationNotices,
     outbox,
   };
   const close = async () => {

@@ -79,3 +79,11 @@ function assertUserId(userId: string): void {
 
 /** The Ably message name of a room message; its `data` is `PublishedMessageData`. */
 export const MESSAGE_NAME = "message";
+
+/**
+ * The Ably message name, on the invitee's own channel, of "you were invited":
+ * `data` is `{ roomId }` alone. The island asks the server for the
+ * invitation itself (`GET /api/invitations`), so nothing shown comes from
+ * the message.
+ */
+export const INVITATION_NAME = "invitation";

@@ -16,6 +16,7 @@ export {
 export {
   InvalidRoomIdError,
   InvalidUserIdError,
+  INVITATION_NAME,
   MESSAGE_NAME,
   ROOM_CHANNEL,
   ROOM_CHANNEL_PREFIX,
@@ -26,6 +27,7 @@ export {
 export { API_PATHS, roomApiPath } from "./paths.ts";
 export type {
   BrowserClientOptions,
+  InvitationJson,
   MessagePage,
   PublishedMessageData,
   RoomInfo,

@@ -9,6 +9,8 @@ export const API_PATHS = {
   live: "/api/live",
   /** Where the server publishes a notice for the caller (`routes/api/notify-me.ts`). */
   notifyMe: "/api/notify-me",
+  /** The caller's open invitations (`routes/api/invitations/index.ts`). */
+  invitations: "/api/invitations",
   /** The rooms a session sees (`routes/api/rooms/index.ts`). */
   rooms: "/api/rooms",
 } as const;

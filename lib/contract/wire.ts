@@ -47,6 +47,22 @@ export interface MessagePage<M extends RoomMessage = RoomMessage> {
  */
 export type PublishedMessageData = Omit<RoomMessage, "clientId">;
 
+/**
+ * An open invitation as `GET /api/invitations` lists it, and as the
+ * invitations island on `/` shows it: the names are the server's.
+ */
+export interface InvitationJson {
+  roomId: string;
+  roomName: string;
+  /** The owner who invited (`provider:subject`). */
+  invitedBy: string;
+  inviterName: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms from which it can no longer be accepted. */
+  expiresAt: number;
+}
+
 /** A user as the room shows them. */
 export interface RoomUser {
   /** `provider:subject`: the token's clientId. */

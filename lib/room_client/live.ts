@@ -18,7 +18,8 @@
  *   `GET /api/rooms/<id>/names`, never from what a client announces) and
  *   keeps the member list;
  * - subscribes to the visitor's own channel, where only the server publishes
- *   (notices);
+ *   (notices; on an invitation's notice, the page's invitations panel is
+ *   refreshed from the server, `invitations.ts`);
  * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
  *   id chosen here, retried with the same id after a network failure, so a
  *   message is stored and shown once; the token grants no publish.
@@ -32,6 +33,7 @@ import {
 } from "ably/modular";
 import {
   API_PATHS,
+  INVITATION_NAME,
   MESSAGE_NAME,
   type MessagePage,
   roomApiPath,
@@ -39,6 +41,7 @@ import {
   type RoomSetup,
 } from "../contract/mod.ts";
 import { mergeMessages, toRoomMessage } from "./inbound.ts";
+import { showInvitations } from "./invitations.ts";
 import type { Member, RoomState } from "./state.ts";
 import {
   RENEWAL_GRACE_MS,
@@ -204,6 +207,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     if (message) add([message]);
   }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
+    if (m.name === INVITATION_NAME) return void showInvitations();
     const text = m.data?.text;
     if (typeof text === "string") {
       room.notices.value = [...room.notices.value, { id: m.id!, text }].slice(

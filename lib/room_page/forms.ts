@@ -1,23 +1,30 @@
 /**
  * The HTML forms of the room pages, which work without JavaScript: creating
- * a room (on `/`), and the owner's members panel (invite by login, remove a
- * member, delete the room) on `/rooms/<id>`. Each form posts to its page
- * route, which checks the origin and session and then calls one function
- * here (the body read by `readFormBody`, `lib/http/body.ts`, the API's
- * reader too); the answer is a 303 back to a page, carrying at most an error
- * *code* (`?error=login`) whose sentence the page looks up in
- * `FORM_ERRORS` — nothing from the request is ever reflected.
+ * a room and answering an invitation (on `/`), and the owner's members
+ * panel (invite by login, withdraw an invitation, remove a member, delete
+ * the room) on `/rooms/<id>`. Each form posts to its page route, which
+ * checks the origin and session and then calls one function here (the body
+ * read by `readFormBody`, `lib/http/body.ts`, the API's reader too); the
+ * answer is a 303 to a page, carrying at most an error *code*
+ * (`?error=login`) or a notice code (`?notice=invited`) whose sentence the
+ * page looks up in `FORM_ERRORS` or `FORM_NOTICES` — nothing from the
+ * request is ever reflected.
  */
 import type { User } from "../auth/mod.ts";
 import {
   type AccessChanges,
+  ALREADY_MEMBER,
   ChatError,
   closeRoom,
   createRoom,
+  declineInvitation,
   endMembership,
-  inviteByLogin,
+  type InvitationNotices,
+  inviteMember,
   inviteTargetKey,
+  joinRoom,
   roomAccess,
+  withdrawInvitation,
 } from "../rooms/mod.ts";
 import type { RateLimiter } from "../http/mod.ts";
 
@@ -43,9 +50,29 @@ export const FORM_ERRORS = {
   full: "That did not work: a limit was reached. Try again later.",
   busy: "Too many room changes in a minute; try again in a minute.",
   form: "The form was incomplete; try again.",
+  invitation:
+    "That invitation is no longer open: it was withdrawn, answered or has expired.",
+  member: "They are a member of this room already.",
 } as const;
 
 export type FormErrorCode = keyof typeof FORM_ERRORS;
+
+/** What each notice code of a form's redirect shows. */
+export const FORM_NOTICES = {
+  invited: "Invited. They become a member when they join.",
+  withdrawn: "The invitation was withdrawn.",
+  declined: "Invitation declined.",
+} as const;
+
+export type FormNoticeCode = keyof typeof FORM_NOTICES;
+
+/** The notice code in a page's `?notice=`, when it is one of ours. */
+export function formNotice(url: URL): FormNoticeCode | null {
+  const code = url.searchParams.get("notice");
+  return code !== null && Object.hasOwn(FORM_NOTICES, code)
+    ? code as FormNoticeCode
+    : null;
+}
 
 /** The error code in a page's `?error=`, when it is one of ours. */
 export function formError(url: URL): FormErrorCode | null {
@@ -99,14 +126,20 @@ export async function createRoomFromForm(
   }
 }
 
+/** What the members panel's forms work with. */
+export interface RoomFormChanges extends AccessChanges {
+  /** Tells an invitee live of their invitation. */
+  notices: InvitationNotices;
+}
+
 /**
  * The members panel's forms on `/rooms/<roomId>`: `action` is `invite`
- * (`login`), `remove` (`userId`) or `delete`. Where to go next, or `null`
- * when the visitor may not see the room (the page answers not found, as
- * for a room that does not exist).
+ * (`login`), `withdraw` (`userId`, an invitation), `remove` (`userId`) or
+ * `delete`. Where to go next, or `null` when the visitor may not see the
+ * room (the page answers not found, as for a room that does not exist).
  */
 export async function roomFormAction(
-  { kv, revoker }: AccessChanges,
+  { kv, revoker, notices }: RoomFormChanges,
   limits: MemberChangeLimits,
   user: User,
   roomId: string,
@@ -130,8 +163,16 @@ export async function roomFormAction(
       if (
         !await allowed(limits.inviteTargets, "target:" + inviteTargetKey(login))
       ) return back(page, "busy");
-      await inviteByLogin(kv, user, roomId, login.trim());
-      return page;
+      await inviteMember({ kv, notices }, user, roomId, login.trim());
+      return `${page}?notice=invited`;
+    }
+    if (action === "withdraw") {
+      const userId = form.get("userId");
+      if (typeof userId !== "string" || userId === "") {
+        return back(page, "form");
+      }
+      await withdrawInvitation(kv, user, roomId, userId);
+      return `${page}?notice=withdrawn`;
     }
     if (action === "remove") {
       const userId = form.get("userId");
@@ -148,6 +189,38 @@ export async function roomFormAction(
     }
     return back(page, "form");
   } catch (error) {
+    if (
+      action === "invite" && error instanceof ChatError &&
+      error.reason === ALREADY_MEMBER
+    ) return back(page, "member");
     return back(page, codeOf(error, action === "invite" ? "login" : "form"));
+  }
+}
+
+/**
+ * The Join · Decline form of an invitation on `/` (`action` is `join` or
+ * `decline`): into the room after joining, back to `/` after declining, or
+ * to `/` with an error code.
+ */
+export async function invitationFormAction(
+  kv: Deno.Kv,
+  user: User,
+  roomId: string,
+  form: FormData,
+): Promise<string> {
+  const action = form.get("action");
+  try {
+    if (action === "join") {
+      const room = await joinRoom(kv, user, roomId);
+      return `/rooms/${room.id}`;
+    }
+    if (action === "decline") {
+      return await declineInvitation(kv, user, roomId)
+        ? "/?notice=declined"
+        : back("/", "invitation");
+    }
+    return back("/", "form");
+  } catch (error) {
+    return back("/", codeOf(error, "invitation"));
   }
 }

@@ -8,8 +8,16 @@
 export {
   createRoomFromForm,
   FORM_ERRORS,
+  FORM_NOTICES,
   formError,
+  formNotice,
+  invitationFormAction,
   roomFormAction,
+  type RoomFormChanges,
 } from "./forms.ts";
 export { type HomePage, homePage, type RoomPage, roomPage } from "./page.ts";
-export { MembersPanel, RoomsPanel } from "./views/RoomPanels.tsx";
+export {
+  InvitationsPanel,
+  MembersPanel,
+  RoomsPanel,
+} from "./views/RoomPanels.tsx";

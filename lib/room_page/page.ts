@@ -1,15 +1,23 @@
 /**
  * What a room's page shows, read on the server: the island's props (the
- * last `RECENT_MESSAGES` from KV) and, for the owner, the members panel.
+ * last `RECENT_MESSAGES` from KV) and, for the owner, the members panel
+ * with the open invitations; and on `/`, the visitor's own invitations.
  * `null` whenever the policy says the visitor may not see the room — an
  * unknown room, a malformed id and a private room they are not in alike.
  */
-import type { BrowserClientOptions, RoomSetup } from "../contract/mod.ts";
+import type {
+  BrowserClientOptions,
+  InvitationJson,
+  RoomSetup,
+} from "../contract/mod.ts";
 import type { User } from "../auth/mod.ts";
 import {
   displayNames,
+  invitationJson,
+  listInvitations,
   listMembers,
   listMessages,
+  listRoomInvitations,
   listVisibleRooms,
   LOBBY_ID,
   RECENT_MESSAGES,
@@ -25,12 +33,20 @@ export interface MemberView {
   owner: boolean;
 }
 
+/** An open invitation as the owner's panel lists it. */
+export interface InviteeView {
+  userId: string;
+  name: string;
+}
+
 /** A room's page. */
 export interface RoomPage {
   room: Room;
   setup: RoomSetup;
   /** The members panel: only for the room's owner. */
   members: MemberView[] | null;
+  /** Who is invited and has not answered: only for the room's owner. */
+  invitees: InviteeView[] | null;
 }
 
 /**
@@ -57,27 +73,37 @@ export async function roomPage(
   if (access === null) return null;
   const page = await listMessages(kv, access, { limit: RECENT_MESSAGES });
   let members: MemberView[] | null = null;
+  let invitees: InviteeView[] | null = null;
   if (access.rights.manage) {
     const ids = await listMembers(kv, user, roomId);
-    const names = await displayNames(kv, ids);
+    const invited = (await listRoomInvitations(kv, user, roomId))
+      .map((inv) => inv.userId);
+    const names = await displayNames(kv, [...ids, ...invited]);
     members = ids.map((id) => ({
       id,
       name: names[id] ?? id,
       owner: id === access.room.ownerId,
     }));
+    invitees = invited.map((id) => ({ userId: id, name: names[id] ?? id }));
   }
   return {
     room: access.room,
     setup: roomSetup(user, access.room, clientOptions, page),
     members,
+    invitees,
   };
 }
 
-/** The signed-in home page: the lobby's page and the rooms the visitor sees. */
+/**
+ * The signed-in home page: the lobby's page, the rooms the visitor sees and
+ * their open invitations.
+ */
 export interface HomePage {
   lobby: RoomPage;
   /** `listVisibleRooms`, the lobby first. */
   rooms: Room[];
+  /** `listInvitations`, newest first, for `InvitationsPanel`. */
+  invitations: InvitationJson[];
 }
 
 /** The signed-in home page for `user`. */
@@ -86,10 +112,15 @@ export async function homePage(
   user: User,
   clientOptions: BrowserClientOptions,
 ): Promise<HomePage> {
-  const [lobby, rooms] = await Promise.all([
+  const [lobby, rooms, invitations] = await Promise.all([
     roomPage(kv, user, LOBBY_ID, clientOptions),
     listVisibleRooms(kv, user),
+    listInvitations(kv, user),
   ]);
   // The lobby always exists and every signed-in user reads it.
-  return { lobby: lobby!, rooms };
+  return {
+    lobby: lobby!,
+    rooms,
+    invitations: invitations.map(invitationJson),
+  };
 }

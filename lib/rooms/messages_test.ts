@@ -12,13 +12,8 @@ import {
   TRIM_BATCH,
   trimMessages,
 } from "./messages.ts";
-import {
-  createRoom,
-  deleteRoom,
-  inviteByLogin,
-  removeMember,
-} from "./rooms.ts";
-import { signIn, user, withKv } from "./test_helpers.ts";
+import { createRoom, deleteRoom, removeMember } from "./rooms.ts";
+import { inviteAndJoin, signIn, user, withKv } from "./test_helpers.ts";
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 const alice = user("alice", "Alice");
@@ -168,7 +163,7 @@ Deno.test("posting needs the write right and a current membership", async () => 
   await withKv(async (kv) => {
     await signIn(kv, alice, bob);
     const room = await createRoom(kv, alice, { name: "Team", private: true });
-    await inviteByLogin(kv, alice, room.id, "bob");
+    await inviteAndJoin(kv, alice, room.id, "bob");
     const stale = await roomAccess(kv, bob, room.id);
     assert.ok(stale);
     await removeMember(kv, alice, room.id, bob.id);
@@ -327,7 +322,7 @@ Deno.test("rooms, members and messages survive closing and reopening a KV file",
       await signIn(kv, alice, bob);
       const room = await createRoom(kv, alice, { name: "Kept", private: true });
       roomId = room.id;
-      await inviteByLogin(kv, alice, room.id, "bob");
+      await inviteAndJoin(kv, alice, room.id, "bob");
       const access = await roomAccess(kv, bob, room.id);
       await postMessage(kv, {
         access: access!,

@@ -1,5 +1,5 @@
 /**
- * Rooms on the server: rooms and memberships, messages and their delivery,
+ * Rooms on the server: rooms, invitations and memberships, messages and their delivery,
  * the users whose names are shown — all in Deno KV; who may do what
  * (`policy.ts`), access changes (`room_changes.ts`) and the revocation of
  * tokens they need (`revocation.ts`). The page's side of a room is
@@ -16,10 +16,10 @@ export {
   createRoom,
   deleteRoom,
   type Extend,
-  inviteByLogin,
   listMembers,
   listVisibleRooms,
   MAX_MEMBERS,
+  MAX_ROOM_INVITATIONS,
   MAX_ROOM_NAME_LENGTH,
   MAX_ROOMS_PER_USER,
   removeMember,
@@ -69,3 +69,25 @@ export {
   inviteTargetKey,
 } from "./room_changes.ts";
 export { roomJson } from "./room_json.ts";
+export type { Invitation } from "./room_store.ts";
+export {
+  ALREADY_MEMBER,
+  declineInvitation,
+  INVITATION_TTL_MS,
+  invitationJson,
+  type InvitationView,
+  inviteByLogin,
+  type InviteResult,
+  joinRoom,
+  listInvitations,
+  listRoomInvitations,
+  MAX_LISTED_INVITATIONS,
+  withdrawInvitation,
+} from "./invitations.ts";
+export {
+  createInvitationNotices,
+  type InvitationChanges,
+  type InvitationNoticeJob,
+  type InvitationNotices,
+  inviteMember,
+} from "./invitation_notices.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { createRoom, inviteByLogin, removeMember } from "./rooms.ts";
-import { signIn, user, withKv } from "./test_helpers.ts";
+import { createRoom, removeMember } from "./rooms.ts";
+import { inviteAndJoin, signIn, user, withKv } from "./test_helpers.ts";
 import { roomAccess, tokenCapability } from "./policy.ts";
 
 const owner = user("owner");
@@ -15,8 +15,8 @@ Deno.test("policy matrix: lobby, public and private rooms for anonymous, strange
     await signIn(kv, owner, member, stranger);
     const pub = await createRoom(kv, owner, { name: "Open", private: false });
     const priv = await createRoom(kv, owner, { name: "Closed", private: true });
-    await inviteByLogin(kv, owner, pub.id, "member");
-    await inviteByLogin(kv, owner, priv.id, "member");
+    await inviteAndJoin(kv, owner, pub.id, "member");
+    await inviteAndJoin(kv, owner, priv.id, "member");
     const unknown = "abcdefghijklmnop";
     const expected = [
       ["lobby", null, NONE],
@@ -73,7 +73,7 @@ Deno.test("policy: removal takes access away at once", async () => {
   await withKv(async (kv) => {
     await signIn(kv, owner, member);
     const priv = await createRoom(kv, owner, { name: "Closed", private: true });
-    await inviteByLogin(kv, owner, priv.id, "member");
+    await inviteAndJoin(kv, owner, priv.id, "member");
     assert.ok(await roomAccess(kv, member, priv.id));
     await removeMember(kv, owner, priv.id, member.id);
     assert.equal(await roomAccess(kv, member, priv.id), null);
@@ -85,7 +85,7 @@ Deno.test("tokenCapability: the page's room without publish, the own channel rea
   await withKv(async (kv) => {
     await signIn(kv, owner, member);
     const priv = await createRoom(kv, owner, { name: "Closed", private: true });
-    await inviteByLogin(kv, owner, priv.id, "member");
+    await inviteAndJoin(kv, owner, priv.id, "member");
     assert.deepEqual(await tokenCapability(kv, member, priv.id), {
       [`room:${priv.id}`]: ["presence", "subscribe"],
       [`user:${member.id}`]: ["subscribe"],

@@ -14,7 +14,14 @@
  *   that adds a `user_rooms` entry, so that `createRoom`, which counts a
  *   user's rooms before it commits, checks this key's versionstamp in the
  *   same commit and so enforces `MAX_ROOMS_PER_USER` against concurrent
- *   creates and invites too.
+ *   creates and joins too.
+ * - `["invitations", roomId, userId]` and `["user_invitations", userId,
+ *   roomId]` → `Invitation`: an owner's invitation the invitee has not yet
+ *   answered, both directions written and deleted together
+ *   (`invitations.ts`), each with KV's `expireIn` as well as its own
+ *   `expiresAt`, which readers check (KV deletes expired keys eventually, not
+ *   at the instant). An invitation grants nothing: the policy reads
+ *   memberships only.
  *
  * Every membership change also rewrites the room (its `memberCount`), so that
  * the room's versionstamp changes with its member list: an atomic operation
@@ -43,8 +50,21 @@ export interface Room {
 
 /** What both membership keys hold. */
 export interface Membership {
-  /** Epoch ms of the invitation (or creation, for the owner). */
+  /** Epoch ms of joining (or creation, for the owner). */
   addedAt: number;
+}
+
+/** What both invitation keys hold. */
+export interface Invitation {
+  roomId: string;
+  /** The invitee. */
+  userId: string;
+  /** The owner who invited. */
+  invitedBy: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms from which the invitation is void, whether or not KV has dropped it yet. */
+  expiresAt: number;
 }
 
 /** The lobby, as every reader sees it. */
@@ -77,6 +97,14 @@ export function memberKey(roomId: string, userId: string): Deno.KvKey {
 
 export function userRoomKey(userId: string, roomId: string): Deno.KvKey {
   return ["user_rooms", userId, roomId];
+}
+
+export function invitationKey(roomId: string, userId: string): Deno.KvKey {
+  return ["invitations", roomId, userId];
+}
+
+export function userInvitationKey(userId: string, roomId: string): Deno.KvKey {
+  return ["user_invitations", userId, roomId];
 }
 
 export function userRoomsJoinedKey(userId: string): Deno.KvKey {

@@ -14,6 +14,7 @@ import { ChatError } from "./errors.ts";
 import { isRoomId, LOBBY_ID, newRoomId } from "../contract/mod.ts";
 import { purgeRoomMessages } from "./messages.ts";
 import {
+  invitationKey,
   LOBBY,
   memberKey,
   type Membership,
@@ -21,16 +22,21 @@ import {
   publicRoomKey,
   type Room,
   roomKey,
+  userInvitationKey,
   userRoomKey,
   userRoomsJoinedKey,
 } from "./room_store.ts";
 import { checkText } from "./text.ts";
-import { findUserIdByLogin, handleNoun } from "./users.ts";
 
 /** Longest room name, in characters, after trimming. */
 export const MAX_ROOM_NAME_LENGTH = 60;
 /** Members per room, the owner included: bounds a room's delete to one atomic commit. */
 export const MAX_MEMBERS = 200;
+/**
+ * Open invitations per room: with `MAX_MEMBERS`, what keeps a room's delete
+ * (both keys of each) within one atomic commit.
+ */
+export const MAX_ROOM_INVITATIONS = 100;
 /** Public rooms and own rooms each listed at most. */
 export const MAX_LISTED_ROOMS = 100;
 /**
@@ -38,7 +44,8 @@ export const MAX_LISTED_ROOMS = 100;
  * from filling KV, and everything it is in visible in `listVisibleRooms`.
  */
 export const MAX_ROOMS_PER_USER = MAX_LISTED_ROOMS;
-const ATTEMPTS = 5;
+/** Tries of a change whose checked reads keep being overtaken. */
+export const ATTEMPTS = 5;
 
 /** Who acts: the session user. */
 export interface Actor {
@@ -79,19 +86,7 @@ export async function createRoom(
     // The count holds only while nobody joins another room meanwhile: the
     // commit checks the key every such join rewrites, so of concurrent
     // creates one wins per count and the others count again.
-    const joined = await kv.get(userRoomsJoinedKey(owner.id));
-    let rooms = 0;
-    for await (
-      const _ of kv.list({ prefix: ["user_rooms", owner.id] }, {
-        limit: MAX_ROOMS_PER_USER,
-      })
-    ) rooms++;
-    if (rooms >= MAX_ROOMS_PER_USER) {
-      throw new ChatError(
-        "conflict",
-        `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
-      );
-    }
+    const joined = await requireRoomToSpare(kv, owner.id);
     const room: Room = {
       id: newRoomId(),
       name,
@@ -162,61 +157,6 @@ export async function listMembers(
 }
 
 /**
- * Makes the user whose handle is `login` (at `provider`, the owner's own by
- * default; `findUserIdByLogin` says what a handle is) a member of `roomId`.
- * Inviting a member again changes nothing.
- *
- * @throws {ChatError} `not_found` for an unknown room or login (a room the
- * actor cannot see counts as unknown), `ambiguous` for a login several
- * people claim, `forbidden` when the actor does not own the room (or it is
- * the lobby), `conflict` when the room is full.
- */
-export async function inviteByLogin(
-  kv: Deno.Kv,
-  owner: Actor,
-  roomId: string,
-  login: string,
-  provider: string | undefined = owner.provider,
-  now: number = Date.now(),
-): Promise<{ userId: string; added: boolean }> {
-  await requireAccess(kv, owner, roomId, "manage");
-  const userId = provider === undefined
-    ? null
-    : await findUserIdByLogin(kv, provider, login);
-  if (userId === null) {
-    throw new ChatError(
-      "not_found",
-      `Nobody with that ${handleNoun(provider)} has signed in here yet.`,
-    );
-  }
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const access = await requireAccess(kv, owner, roomId, "manage");
-    const member = await kv.get<Membership>(memberKey(roomId, userId));
-    if (member.value !== null) return { userId, added: false };
-    if (access.room.memberCount >= MAX_MEMBERS) {
-      throw new ChatError(
-        "conflict",
-        `A room has at most ${MAX_MEMBERS} members.`,
-      );
-    }
-    const membership: Membership = { addedAt: now };
-    const result = await kv.atomic()
-      .check({ key: roomKey(roomId), versionstamp: access.versionstamp })
-      .check(member)
-      .set(roomKey(roomId), {
-        ...access.room,
-        memberCount: access.room.memberCount + 1,
-      })
-      .set(memberKey(roomId, userId), membership)
-      .set(userRoomKey(userId, roomId), membership)
-      .set(userRoomsJoinedKey(userId), now)
-      .commit();
-    if (result.ok) return { userId, added: true };
-  }
-  throw new ChatError("conflict", "The room changed meanwhile; try again.");
-}
-
-/**
  * Ends `userId`'s membership of `roomId`: the owner removes anyone but
  * themself; any member may remove themself (leave). Returns the users who
  * lost access — `[userId]`, or `[]` when they were no member.
@@ -266,7 +206,7 @@ export async function removeMember(
 }
 
 /**
- * Deletes `roomId` with every membership, both directions, in one commit
+ * Deletes `roomId` with every membership and invitation, both directions, in one commit
  * checked against the room's versionstamp (which every membership change
  * moves, so no invite slips in between). Its messages are then purged in
  * batches; they are unreachable from the moment of the commit. Returns the
@@ -284,6 +224,7 @@ export async function deleteRoom(
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const access = await requireAccess(kv, owner, roomId, "manage");
     const affectedUserIds = await memberIds(kv, roomId);
+    const invitees = await inviteeIds(kv, roomId);
     const op = kv.atomic()
       .check({ key: roomKey(roomId), versionstamp: access.versionstamp })
       .delete(roomKey(roomId))
@@ -291,6 +232,10 @@ export async function deleteRoom(
       .delete(publicRoomAgeKey(access.room));
     for (const userId of affectedUserIds) {
       op.delete(memberKey(roomId, userId)).delete(userRoomKey(userId, roomId));
+    }
+    for (const userId of invitees) {
+      op.delete(invitationKey(roomId, userId))
+        .delete(userInvitationKey(userId, roomId));
     }
     options.extend?.(op, affectedUserIds);
     if ((await op.commit()).ok) {
@@ -301,13 +246,58 @@ export async function deleteRoom(
   throw new ChatError("conflict", "The room changed meanwhile; try again.");
 }
 
-async function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
-  const ids: string[] = [];
+/**
+ * The `user_rooms_joined` entry of `userId`, to check in the commit that
+ * adds them a room, once they are in fewer than `MAX_ROOMS_PER_USER`. The
+ * count holds only while nobody adds them another room meanwhile: that
+ * commit rewrites the entry, so of concurrent adds one wins per count and
+ * the others count again.
+ *
+ * @throws {ChatError} `conflict` when they are in that many already.
+ */
+export async function requireRoomToSpare(
+  kv: Deno.Kv,
+  userId: string,
+): Promise<Deno.KvEntryMaybe<unknown>> {
+  const joined = await kv.get(userRoomsJoinedKey(userId));
+  let rooms = 0;
   for await (
-    const entry of kv.list({ prefix: ["room_members", roomId] }, {
-      limit: MAX_MEMBERS,
+    const _ of kv.list({ prefix: ["user_rooms", userId] }, {
+      limit: MAX_ROOMS_PER_USER,
     })
-  ) ids.push(entry.key[2] as string);
+  ) rooms++;
+  if (rooms >= MAX_ROOMS_PER_USER) {
+    throw new ChatError(
+      "conflict",
+      `You are in ${MAX_ROOMS_PER_USER} rooms already; leave or delete one first.`,
+    );
+  }
+  return joined;
+}
+
+/**
+ * Whoever holds an invitation to `roomId`, expired ones included until KV
+ * drops them (at most `MAX_ROOM_INVITATIONS`: the invite counts these too,
+ * so the bound holds for every key a room's delete must take).
+ */
+export function inviteeIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
+  return userIdsUnder(kv, ["invitations", roomId], MAX_ROOM_INVITATIONS);
+}
+
+function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
+  return userIdsUnder(kv, ["room_members", roomId], MAX_MEMBERS);
+}
+
+/** The user ids that end the keys under `[index, roomId]`, at most `limit`. */
+async function userIdsUnder(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const entry of kv.list({ prefix }, { limit })) {
+    ids.push(entry.key[2] as string);
+  }
   return ids;
 }
 
@@ -315,7 +305,7 @@ async function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
  * The policy's yes for `right`, or the refusal: `not_found` when the actor
  * cannot see the room at all, `forbidden` when they see it but lack `right`.
  */
-async function requireAccess(
+export async function requireAccess(
   kv: Deno.Kv,
   actor: Actor,
   roomId: string,

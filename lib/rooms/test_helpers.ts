@@ -5,6 +5,7 @@
  */
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 import { saveUser, type UserRecord } from "./users.ts";
+import { inviteByLogin, joinRoom } from "./invitations.ts";
 
 /** A session-like user: what routes pass to the library. */
 export interface TestUser extends UserRecord {
@@ -30,4 +31,19 @@ export async function withKv(
 /** Stores `users` as the sign-in callback would. */
 export async function signIn(kv: Deno.Kv, ...users: TestUser[]): Promise<void> {
   for (const u of users) await saveUser(kv, u);
+}
+
+/**
+ * Makes the user with `login` a member of `roomId` the one way there is:
+ * `owner` invites them and they join. Returns their id.
+ */
+export async function inviteAndJoin(
+  kv: Deno.Kv,
+  owner: { readonly id: string; readonly provider?: string },
+  roomId: string,
+  login: string,
+): Promise<string> {
+  const { invitation } = await inviteByLogin(kv, owner, roomId, login);
+  await joinRoom(kv, { id: invitation.userId }, roomId);
+  return invitation.userId;
 }

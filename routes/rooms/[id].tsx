@@ -4,7 +4,7 @@
  * `GET`: signed out, a 303 to sign in and come back. Signed in, the room
  * server-rendered with its last 50 messages from KV in a `LiveRoom` island,
  * which then goes live in the browser; for the owner, the members panel
- * (invite by login, remove, delete). A malformed id, an unknown room and a
+ * (invite by login, withdraw an invitation, remove, delete). A malformed id, an unknown room and a
  * private room the visitor is not in all answer the same not-found page.
  *
  * `POST` (the members panel's forms, which work without JavaScript): the
@@ -20,7 +20,9 @@ import { isRoomId } from "../../lib/rooms/mod.ts";
 import { BodyError, isSameOrigin, readFormBody } from "../../lib/http/mod.ts";
 import {
   FORM_ERRORS,
+  FORM_NOTICES,
   formError,
+  formNotice,
   MembersPanel,
   roomFormAction,
   type RoomPage,
@@ -30,6 +32,7 @@ import {
 interface Data {
   page: RoomPage;
   error: keyof typeof FORM_ERRORS | null;
+  notice: keyof typeof FORM_NOTICES | null;
 }
 
 const seeOther = (location: string) =>
@@ -37,7 +40,16 @@ const seeOther = (location: string) =>
 
 export const handler: Handlers<
   Data,
-  Pick<State, "user" | "kv" | "ably" | "config" | "revoker" | "limits">
+  Pick<
+    State,
+    | "user"
+    | "kv"
+    | "ably"
+    | "config"
+    | "revoker"
+    | "limits"
+    | "invitationNotices"
+  >
 > = {
   async GET(_req, ctx) {
     const { user, kv, ably } = ctx.state;
@@ -45,10 +57,14 @@ export const handler: Handlers<
     if (!user) return seeOther(signInPath(`/rooms/${ctx.params.id}`));
     const page = await roomPage(kv, user, ctx.params.id, ably.browserOptions);
     if (!page) return ctx.renderNotFound();
-    return ctx.render({ page, error: formError(ctx.url) });
+    return ctx.render({
+      page,
+      error: formError(ctx.url),
+      notice: formNotice(ctx.url),
+    });
   },
   async POST(req, ctx) {
-    const { user, kv, config, revoker, limits } = ctx.state;
+    const { user, kv, config, revoker, limits, invitationNotices } = ctx.state;
     if (!isSameOrigin(req, config)) {
       await req.body?.cancel();
       return new Response("Forbidden: the form did not come from this site.", {
@@ -67,7 +83,7 @@ export const handler: Handlers<
       throw error;
     }
     const next = await roomFormAction(
-      { kv, revoker },
+      { kv, revoker, notices: invitationNotices },
       limits,
       user,
       ctx.params.id,
@@ -78,7 +94,7 @@ export const handler: Handlers<
 };
 
 export default function Room({ data, state }: PageProps<Data, State>) {
-  const { page, error } = data;
+  const { page, error, notice } = data;
   return (
     <main>
       <Head>
@@ -95,9 +111,15 @@ export default function Room({ data, state }: PageProps<Data, State>) {
         </p>
       </header>
       {error && <p class="form-error" role="alert">{FORM_ERRORS[error]}</p>}
+      {notice && <p class="form-notice" role="status">{FORM_NOTICES[notice]}
+      </p>}
       <LiveRoom {...page.setup} />
       {page.members && (
-        <MembersPanel roomId={page.room.id} members={page.members} />
+        <MembersPanel
+          roomId={page.room.id}
+          members={page.members}
+          invitees={page.invitees ?? []}
+        />
       )}
     </main>
   );

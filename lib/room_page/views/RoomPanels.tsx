@@ -1,12 +1,51 @@
 /**
- * The server-rendered parts of the room pages around the island — the list
- * of rooms with the create form (on `/`), and the owner's members panel (on
- * `/rooms/<id>`). Plain HTML forms posting to the page routes
+ * The server-rendered parts of the room pages around the island — the
+ * visitor's invitations and the list of rooms with the create form (on
+ * `/`), and the owner's members panel (on `/rooms/<id>`). Plain HTML forms posting to the page routes
  * (`lib/room_page/forms.ts`): they work without JavaScript, and the CSP's
  * `form-action 'self'` lets them.
  */
+import type { InvitationJson } from "../../contract/mod.ts";
 import type { Room } from "../../rooms/mod.ts";
-import type { MemberView } from "../page.ts";
+import type { InviteeView, MemberView } from "../page.ts";
+
+/**
+ * The visitor's open invitations: "alice invited you to Design review —
+ * Join · Decline", each a form posting to `/invitations/<roomId>`. Hidden
+ * while there are none; the room's connection refreshes it live when a new
+ * one arrives (`lib/room_client/invitations.ts`, which builds the same
+ * markup).
+ */
+export function InvitationsPanel(
+  { invitations }: { invitations: readonly InvitationJson[] },
+) {
+  return (
+    <section
+      class="invitations"
+      aria-labelledby="invitations-title"
+      aria-live="polite"
+      hidden={invitations.length === 0}
+    >
+      <h2 id="invitations-title">Invitations</h2>
+      <ul class="invitation-list">
+        {invitations.map((inv) => (
+          <li key={inv.roomId} data-room={inv.roomId}>
+            <strong>{inv.inviterName}</strong> invited you to{" "}
+            <strong class="invitation-room">{inv.roomName}</strong>
+            {" — "}
+            <form method="post" action={`/invitations/${inv.roomId}`}>
+              <button type="submit" name="action" value="join">Join</button>
+              {" · "}
+              <button type="submit" name="action" value="decline">
+                Decline
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 /** The visitor's rooms, each a link to its page, and a form to make one. */
 export function RoomsPanel({ rooms }: { rooms: Room[] }) {
@@ -40,9 +79,16 @@ export function RoomsPanel({ rooms }: { rooms: Room[] }) {
   );
 }
 
-/** The owner's panel: the members, invite by login, remove, delete the room. */
+/**
+ * The owner's panel: the members, the invitations not yet answered (each
+ * with Withdraw), invite by login, remove, delete the room.
+ */
 export function MembersPanel(
-  { roomId, members }: { roomId: string; members: MemberView[] },
+  { roomId, members, invitees }: {
+    roomId: string;
+    members: MemberView[];
+    invitees: InviteeView[];
+  },
 ) {
   const action = `/rooms/${roomId}`;
   return (
@@ -66,6 +112,28 @@ export function MembersPanel(
           </li>
         ))}
       </ul>
+      {invitees.length > 0 && (
+        <>
+          <h3>Invited, not yet joined</h3>
+          <ul class="invitee-admin">
+            {invitees.map((i) => (
+              <li key={i.userId} data-user={i.userId}>
+                <span class="member-name" title={i.userId}>{i.name}</span>
+                <form method="post" action={action}>
+                  <input type="hidden" name="action" value="withdraw" />
+                  <input type="hidden" name="userId" value={i.userId} />
+                  <button
+                    type="submit"
+                    aria-label={`Withdraw ${i.name}'s invitation`}
+                  >
+                    Withdraw
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <form class="invite" method="post" action={action}>
         <input type="hidden" name="action" value="invite" />
         <label for="invite-login">Invite by login</label>

@@ -3,12 +3,15 @@
  *
  * - `GET`: `200 {"members": [{id, name}]}` for a room the caller may read;
  *   `404` alike for a room unknown or unseen.
- * - `POST {"login"}`: the owner adds the user who signed in here with that
- *   login (at the owner's provider): `201 {"userId"}`, or `200` when they
- *   were a member already. `404` with the reason for an unknown login (or
- *   room), `403` for a member who is not the owner (and from another
- *   origin), `409` for a full room; `401`, `415`, `413`, `400` as every
- *   state change; `429` with `Retry-After` past
+ * - `POST {"login"}`: the owner invites the user who signed in here with
+ *   that login (at the owner's provider), who becomes a member only by
+ *   joining (`POST /api/invitations/<roomId>`): `201 {"invitation": {roomId,
+ *   userId, invitedBy, createdAt, expiresAt}}`, or `200` with the open one
+ *   when invited already. The invitee is told live on their own channel
+ *   (`inviteMember`). `404` with the reason for an unknown login (or room),
+ *   `403` for a member who is not the owner (and from another origin),
+ *   `409` when they are a member already or the room has too many open
+ *   invitations; `401`, `415`, `413`, `400` as every state change.; `429` with `Retry-After` past
  *   `MEMBER_CHANGE_RATE_LIMIT_PER_MIN` for the caller or
  *   `INVITE_TARGET_RATE_LIMIT_PER_MIN` for the login invited.
  *
@@ -18,7 +21,7 @@ import type { Handlers } from "$fresh/server.ts";
 import { roomIdParam, type State } from "../../../../../lib/app/mod.ts";
 import {
   displayNames,
-  inviteByLogin,
+  inviteMember,
   inviteTargetKey,
   listMembers,
 } from "../../../../../lib/rooms/mod.ts";
@@ -30,7 +33,7 @@ import {
 
 export const handler: Handlers<
   unknown,
-  Pick<State, "api" | "kv" | "limits">
+  Pick<State, "api" | "kv" | "limits" | "invitationNotices">
 > = {
   async GET(_req, ctx) {
     const { api, kv } = ctx.state;
@@ -42,7 +45,7 @@ export const handler: Handlers<
     });
   },
   async POST(req, ctx) {
-    const { api, kv, limits } = ctx.state;
+    const { api, kv, limits, invitationNotices } = ctx.state;
     const { user } = await api.stateChange();
     const id = roomIdParam(ctx.params.id);
     const body = await readJsonBody(req);
@@ -53,12 +56,12 @@ export const handler: Handlers<
     await api.limit(limits.inviteTargets, {
       target: inviteTargetKey(body.login),
     });
-    const { userId, added } = await inviteByLogin(
-      kv,
+    const { invitation, created } = await inviteMember(
+      { kv, notices: invitationNotices },
       user,
       id,
       body.login.trim(),
     );
-    return jsonResponse(added ? 201 : 200, { userId });
+    return jsonResponse(created ? 201 : 200, { invitation });
   },
 };
