@@ -17,12 +17,6 @@
  */
 import { roomChannel, userChannel } from "../contract/mod.ts";
 
-/** What the policy needs of a user: the session's `<provider>:<subject>` id. */
-export interface LiveUser {
-  /** `<provider>:<subject>`; becomes the token's clientId. */
-  readonly id: string;
-}
-
 /** A capability as Ably takes it: resource name → operations. */
 export type Capability = Record<string, readonly string[]>;
 

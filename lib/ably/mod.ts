@@ -8,7 +8,6 @@
 export {
   canonicalCapability,
   type Capability,
-  type LiveUser,
   PAGE_ROOM_OPERATIONS,
   pageCapability,
 } from "./capability.ts";

@@ -23,11 +23,8 @@ import {
   type TokenMode,
   withDeadline,
 } from "../platform/mod.ts";
-import {
-  canonicalCapability,
-  type Capability,
-  type LiveUser,
-} from "./capability.ts";
+import type { UserRef } from "../contract/mod.ts";
+import { canonicalCapability, type Capability } from "./capability.ts";
 import { createJwtSigner } from "./jwt.ts";
 import { AblyUnavailableError } from "./errors.ts";
 import { instrumentIssuer } from "./token_telemetry.ts";
@@ -75,7 +72,7 @@ export interface TokenService {
    * in time or refuses.
    */
   issue(
-    user: LiveUser,
+    user: UserRef,
     capability: Capability,
     options?: IssueOptions,
   ): Promise<IssuedCredential>;
@@ -136,7 +133,7 @@ export function createTokenService(
   let closed = false;
   const service = {
     mode,
-    issue(user: LiveUser, capability: Capability, options?: IssueOptions) {
+    issue(user: UserRef, capability: Capability, options?: IssueOptions) {
       if (closed) return Promise.reject(new Error("token service closed"));
       // A clientId must name one user: `userChannel` refuses a wildcard.
       return settle(() => userChannel(user.id)).then(() =>
@@ -162,7 +159,7 @@ function issuerFor(
   rest: Ably.Rest,
   timeoutMs: number,
 ): (
-  user: LiveUser,
+  user: UserRef,
   capability: Capability,
   options?: IssueOptions,
 ) => Promise<IssuedCredential> {
@@ -208,7 +205,7 @@ function settle<T>(sign: () => T): Promise<T> {
 /** RSA8: the SDK signs a TokenRequest with the key and exchanges it itself. */
 async function requestToken(
   rest: Ably.Rest,
-  user: LiveUser,
+  user: UserRef,
   granted: Capability,
   ttlMs: number,
   timeoutMs: number,

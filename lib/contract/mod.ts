@@ -34,4 +34,5 @@ export type {
   RoomMessage,
   RoomSetup,
   RoomUser,
+  UserRef,
 } from "./wire.ts";

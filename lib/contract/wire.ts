@@ -63,8 +63,17 @@ export interface InvitationJson {
   expiresAt: number;
 }
 
+/**
+ * A user as far as a decision or a signature needs them: the session's
+ * `provider:subject` id, which is the token's clientId. The policy, the
+ * token service and the room changes all take this one shape.
+ */
+export interface UserRef {
+  readonly id: string;
+}
+
 /** A user as the room shows them. */
-export interface RoomUser {
+export interface RoomUser extends UserRef {
   /** `provider:subject`: the token's clientId. */
   id: string;
   login: string;

@@ -16,14 +16,9 @@
  * from `lib/ably/capability.ts`, so what is granted is what the code uses.
  */
 import { type Capability, pageCapability } from "../ably/mod.ts";
-import { isRoomId, LOBBY_ID } from "../contract/mod.ts";
+import { isRoomId, LOBBY_ID, type UserRef } from "../contract/mod.ts";
 import { memberKey, readRoom, type Room, roomKey } from "./room_store.ts";
 import { SPAN, withSpan } from "../platform/mod.ts";
-
-/** What the policy needs of a user: the session's `<provider>:<subject>` id. */
-export interface PolicyUser {
-  readonly id: string;
-}
 
 /** What a user may do in a room. */
 export interface Rights {
@@ -67,7 +62,7 @@ export interface RoomAccess {
  */
 export function roomAccess(
   kv: Deno.Kv,
-  user: PolicyUser | null,
+  user: UserRef | null,
   roomId: string,
 ): Promise<RoomAccess | null> {
   return withSpan(SPAN.policyDecision, async (span) => {
@@ -84,7 +79,7 @@ export function roomAccess(
 
 async function decideRoomAccess(
   kv: Deno.Kv,
-  user: PolicyUser | null,
+  user: UserRef | null,
   roomId: string,
 ): Promise<RoomAccess | null> {
   if (user === null || !isRoomId(roomId)) return null;
@@ -133,7 +128,7 @@ async function decideRoomAccess(
  */
 export function tokenCapability(
   kv: Deno.Kv,
-  user: PolicyUser | null,
+  user: UserRef | null,
   roomId: string | null,
 ): Promise<Capability | null> {
   // A room's read right is its own (child) decision span, `roomAccess`.
@@ -150,7 +145,7 @@ export function tokenCapability(
 
 async function decideTokenCapability(
   kv: Deno.Kv,
-  user: PolicyUser | null,
+  user: UserRef | null,
   roomId: string | null,
 ): Promise<Capability | null> {
   if (user === null) return null;

@@ -11,7 +11,12 @@
  */
 import { type RoomAccess, roomAccess } from "./policy.ts";
 import { ChatError } from "./errors.ts";
-import { isRoomId, LOBBY_ID, newRoomId } from "../contract/mod.ts";
+import {
+  isRoomId,
+  LOBBY_ID,
+  newRoomId,
+  type UserRef,
+} from "../contract/mod.ts";
 import { purgeRoomMessages } from "./messages.ts";
 import {
   invitationKey,
@@ -47,10 +52,8 @@ export const MAX_ROOMS_PER_USER = MAX_LISTED_ROOMS;
 /** Tries of a change whose checked reads keep being overtaken. */
 export const ATTEMPTS = 5;
 
-/** Who acts: the session user. */
-export interface Actor {
-  readonly id: string;
-  /** The provider whose logins `inviteByLogin` searches. */
+/** Who acts: the session user, with the provider whose logins an invitation searches. */
+export interface Actor extends UserRef {
   readonly provider?: string;
 }
 
