@@ -81,10 +81,15 @@ function replayableAtomic(kv: Deno.Kv): Deno.AtomicOperation {
     for (const { name, args } of calls) op[name](...args);
     return op as unknown as Deno.AtomicOperation;
   };
-  const proxy: Deno.AtomicOperation = new Proxy(kv.atomic(), {
-    get(target, name) {
-      const value = Reflect.get(target, name, target);
-      if (typeof value !== "function") return value;
+  // The methods are read off the class, so no operation is built until the
+  // commit: one per try, none spare.
+  const methods = Deno.AtomicOperation.prototype as unknown as Record<
+    string | symbol,
+    unknown
+  >;
+  const proxy: Deno.AtomicOperation = new Proxy({} as Deno.AtomicOperation, {
+    get(_target, name) {
+      if (typeof methods[name] !== "function") return undefined;
       if (name === "commit") return () => retryLocked(() => build().commit());
       return (...args: unknown[]) => {
         calls.push({ name, args });
