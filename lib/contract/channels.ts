@@ -87,3 +87,17 @@ export const MESSAGE_NAME = "message";
  * the message.
  */
 export const INVITATION_NAME = "invitation";
+
+/**
+ * The Ably message name, on a member's own channel, of "room `roomId` has a
+ * new message" (`data` is `{ roomId }`) or, with `read: true`, of "you read
+ * it on some device": `/` counts up or clears that room's unread count. The
+ * counts themselves are the server's, read from KV when `/` renders.
+ */
+export const UNREAD_NAME = "unread";
+
+/** The `data` of an `UNREAD_NAME` message. */
+export interface UnreadNotice {
+  roomId: string;
+  read?: true;
+}

@@ -21,10 +21,12 @@ export {
   ROOM_CHANNEL,
   ROOM_CHANNEL_PREFIX,
   roomChannel,
+  UNREAD_NAME,
+  type UnreadNotice,
   USER_CHANNEL_PREFIX,
   userChannel,
 } from "./channels.ts";
-export { API_PATHS, roomApiPath } from "./paths.ts";
+export { API_PATHS, messageApiPath, roomApiPath } from "./paths.ts";
 export type {
   BrowserClientOptions,
   InvitationJson,
@@ -34,5 +36,6 @@ export type {
   RoomMessage,
   RoomSetup,
   RoomUser,
+  TypingPresence,
   UserRef,
 } from "./wire.ts";

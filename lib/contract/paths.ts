@@ -28,3 +28,17 @@ export const API_PATHS = {
 export function roomApiPath(roomId: string): string {
   return `${API_PATHS.rooms}/${roomId}`;
 }
+
+/**
+ * One message's API path: `PATCH` edits it, `DELETE` deletes it.
+ *
+ * @example
+ * ```ts
+ * import { messageApiPath } from "./paths.ts";
+ *
+ * messageApiPath("lobby", "01J…"); // "/api/rooms/lobby/messages/01J…"
+ * ```
+ */
+export function messageApiPath(roomId: string, messageId: string): string {
+  return `${roomApiPath(roomId)}/messages/${messageId}`;
+}

@@ -29,6 +29,20 @@ export interface RoomMessage {
   text: string;
   /** When the server stored it, ms since the epoch. */
   at: number;
+  /**
+   * How often it changed: 0 (or absent) as posted, one more for each edit
+   * and for the delete. Of two states of one id, the higher version is the
+   * newer, whatever order they arrive in.
+   */
+  version?: number;
+  /** When its author last edited it, ms since the epoch; absent if never. */
+  editedAt?: number;
+  /**
+   * When it was deleted, ms since the epoch. A deleted message is a
+   * tombstone: its `text` is `""` in KV, on the wire and on screen, which
+   * shows "Message deleted" in its place.
+   */
+  deletedAt?: number;
 }
 
 /**
@@ -118,4 +132,17 @@ export interface RoomSetup {
   messages: RoomMessage[];
   /** The cursor of the messages before these, `null` when there are none. */
   next: string | null;
+  /**
+   * Whether the visitor may delete anyone's message here (the policy's
+   * `moderate`: the room's owner). Everyone may edit and delete their own.
+   */
+  moderator: boolean;
+}
+
+/**
+ * What a browser puts in its presence data, and all that is read from it:
+ * whether its user is typing in the room. Names are never taken from it.
+ */
+export interface TypingPresence {
+  typing: boolean;
 }

@@ -37,19 +37,16 @@ export function roomSetup(
   room: Room,
   clientOptions: BrowserClientOptions,
   page: MessagePage,
+  moderator = false,
 ): RoomSetup {
   return {
     user: { id: user.id, login: user.login, name: user.name },
     room: { id: room.id, name: room.name, channel: roomChannel(room.id) },
     userChannel: userChannel(user.id),
     clientOptions,
-    messages: page.messages.map(({ id, clientId, name, text, at }) => ({
-      id,
-      clientId,
-      name,
-      text,
-      at,
-    })),
+    // The stored message less its room id.
+    messages: page.messages.map(({ roomId: _, ...message }) => message),
     next: page.next,
+    moderator,
   };
 }
