@@ -6,13 +6,14 @@
  *
  * After hydration it loads its connection (`lib/room_client/live.ts`, with
  * `ably/modular`) through a dynamic `import()`: the first interactive paint
- * needs only Preact, signals and the views. State lives in signals
- * (`lib/room_client/state.ts`); the connection writes them, this renders them.
+ * needs only Preact and the views. State lives in cells
+ * (`lib/room_client/state.ts`); the connection writes them, and each change
+ * redraws this.
  * When the token route says the session ended, the room gives way to a
  * "Sign in again" link; when it says the visitor may no longer see the room,
  * to a notice saying so.
  */
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { RoomSetup } from "../lib/contract/mod.ts";
 import {
   Composer,
@@ -25,7 +26,12 @@ import {
 import type { RoomConnection } from "../lib/room_client/live.ts";
 
 export default function LiveRoom(setup: RoomSetup) {
-  const room = useMemo(() => createRoomState(setup.messages, setup.next), []);
+  const [, redraw] = useState(0);
+  const room = useMemo(
+    () =>
+      createRoomState(setup.messages, setup.next, () => redraw((n) => n + 1)),
+    [],
+  );
   const live = useRef<Promise<RoomConnection>>();
   const start = () => {
     live.current = import("../lib/room_client/live.ts").then(
@@ -75,10 +81,20 @@ export default function LiveRoom(setup: RoomSetup) {
           Load older
         </button>
       )}
-      <MessageList messages={room.messages.value} self={setup.user.id} />
+      <MessageList
+        messages={room.messages.value}
+        self={setup.user.id}
+        roomId={setup.room.id}
+        moderator={setup.moderator}
+        live={status === "connected"}
+        edit={(id, text) => use((c) => c.edit(id, text))}
+        remove={(id) => use((c) => c.remove(id))}
+      />
       <Composer
         disabled={status !== "connected"}
         send={(text) => use((c) => c.send(text))}
+        typing={() => use((c) => c.typing())}
+        typists={room.typing.value}
       />
       {status === "connected" && (
         <>

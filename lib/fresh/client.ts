@@ -17,7 +17,7 @@
  */
 import { type ComponentType, h, hydrate } from "preact";
 import { setBuildId } from "./build_id.ts";
-import { deserializeIslandProps } from "./deserializer.ts";
+import { deserializeIslandProps, hasSignals } from "./deserializer.ts";
 
 /**
  * A stand-in parent for Preact that covers only the nodes between two
@@ -58,7 +58,22 @@ export function revive(
 ): void {
   setBuildId(buildId);
   const state = document.getElementById("__FRSH_STATE")?.textContent;
-  const props = state ? deserializeIslandProps(state) : [];
+  // Signals in the props: hydrate once their library has loaded (a chunk of
+  // its own, or shared with the islands that use it).
+  if (state && hasSignals(state)) {
+    import("@preact/signals").then(({ signal }) =>
+      hydrateAll(islands, deserializeIslandProps(state, signal))
+    );
+    return;
+  }
+  hydrateAll(islands, state ? deserializeIslandProps(state) : []);
+}
+
+/** Hydrates each island between its markers with its props. */
+function hydrateAll(
+  islands: Record<string, ComponentType>,
+  props: Record<string, unknown>[],
+): void {
   const walker = document.createTreeWalker(document.body, 128);
   const found: [Comment, Comment, ComponentType, Record<string, unknown>][] =
     [];

@@ -3,14 +3,26 @@
  * rebuilds each island's props, turning tagged objects back into signals,
  * `Uint8Array`s, `Date`s, bigints and `children` (a `Slot` with the
  * server-rendered HTML). See `serializer.ts` for the format.
+ *
+ * It takes the signal constructor instead of importing `@preact/signals`, so
+ * a page whose props hold no signal never downloads the library (`client.ts`
+ * loads it only when `hasSignals` says so), as Fresh 1.x imports it only for
+ * such pages.
  */
 import { h } from "preact";
-import { type Signal, signal } from "@preact/signals";
+import type { Signal } from "@preact/signals";
 import { Slot } from "./slot.ts";
+
+/** Whether the props text holds a signal, so `signal` must be passed. */
+export function hasSignals(text: string): boolean {
+  // A string holding these characters is escaped (`\"`), so only a tag matches.
+  return text.includes('"_f":"s"');
+}
 
 /** Rebuilds the props of every island of the page, in order. */
 export function deserializeIslandProps(
   text: string,
+  signal?: <T>(value: T) => Signal<T>,
 ): Record<string, unknown>[] {
   const signals = new Map<number, Signal>();
   const walk = (value: unknown): unknown => {
@@ -23,6 +35,7 @@ export function deserializeIslandProps(
       case "s": {
         const i = obj.i as number;
         let s = signals.get(i);
+        if (!signal) throw new Error("island props hold a signal: pass signal");
         if (!s) signals.set(i, s = signal(walk(obj.v)));
         return s;
       }

@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { Signal, signal } from "@preact/signals";
-import { deserializeIslandProps } from "./deserializer.ts";
+import { deserializeIslandProps, hasSignals } from "./deserializer.ts";
 import { IslandPropsError, serializeIslandProps } from "./serializer.ts";
 import { Slot } from "./slot.ts";
 
 const roundTrip = (props: Record<string, unknown>) =>
-  deserializeIslandProps(serializeIslandProps([{ id: "x_default", props }]))[0];
+  deserializeIslandProps(
+    serializeIslandProps([{ id: "x_default", props }]),
+    signal,
+  )[0];
 
 Deno.test("JSON props reach the island unchanged", () => {
   const props = {
@@ -50,7 +53,7 @@ Deno.test("one signal shared by two islands stays one signal", () => {
     { id: "a_default", props: { s: shared } },
     { id: "b_default", props: { s: shared } },
   ]);
-  const [a, b] = deserializeIslandProps(text);
+  const [a, b] = deserializeIslandProps(text, signal);
   assert.equal(a.s, b.s);
   (a.s as Signal<string>).value = "b";
   assert.equal((b.s as Signal<string>).value, "b");
@@ -120,7 +123,25 @@ Deno.test("a prop cannot close the script tag or open a comment", () => {
   assert.doesNotMatch(text, /<\/script/i);
   assert.doesNotMatch(text, /<!--/);
   assert.equal(
-    deserializeIslandProps(text)[0].evil,
+    deserializeIslandProps(text, signal)[0].evil,
     "</script><script>alert(1)</script><!-- x",
   );
+});
+
+Deno.test("props without a signal need no signal library; with one, they ask for it", () => {
+  const plain = serializeIslandProps([{ id: "x_default", props: { n: 1 } }]);
+  assert.equal(hasSignals(plain), false);
+  assert.deepEqual(deserializeIslandProps(plain), [{ n: 1 }]);
+  // Text that spells a signal's tag is escaped, so it is no signal.
+  const text = serializeIslandProps([{
+    id: "x_default",
+    props: { t: '"_f":"s"' },
+  }]);
+  assert.equal(hasSignals(text), false);
+  const withSignal = serializeIslandProps([{
+    id: "x_default",
+    props: { s: signal(2) },
+  }]);
+  assert.equal(hasSignals(withSignal), true);
+  assert.throws(() => deserializeIslandProps(withSignal), /pass signal/);
 });

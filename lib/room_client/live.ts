@@ -22,7 +22,11 @@
  *   refreshed from the server, `invitations.ts`);
  * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
  *   id chosen here, retried with the same id after a network failure, so a
- *   message is stored and shown once; the token grants no publish.
+ *   message is stored and shown once; the token grants no publish. Edits
+ *   and deletes go to the server too (`PATCH`/`DELETE` on the message); the
+ *   new state comes back in the answer and, to everyone, on the channel;
+ * - tells the room this visitor is typing through its presence data, and
+ *   shows who else is (`typing.ts`).
  */
 import type { InboundMessage, PresenceMessage } from "ably";
 import {
@@ -35,14 +39,17 @@ import {
   API_PATHS,
   INVITATION_NAME,
   MESSAGE_NAME,
+  messageApiPath,
   type MessagePage,
   roomApiPath,
   type RoomMessage,
   type RoomSetup,
+  type TypingPresence,
 } from "../contract/mod.ts";
 import { mergeMessages, toRoomMessage } from "./inbound.ts";
 import { showInvitations } from "./invitations.ts";
 import type { Member, RoomState } from "./state.ts";
+import { isTyping, STALE_MS, typingAnnouncer } from "./typing.ts";
 import {
   RENEWAL_GRACE_MS,
   type RoomEnd,
@@ -60,6 +67,12 @@ export interface RoomConnection {
    * with the reason to show: the text refused, or the server unreachable.
    */
   send(text: string): Promise<void>;
+  /** Replaces a message's text; rejects with the reason to show. */
+  edit(id: string, text: string): Promise<void>;
+  /** Deletes a message; rejects with the reason to show. */
+  remove(id: string): Promise<void>;
+  /** Told of each keystroke in the composer. */
+  typing(): void;
   /** Loads the page of messages before the oldest shown. */
   loadOlder(): Promise<void>;
   /** Asks the server for a notice; rejects with the reason to show. */
@@ -158,6 +171,28 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   // Names as the server knows them, per clientId; asked once each (an id
   // the server does not know keeps showing as itself).
   const names = new Map<string, string | undefined>();
+  /** Since when each other connection has said it is typing. */
+  const typingSince = new Map<string, [clientId: string, at: number]>();
+  const showTyping = () => {
+    const now = Date.now();
+    const ids = new Set<string>();
+    for (const [clientId, at] of typingSince.values()) {
+      if (now - at < STALE_MS) ids.add(clientId);
+    }
+    room.typing.value = [...ids].map((id) => names.get(id) ?? id);
+  };
+  const heard = (p: PresenceMessage) => {
+    // Never the typist: their own other tabs are them too.
+    if (p.clientId === setup.user.id) return;
+    if (p.action !== "leave" && isTyping(p.data)) {
+      typingSince.set(p.connectionId!, [p.clientId!, Date.now()]);
+      setTimeout(showTyping, STALE_MS);
+    } else typingSince.delete(p.connectionId!);
+    showTyping();
+  };
+  const typist = typingAnnouncer((typing) =>
+    channel.presence.update({ typing } satisfies TypingPresence).catch(ignore)
+  );
   const refreshMembers = () => {
     channel.presence.get().then(async (members: PresenceMessage[]) => {
       const present = [...new Set(members.map((p) => p.clientId!))];
@@ -174,6 +209,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
       )).names;
       for (const id of unknown) names.set(id, found[id]);
       refreshMembers();
+      showTyping();
     }).catch(ignore);
   };
 
@@ -201,7 +237,10 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
       fillGap().catch(ignore);
     }
   });
-  channel.presence.subscribe(refreshMembers).then(refreshMembers, ignore);
+  channel.presence.subscribe((p: PresenceMessage) => {
+    heard(p);
+    refreshMembers();
+  }).then(refreshMembers, ignore);
   channel.subscribe(MESSAGE_NAME, (m: InboundMessage) => {
     const message = toRoomMessage(m);
     if (message) add([message]);
@@ -216,6 +255,29 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     }
   }).catch(ignore);
 
+  /**
+   * The server's JSON answer to a change, or a rejection with the reason to
+   * show; a 401 or 403 ends the room as the token route's would.
+   */
+  const change = async (
+    res: Response | void,
+  ): Promise<{ message: RoomMessage }> => {
+    if (!res) throw new Error(OFFLINE);
+    const answer = await res.json().catch(() => ({}));
+    if (res.ok) {
+      add([answer.message]);
+      return answer;
+    }
+    if (ENDS[res.status]) end(ENDS[res.status]);
+    throw new Error(answer.error ?? `Not done: ${res.status}.`);
+  };
+  const request = (method: string, path: string, body?: unknown) =>
+    fetch(path, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).catch(ignore);
+
   // The last send that got no answer: sent again (the same text), it keeps
   // its id, so the server stores it once.
   let unsent: string[] = [];
@@ -223,22 +285,25 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   return {
     async send(raw) {
       const text = raw.trim();
+      typist.sent();
       if (unsent[0] !== text) unsent = [text, newClientId()];
       const post = () =>
-        fetch(`${roomPath}/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ text, id: unsent[1] }),
-        }).catch(ignore);
+        request("POST", `${roomPath}/messages`, { text, id: unsent[1] });
       // Three tries on a network failure, the same id each time.
       const res = await post() ?? await post() ?? await post();
-      if (!res) throw new Error(OFFLINE);
-      unsent = [];
-      const answer = await res.json().catch(() => ({}));
-      if (res.ok) return add([answer.message]);
-      // The session ended or the room was taken away: as the token route's.
-      if (ENDS[res.status]) end(ENDS[res.status]);
-      throw new Error(answer.error ?? `Not sent: ${res.status}.`);
+      if (res) unsent = [];
+      await change(res);
+    },
+    async edit(id, text) {
+      await change(
+        await request("PATCH", messageApiPath(setup.room.id, id), { text }),
+      );
+    },
+    async remove(id) {
+      await change(await request("DELETE", messageApiPath(setup.room.id, id)));
+    },
+    typing() {
+      typist.keystroke();
     },
     async loadOlder() {
       if (room.next.value) {

@@ -1,5 +1,5 @@
 /**
- * The live room island's side, in the browser: signals state (`state.ts`),
+ * The live room island's side, in the browser: its state (`state.ts`),
  * the status it shows (`status.ts`), and views that only present
  * (`views/`). The connection to Ably and the API is `live.ts`, the other
  * face of this folder: the island loads it with `import()` after

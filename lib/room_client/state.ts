@@ -1,12 +1,17 @@
 /**
- * A room's state in the browser, as signals: the island
- * (`islands/LiveRoom.tsx`) renders from them, the connection (`live.ts`)
- * writes them. Nothing here touches Ably, and nothing here computes: what
- * the island needs for its first paint stays this small.
+ * A room's state in the browser: the island (`islands/LiveRoom.tsx`)
+ * renders from it, the connection (`live.ts`) writes it. Each field is a
+ * cell whose `value` setter redraws the island — a dozen lines instead of a
+ * signals library, which would be a third of the first paint's JavaScript.
+ * Nothing here touches Ably.
  */
-import { type Signal, signal } from "@preact/signals";
 import type { RoomMessage } from "../contract/mod.ts";
 import type { RoomStatus } from "./status.ts";
+
+/** A value the island shows; setting a new one redraws it. */
+export interface Cell<T> {
+  value: T;
+}
 
 /** Someone in the room now (presence). */
 export interface Member {
@@ -24,27 +29,42 @@ export interface Notice {
 
 export interface RoomState {
   /** What the room shows about its connection (`status.ts`). */
-  status: Signal<RoomStatus>;
+  status: Cell<RoomStatus>;
   /** Room messages, in posting order. */
-  messages: Signal<RoomMessage[]>;
+  messages: Cell<RoomMessage[]>;
   /** The cursor of older messages to load, `null` at the room's first. */
-  next: Signal<string | null>;
+  next: Cell<string | null>;
   /** Who is here now. */
-  members: Signal<Member[]>;
+  members: Cell<Member[]>;
   /** The latest notices for this user. */
-  notices: Signal<Notice[]>;
+  notices: Cell<Notice[]>;
+  /** The names of the others typing now, as the server knows them. */
+  typing: Cell<string[]>;
 }
 
-/** Room state seeded with the server-rendered messages. */
+/**
+ * Room state seeded with the server-rendered messages; `changed` runs after
+ * every change of a value (the island's redraw).
+ */
 export function createRoomState(
   messages: RoomMessage[],
   next: string | null,
+  changed: () => void,
 ): RoomState {
+  const cell = <T>(value: T): Cell<T> => ({
+    get value() {
+      return value;
+    },
+    set value(v) {
+      if (v !== value) value = v, changed();
+    },
+  });
   return {
-    status: signal("connecting"),
-    messages: signal(messages),
-    next: signal(next),
-    members: signal([]),
-    notices: signal([]),
+    status: cell<RoomStatus>("connecting"),
+    messages: cell(messages),
+    next: cell(next),
+    members: cell<Member[]>([]),
+    notices: cell<Notice[]>([]),
+    typing: cell<string[]>([]),
   };
 }

@@ -3,7 +3,7 @@
  * and a button that asks the server for one (`POST /api/notify-me`), to show
  * the server-to-user path working.
  */
-import { useSignal } from "@preact/signals";
+import { useState } from "preact/hooks";
 import type { Notice } from "../state.ts";
 
 export interface NoticesProps {
@@ -13,10 +13,10 @@ export interface NoticesProps {
 }
 
 export function Notices({ notices, ask }: NoticesProps) {
-  const problem = useSignal("");
+  const [problem, setProblem] = useState("");
   const click = () => {
-    problem.value = "";
-    ask().catch((error: Error) => problem.value = error.message);
+    setProblem("");
+    ask().catch((error: Error) => setProblem(error.message));
   };
   return (
     <section class="notices" aria-labelledby="notices-title">
@@ -25,7 +25,7 @@ export function Notices({ notices, ask }: NoticesProps) {
         {notices.map((n) => <p key={n.id} class="notice">{n.text}</p>)}
       </div>
       <button type="button" onClick={click}>Send me a notice</button>
-      <p class="reason">{problem.value}</p>
+      <p class="reason">{problem}</p>
     </section>
   );
 }
