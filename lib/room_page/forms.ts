@@ -12,7 +12,6 @@
  */
 import type * as Ably from "ably";
 import type { User } from "../auth/mod.ts";
-import type { Outbox } from "../outbox/mod.ts";
 import {
   type AccessChanges,
   ALREADY_MEMBER,
@@ -27,6 +26,7 @@ import {
   joinRoom,
   roomAccess,
   sendDelete,
+  type SendOptions,
   withdrawInvitation,
 } from "../rooms/mod.ts";
 import type { RateLimiter } from "../http/mod.ts";
@@ -138,8 +138,8 @@ export interface RoomFormChanges extends AccessChanges {
   notices: InvitationNotices;
   /** Publishes a deleted message's tombstone inline (`sendDelete`). */
   rest: Ably.Rest;
-  /** Retries that publish when the inline one did not happen. */
-  outbox: Pick<Outbox, "wake">;
+  /** Told of that publish's job when the inline one did not happen (`Outbox.wake`). */
+  retry: SendOptions["retry"];
 }
 
 /**
@@ -151,7 +151,7 @@ export interface RoomFormChanges extends AccessChanges {
  * found, as for a room that does not exist).
  */
 export async function roomFormAction(
-  { kv, revoker, notices, rest, outbox }: RoomFormChanges,
+  { kv, revoker, notices, rest, retry }: RoomFormChanges,
   limits: MemberChangeLimits,
   user: User,
   roomId: string,
@@ -176,7 +176,7 @@ export async function roomFormAction(
         access,
         user,
         messageId: form.get("messageId"),
-      }, { retry: (job) => outbox.wake(job) });
+      }, { retry });
       return page;
     }
     if (action === "invite") {

@@ -87,13 +87,13 @@ export interface ChangeOptions {
  * });
  * ```
  */
-export function editMessage(
+export async function editMessage(
   kv: Deno.Kv,
   input: EditInput,
   options: ChangeOptions = {},
 ): Promise<ChangeResult> {
   const text = checkText(input.text, "Message", MAX_MESSAGE_LENGTH);
-  return change(kv, input, options, (message, rights, at) => {
+  return await change(kv, input, options, (message, rights, at) => {
     if (message.clientId !== input.user.id || !rights.write) {
       throw new ChatError("forbidden", "Only its author may edit a message.");
     }
@@ -125,12 +125,12 @@ export function editMessage(
  * message.text; // ""
  * ```
  */
-export function deleteMessage(
+export async function deleteMessage(
   kv: Deno.Kv,
   input: DeleteInput,
   options: ChangeOptions = {},
 ): Promise<ChangeResult> {
-  return change(kv, input, options, (message, rights, at) => {
+  return await change(kv, input, options, (message, rights, at) => {
     const own = message.clientId === input.user.id && rights.write;
     if (!own && !rights.moderate) {
       throw new ChatError(

@@ -99,7 +99,7 @@ export const handler: Handlers<
         revoker,
         notices: invitationNotices,
         rest: ably.tokens.rest,
-        outbox,
+        retry: (job) => outbox.wake(job),
       },
       limits,
       user,
