@@ -93,17 +93,9 @@ export async function sendMessage(
     if (stored.created) instruments.messagesStored.add(1);
     return stored;
   });
-  // A repeat is not published again: the first send's job covers it, and a
-  // re-publish after Ably's idempotency window would be a duplicate.
-  if (result.job === null) return { ...result, published: false };
-  const published = await publishInline(
-    kv,
-    rest,
-    result.message,
-    result.job,
-    options,
-  );
-  return { ...result, published };
+  // A repeat has no job: the first send's covers it, and a re-publish
+  // after Ably's idempotency window would be a duplicate.
+  return await publishInline(kv, rest, result, options);
 }
 
 /** What `sendEdit` and `sendDelete` did. */
@@ -151,7 +143,7 @@ export async function sendEdit(
   input: EditInput,
   options: SendOptions = {},
 ): Promise<ChangeSent> {
-  return publishChange(
+  return await publishInline(
     kv,
     rest,
     await editMessage(kv, input, options),
@@ -184,7 +176,7 @@ export async function sendDelete(
   input: DeleteInput,
   options: SendOptions = {},
 ): Promise<ChangeSent> {
-  return publishChange(
+  return await publishInline(
     kv,
     rest,
     await deleteMessage(kv, input, options),
@@ -192,36 +184,23 @@ export async function sendDelete(
   );
 }
 
-async function publishChange(
-  kv: Deno.Kv,
-  rest: Ably.Rest,
-  result: ChangeResult,
-  options: SendOptions,
-): Promise<ChangeSent> {
-  // Nothing changed: the version shown is already published (or its job is).
-  if (result.job === null) return { ...result, published: false };
-  const published = await publishInline(
-    kv,
-    rest,
-    result.message,
-    result.job,
-    options,
-  );
-  return { ...result, published };
-}
-
 /**
- * Publishes the state just committed with `job` and completes the job;
- * when Ably fails or is slower than the deadline, leaves the job to the
- * outbox (`retry`). Whether it was published.
+ * Publishes the state a post or a change just committed with its `job`,
+ * and completes the job; when Ably fails or is slower than the deadline,
+ * leaves the job to the outbox (`retry`). No job, nothing changed: nothing
+ * to publish. The one inline path of `sendMessage`, `sendEdit` and
+ * `sendDelete`.
  */
-async function publishInline(
+async function publishInline<
+  R extends { message: ChatMessage; job: ScheduledJob | null },
+>(
   kv: Deno.Kv,
   rest: Ably.Rest,
-  message: ChatMessage,
-  job: ScheduledJob,
+  result: R,
   options: SendOptions,
-): Promise<boolean> {
+): Promise<R & { published: boolean }> {
+  const { message, job } = result;
+  if (job === null) return { ...result, published: false };
   const timeoutMs = options.inlineTimeoutMs ?? INLINE_PUBLISH_TIMEOUT_MS;
   try {
     // A publish still under way when the time is up may yet succeed: the
@@ -246,7 +225,7 @@ async function publishInline(
       },
     );
     options.retry?.(job);
-    return false;
+    return { ...result, published: false };
   }
   try {
     await completeJob(kv, job);
@@ -257,7 +236,7 @@ async function publishInline(
       reason: (error as Error)?.message ?? String(error),
     });
   }
-  return true;
+  return { ...result, published: true };
 }
 
 /**
