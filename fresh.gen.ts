@@ -16,6 +16,7 @@ import * as $api_rooms_id_invitations_index from "./routes/api/rooms/[id]/invita
 import * as $api_rooms_id_members_userId_ from "./routes/api/rooms/[id]/members/[userId].ts";
 import * as $api_rooms_id_members_index from "./routes/api/rooms/[id]/members/index.ts";
 import * as $api_rooms_id_messages from "./routes/api/rooms/[id]/messages.ts";
+import * as $api_rooms_id_messages_messageId_ from "./routes/api/rooms/[id]/messages/[messageId].ts";
 import * as $api_rooms_id_names from "./routes/api/rooms/[id]/names.ts";
 import * as $api_rooms_index from "./routes/api/rooms/index.ts";
 import * as $auth_callback from "./routes/auth/callback.tsx";
@@ -48,6 +49,8 @@ const manifest = {
       $api_rooms_id_members_userId_,
     "./routes/api/rooms/[id]/members/index.ts": $api_rooms_id_members_index,
     "./routes/api/rooms/[id]/messages.ts": $api_rooms_id_messages,
+    "./routes/api/rooms/[id]/messages/[messageId].ts":
+      $api_rooms_id_messages_messageId_,
     "./routes/api/rooms/[id]/names.ts": $api_rooms_id_names,
     "./routes/api/rooms/index.ts": $api_rooms_index,
     "./routes/auth/callback.tsx": $auth_callback,

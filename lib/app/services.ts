@@ -48,8 +48,8 @@ export interface RateLimits {
    */
   notify: RateLimiter;
   /**
-   * `POST /api/rooms/<id>/messages` per user, whatever their sessions
-   * (`MESSAGE_RATE_LIMIT_PER_MIN`): each send is a KV write and a publish.
+   * Message sends, edits and deletes per user, whatever their sessions
+   * (`MESSAGE_RATE_LIMIT_PER_MIN`): each is a KV write and a publish.
    */
   messages: RateLimiter;
   /**

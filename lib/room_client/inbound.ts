@@ -8,8 +8,10 @@
  * the sender's name as the server knows it, and when it was posted. The
  * island gets the same messages from the page, from its own `POST` and from
  * `GET /api/rooms/<id>/messages`: all keyed by the stored id, so a message
- * arriving twice shows once. Anything of another shape is dropped rather
- * than shown half-parsed.
+ * arriving twice shows once, and versioned, so an edit or a delete (a
+ * tombstone: text `""`, `deletedAt` set) replaces what is shown only when it
+ * is newer, whatever order the states arrive in. Anything of another shape
+ * is dropped rather than shown half-parsed.
  */
 import { MESSAGE_NAME, type RoomMessage } from "../contract/mod.ts";
 
@@ -37,22 +39,29 @@ export interface AblyMessageLike {
  */
 export function toRoomMessage(m: AblyMessageLike): RoomMessage | null {
   const d = m.data;
-  return m.name === MESSAGE_NAME && m.clientId && typeof d?.id === "string" &&
-      typeof d.text === "string"
-    ? {
-      id: d.id,
-      clientId: m.clientId,
-      name: d.name || m.clientId,
-      text: d.text,
-      at: d.at,
-    }
-    : null;
+  if (
+    m.name !== MESSAGE_NAME || !m.clientId || typeof d?.id !== "string" ||
+    typeof d.text !== "string"
+  ) return null;
+  const out: RoomMessage = {
+    id: d.id,
+    clientId: m.clientId,
+    name: d.name || m.clientId,
+    text: d.text,
+    at: d.at,
+  };
+  // Only what is there: a message never changed stays as it was posted.
+  for (const k of CHANGE_FIELDS) if (typeof d[k] === "number") out[k] = d[k];
+  return out;
 }
 
+const CHANGE_FIELDS = ["version", "editedAt", "deletedAt"] as const;
+
 /**
- * `list` with `more` added: each stored id once, in posting order (the ids
- * sort as they were made). Nothing is dropped: a page holds what its
- * visitor has seen and paged back to.
+ * `list` with `more` upserted: each stored id once, in posting order (the
+ * ids sort as they were made), each at the highest version seen (absent is
+ * 0), so a late older state never undoes an edit or a delete. Nothing is
+ * dropped: a page holds what its visitor has seen and paged back to.
  *
  * @example
  * ```ts
@@ -65,9 +74,16 @@ export function mergeMessages(
   list: readonly RoomMessage[],
   more: readonly RoomMessage[],
 ): RoomMessage[] {
-  const ids = new Set(list.map((m) => m.id));
-  const added = more.filter((m) => !ids.has(m.id) && ids.add(m.id));
-  if (!added.length) return list as RoomMessage[];
+  const byId = new Map(list.map((m) => [m.id, m]));
+  let changed = false;
+  for (const m of more) {
+    const shown = byId.get(m.id);
+    if (!shown || (m.version ?? 0) > (shown.version ?? 0)) {
+      byId.set(m.id, m);
+      changed = true;
+    }
+  }
+  if (!changed) return list as RoomMessage[];
   // Ids are unique here: no two compare equal.
-  return [...list, ...added].sort((a, b) => a.id < b.id ? -1 : 1);
+  return [...byId.values()].sort((a, b) => a.id < b.id ? -1 : 1);
 }

@@ -68,3 +68,63 @@ Deno.test("mergeMessages adds each id once, in id order", () => {
   assert.deepEqual(mergeMessages(list, [c, b, c]), [a, b, c]);
   assert.deepEqual(mergeMessages([b, c], [a]), [a, b, c]);
 });
+
+Deno.test("toRoomMessage carries a change's version and times, and reads a tombstone", () => {
+  const edited = {
+    ...wire,
+    data: { ...wire.data, text: "hello!", version: 1, editedAt: 5 },
+  };
+  assert.deepEqual(toRoomMessage(edited), {
+    id: ID,
+    clientId: "embedded:alice",
+    name: "Alice",
+    text: "hello!",
+    at: 1_700_000_000_000,
+    version: 1,
+    editedAt: 5,
+  });
+  const tombstone = {
+    ...wire,
+    data: { ...wire.data, text: "", version: 2, deletedAt: 6 },
+  };
+  assert.deepEqual(toRoomMessage(tombstone), {
+    id: ID,
+    clientId: "embedded:alice",
+    name: "Alice",
+    text: "",
+    at: 1_700_000_000_000,
+    version: 2,
+    deletedAt: 6,
+  });
+  assert.equal(
+    toRoomMessage({ ...wire, data: { ...wire.data, version: "9" } })?.version,
+    undefined,
+    "not a number: not carried",
+  );
+});
+
+Deno.test("mergeMessages keeps the highest version of an id, in id order, whatever order they arrive in", () => {
+  const a = message("01A", 1);
+  const b = message("01B", 2);
+  const b1 = { ...b, text: "edited", version: 1, editedAt: 3 };
+  const b2 = { ...b, text: "", version: 2, deletedAt: 4 };
+  assert.deepEqual(mergeMessages([a, b], [b1]), [a, b1], "an edit replaces");
+  const deleted = mergeMessages([a, b1], [b2]);
+  assert.deepEqual(deleted, [a, b2], "a delete replaces");
+  assert.equal(mergeMessages(deleted, [b1]), deleted, "v1 after v2: kept v2");
+  assert.equal(
+    mergeMessages(deleted, [b]),
+    deleted,
+    "the original after: kept",
+  );
+  const same = [a, b1];
+  assert.equal(
+    mergeMessages(same, [{ ...b1 }]),
+    same,
+    "same version: unchanged",
+  );
+  // An edit that arrives before the original is shown; the original, late, is not.
+  const early = mergeMessages([a], [b1]);
+  assert.deepEqual(early, [a, b1]);
+  assert.equal(mergeMessages(early, [b]), early);
+});

@@ -2,7 +2,7 @@
  * The HTML forms of the room pages, which work without JavaScript: creating
  * a room and answering an invitation (on `/`), and the owner's members
  * panel (invite by login, withdraw an invitation, remove a member, delete
- * the room) on `/rooms/<id>`. Each form posts to its page route, which
+ * the room) and a message's Delete button on `/rooms/<id>`. Each form posts to its page route, which
  * checks the origin and session and then calls one function here (the body
  * read by `readFormBody`, `lib/http/body.ts`, the API's reader too); the
  * answer is a 303 to a page, carrying at most an error *code*
@@ -10,6 +10,7 @@
  * page looks up in `FORM_ERRORS` or `FORM_NOTICES` — nothing from the
  * request is ever reflected.
  */
+import type * as Ably from "ably";
 import type { User } from "../auth/mod.ts";
 import {
   type AccessChanges,
@@ -24,12 +25,14 @@ import {
   inviteTargetKey,
   joinRoom,
   roomAccess,
+  sendDelete,
+  type SendOptions,
   withdrawInvitation,
 } from "../rooms/mod.ts";
 import type { RateLimiter } from "../http/mod.ts";
 
 /**
- * The limits the members panel shares with the JSON API
+ * The limits the room page's forms share with the JSON API
  * (`lib/app/services.ts`): a form must not be a way around them.
  */
 export interface MemberChangeLimits {
@@ -37,6 +40,8 @@ export interface MemberChangeLimits {
   memberChanges: RateLimiter;
   /** Invitations per login invited. */
   inviteTargets: RateLimiter;
+  /** Messages posted, edited and deleted per user. */
+  messages: RateLimiter;
 }
 
 /** What each error code of a form's redirect shows. */
@@ -53,6 +58,7 @@ export const FORM_ERRORS = {
   invitation:
     "That invitation is no longer open: it was withdrawn, answered or has expired.",
   member: "They are a member of this room already.",
+  message: "That message is no longer there.",
 } as const;
 
 export type FormErrorCode = keyof typeof FORM_ERRORS;
@@ -126,26 +132,33 @@ export async function createRoomFromForm(
   }
 }
 
-/** What the members panel's forms work with. */
+/** What the room page's forms work with. */
 export interface RoomFormChanges extends AccessChanges {
   /** Tells an invitee live of their invitation. */
   notices: InvitationNotices;
+  /** Publishes a deleted message's tombstone inline (`sendDelete`). */
+  rest: Ably.Rest;
+  /** Told of that publish's job when the inline one did not happen (`Outbox.wake`). */
+  retry: SendOptions["retry"];
 }
 
 /**
- * The members panel's forms on `/rooms/<roomId>`: `action` is `invite`
- * (`login`), `withdraw` (`userId`, an invitation), `remove` (`userId`) or
- * `delete`. Where to go next, or `null` when the visitor may not see the
- * room (the page answers not found, as for a room that does not exist).
+ * The forms on `/rooms/<roomId>`: `action` is `invite` (`login`),
+ * `withdraw` (`userId`, an invitation), `remove` (`userId`) or `delete`
+ * (the members panel), or `delete-message` (`messageId`: the author's or
+ * the owner's Delete button, which the island renders). Where to go next,
+ * or `null` when the visitor may not see the room (the page answers not
+ * found, as for a room that does not exist).
  */
 export async function roomFormAction(
-  { kv, revoker, notices }: RoomFormChanges,
+  { kv, revoker, notices, rest, retry }: RoomFormChanges,
   limits: MemberChangeLimits,
   user: User,
   roomId: string,
   form: FormData,
 ): Promise<string | null> {
-  if (await roomAccess(kv, user, roomId) === null) return null;
+  const access = await roomAccess(kv, user, roomId);
+  if (access === null) return null;
   const page = `/rooms/${roomId}`;
   const action = form.get("action");
   const allowed = async (limiter: RateLimiter, key: string) =>
@@ -154,7 +167,18 @@ export async function roomFormAction(
     (action === "invite" || action === "remove" || action === "delete") &&
     !await allowed(limits.memberChanges, user.id)
   ) return back(page, "busy");
+  if (
+    action === "delete-message" && !await allowed(limits.messages, user.id)
+  ) return back(page, "busy");
   try {
+    if (action === "delete-message") {
+      await sendDelete(kv, rest, {
+        access,
+        user,
+        messageId: form.get("messageId"),
+      }, { retry });
+      return page;
+    }
     if (action === "invite") {
       const login = form.get("login");
       if (typeof login !== "string" || login.trim() === "") {
@@ -193,7 +217,12 @@ export async function roomFormAction(
       action === "invite" && error instanceof ChatError &&
       error.reason === ALREADY_MEMBER
     ) return back(page, "member");
-    return back(page, codeOf(error, action === "invite" ? "login" : "form"));
+    const notFound = action === "invite"
+      ? "login"
+      : action === "delete-message"
+      ? "message"
+      : "form";
+    return back(page, codeOf(error, notFound));
   }
 }
 

@@ -88,7 +88,13 @@ export async function roomPage(
   }
   return {
     room: access.room,
-    setup: roomSetup(user, access.room, clientOptions, page),
+    setup: roomSetup(
+      user,
+      access.room,
+      clientOptions,
+      page,
+      access.rights.moderate,
+    ),
     members,
     invitees,
   };

@@ -1,13 +1,15 @@
 /**
- * Getting a posted message to the room's subscribers: right away after the
- * commit (`sendMessage`), and again from the outbox if that did not happen
- * (`publishJobHandler`, registered with `startOutbox` for kind "publish").
+ * Getting a posted message, and each later version of it (an edit, the
+ * delete: `message_changes.ts`), to the room's subscribers: right away
+ * after the commit (`sendMessage`, `sendEdit`, `sendDelete`), and again from
+ * the outbox if that did not happen (`publishJobHandler`, registered with
+ * `startOutbox` for kind "publish"), which publishes the current state.
  *
  * The inline publish is the fast path; the outbox is the safety net that
  * makes a message stored in KV reach Ably eventually, from whichever
- * instance finds its job due. Both publish with the
+ * instance finds its job due. Both publish a version with the
  * same Ably message id (`lib/rooms/publish_message.ts`), so the two never
- * deliver a message twice. Storage is `messages.ts`.
+ * deliver one version twice. Storage is `messages.ts`.
  */
 import type * as Ably from "ably";
 import { publishMessage } from "./publish_message.ts";
@@ -18,12 +20,17 @@ import {
   withDeadline,
   withSpan,
 } from "../platform/mod.ts";
+import { completeJob, type ScheduledJob } from "../outbox/mod.ts";
 import {
-  completeJob,
-  type JobSchedule,
-  type ScheduledJob,
-} from "../outbox/mod.ts";
+  type ChangeOptions,
+  type ChangeResult,
+  type DeleteInput,
+  deleteMessage,
+  type EditInput,
+  editMessage,
+} from "./message_changes.ts";
 import {
+  type ChatMessage,
   getMessage,
   type PostInput,
   postMessage,
@@ -75,16 +82,7 @@ export async function sendMessage(
   kv: Deno.Kv,
   rest: Ably.Rest,
   input: PostInput,
-  options: {
-    now?: () => number;
-    schedule?: JobSchedule;
-    inlineTimeoutMs?: number;
-    /**
-     * Told of the publish job when the inline publish did not happen, so
-     * this instance retries it when it falls due (`Outbox.wake`).
-     */
-    retry?: (job: ScheduledJob) => void;
-  } = {},
+  options: SendOptions = {},
 ): Promise<SendResult> {
   // The outbox job is scheduled inside this span: a retried publish links
   // back to it, and so to the request that posted the message.
@@ -95,9 +93,113 @@ export async function sendMessage(
     if (stored.created) instruments.messagesStored.add(1);
     return stored;
   });
-  // A repeat is not published again: the first send's job covers it, and a
-  // re-publish after Ably's idempotency window would be a duplicate.
-  const { job } = result;
+  // A repeat has no job: the first send's covers it, and a re-publish
+  // after Ably's idempotency window would be a duplicate.
+  return await publishInline(kv, rest, result, options);
+}
+
+/** What `sendEdit` and `sendDelete` did. */
+export interface ChangeSent extends ChangeResult {
+  /**
+   * Whether the new version was published inline; `false` when nothing
+   * changed or Ably failed (the outbox retries). Either way it is stored.
+   */
+  published: boolean;
+}
+
+/** Options of the sends: storing, and the inline attempt. */
+export interface SendOptions extends ChangeOptions {
+  inlineTimeoutMs?: number;
+  /**
+   * Told of the publish job when the inline publish did not happen, so
+   * this instance retries it when it falls due (`Outbox.wake`).
+   */
+  retry?: (job: ScheduledJob) => void;
+}
+
+/**
+ * Edits a message (`editMessage`) and publishes its new version as
+ * `sendMessage` publishes a post.
+ *
+ * @throws {ChatError} as `editMessage`.
+ * @example
+ * ```ts
+ * import type * as Ably from "ably";
+ * import type { RoomAccess } from "./policy.ts";
+ * declare const kv: Deno.Kv;
+ * declare const rest: Ably.Rest;
+ * declare const access: RoomAccess;
+ * const { message } = await sendEdit(kv, rest, {
+ *   access,
+ *   user: { id: access.userId },
+ *   messageId: "01JABCDEFGHJKMNPQRSTVWXYZ0",
+ *   text: "hello, corrected",
+ * });
+ * ```
+ */
+export async function sendEdit(
+  kv: Deno.Kv,
+  rest: Ably.Rest,
+  input: EditInput,
+  options: SendOptions = {},
+): Promise<ChangeSent> {
+  return await publishInline(
+    kv,
+    rest,
+    await editMessage(kv, input, options),
+    options,
+  );
+}
+
+/**
+ * Deletes a message (`deleteMessage`) and publishes its tombstone as
+ * `sendMessage` publishes a post.
+ *
+ * @throws {ChatError} as `deleteMessage`.
+ * @example
+ * ```ts
+ * import type * as Ably from "ably";
+ * import type { RoomAccess } from "./policy.ts";
+ * declare const kv: Deno.Kv;
+ * declare const rest: Ably.Rest;
+ * declare const access: RoomAccess;
+ * await sendDelete(kv, rest, {
+ *   access,
+ *   user: { id: access.userId },
+ *   messageId: "01JABCDEFGHJKMNPQRSTVWXYZ0",
+ * });
+ * ```
+ */
+export async function sendDelete(
+  kv: Deno.Kv,
+  rest: Ably.Rest,
+  input: DeleteInput,
+  options: SendOptions = {},
+): Promise<ChangeSent> {
+  return await publishInline(
+    kv,
+    rest,
+    await deleteMessage(kv, input, options),
+    options,
+  );
+}
+
+/**
+ * Publishes the state a post or a change just committed with its `job`,
+ * and completes the job; when Ably fails or is slower than the deadline,
+ * leaves the job to the outbox (`retry`). No job, nothing changed: nothing
+ * to publish. The one inline path of `sendMessage`, `sendEdit` and
+ * `sendDelete`.
+ */
+async function publishInline<
+  R extends { message: ChatMessage; job: ScheduledJob | null },
+>(
+  kv: Deno.Kv,
+  rest: Ably.Rest,
+  result: R,
+  options: SendOptions,
+): Promise<R & { published: boolean }> {
+  const { message, job } = result;
   if (job === null) return { ...result, published: false };
   const timeoutMs = options.inlineTimeoutMs ?? INLINE_PUBLISH_TIMEOUT_MS;
   try {
@@ -105,9 +207,9 @@ export async function sendMessage(
     // outbox's later publish has the same message id and is then dropped.
     await withSpan(SPAN.messagePublish, (span) => {
       span?.setAttribute("live.publish.path", "inline");
-      span?.setAttribute("live.room.id", result.message.roomId);
+      span?.setAttribute("live.room.id", message.roomId);
       return withDeadline(
-        publishMessage(rest, result.message),
+        publishMessage(rest, message),
         timeoutMs,
         "Ably publish",
       );
@@ -117,8 +219,8 @@ export async function sendMessage(
     logger.warn(
       "publishing message {messageId} failed; the outbox retries: {reason}",
       {
-        messageId: result.message.id,
-        roomId: result.message.roomId,
+        messageId: message.id,
+        roomId: message.roomId,
         reason: (error as Error)?.message ?? String(error),
       },
     );
@@ -130,7 +232,7 @@ export async function sendMessage(
   } catch (error) {
     // Harmless: the job re-publishes with the same id, which Ably drops.
     logger.warn("could not mark message {messageId} published: {reason}", {
-      messageId: result.message.id,
+      messageId: message.id,
       reason: (error as Error)?.message ?? String(error),
     });
   }
@@ -138,8 +240,10 @@ export async function sendMessage(
 }
 
 /**
- * The outbox handler for `{ kind: "publish" }`: publishes the stored
- * message; a message gone with its room needs nothing. Throws when Ably
+ * The outbox handler for `{ kind: "publish" }`: publishes the message as
+ * stored now — a late job of an older version publishes the newest one,
+ * under that version's Ably id, so it is dropped if already delivered; a
+ * message gone with its room needs nothing. Throws when Ably
  * fails, so the outbox retries.
  */
 export function publishJobHandler(

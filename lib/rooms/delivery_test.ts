@@ -21,12 +21,18 @@ import {
   waitFor,
 } from "../emulator/test_helpers.ts";
 import { resetLogging, setupLogging } from "../platform/log.ts";
-import { type JobSchedule, startOutbox } from "../outbox/mod.ts";
+import { type JobSchedule, listJobs, startOutbox } from "../outbox/mod.ts";
 import { roomAccess } from "./policy.ts";
-import { publishJobHandler, sendMessage } from "./delivery.ts";
+import {
+  publishJobHandler,
+  sendDelete,
+  sendEdit,
+  sendMessage,
+} from "./delivery.ts";
 import type { PublishJob } from "./messages.ts";
 import { user } from "./test_helpers.ts";
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
+import { OutageProxy } from "../../tests/helpers/instances.ts";
 
 const KEY = "app.server:serversecret";
 const alice = user("alice", "Alice (server)");
@@ -36,7 +42,15 @@ interface Received {
   id: string;
   clientId: string | undefined;
   name: string | undefined;
-  data: { id: string; text: string; name: string; at: number };
+  data: {
+    id: string;
+    text: string;
+    name: string;
+    at: number;
+    version?: number;
+    editedAt?: number;
+    deletedAt?: number;
+  };
 }
 
 /** A subscriber with a page token for the lobby, collecting what arrives. */
@@ -277,6 +291,91 @@ Deno.test("a slow Ably does not hold the send: past the inline timeout the messa
   } finally {
     kv.close();
     await server.shutdown();
+    await resetLogging();
+  }
+});
+
+Deno.test("an edit made while Ably is unreachable reaches the subscriber once it is back, once; the delete after it too, and no version twice", async () => {
+  await setupLogging({ level: "error", sink: () => {} });
+  const emu = await startEmulator({ keys: [KEY] });
+  // The server reaches Ably through the proxy; the subscriber does not, so
+  // it stays attached while the server's way is cut.
+  const proxy = new OutageProxy(emu.port);
+  const kv = await openKvWithoutQueues(":memory:");
+  const rest = new Ably.Rest({
+    ...emulatorClientOptions(proxy.url),
+    key: KEY,
+    logLevel: 0,
+  });
+  const schedule: JobSchedule = {
+    delayMs: 100,
+    backoffSchedule: [200, 400, 800, 1_600],
+  };
+  const outbox = startOutbox<PublishJob>(kv, {
+    publish: publishJobHandler(kv, rest),
+  }, { pollMs: 50 });
+  const sub = await subscribe(emu, restClient(emu));
+  try {
+    const access = (await roomAccess(kv, alice, "lobby"))!;
+    const sent = await sendMessage(kv, rest, {
+      access,
+      user: alice,
+      text: "helo",
+      clientMessageId: "edit-down-1",
+    }, { schedule });
+    assert.equal(sent.published, true);
+    await waitFor(() => sub.received.length === 1, 5000, "the post");
+
+    proxy.mode = "refuse";
+    const edited = await sendEdit(kv, rest, {
+      access,
+      user: alice,
+      messageId: sent.message.id,
+      text: "hello",
+    }, { schedule, inlineTimeoutMs: 500 });
+    assert.equal(edited.published, false, "Ably was unreachable");
+    assert.equal(edited.message.version, 1);
+    // Its queued attempts fail too, until Ably is back.
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(sub.received.length, 1);
+    proxy.mode = "pass";
+    await waitFor(() => sub.received.length === 2, 5000, "the edit");
+    const deleted = await sendDelete(kv, rest, {
+      access,
+      user: alice,
+      messageId: sent.message.id,
+    }, { schedule });
+    assert.equal(deleted.published, true);
+    await waitFor(() => sub.received.length === 3, 5000, "the delete");
+    // A late job of an older version publishes the current state under
+    // that state's id: dropped.
+    await publishJobHandler(kv, rest)({
+      kind: "publish",
+      roomId: "lobby",
+      messageId: sent.message.id,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await rest.channels.get(roomChannel("lobby")).publish("probe", "p");
+    await waitFor(() => sub.received.length >= 4, 5000, "probe");
+    assert.deepEqual(
+      sub.received.map((r) => [r.id, r.data?.text, r.data?.version]),
+      [
+        [ablyMessageId(sent.message), "helo", undefined],
+        [ablyMessageId(edited.message), "hello", 1],
+        [ablyMessageId(deleted.message), "", 2],
+        [sub.received[3].id, undefined, undefined],
+      ],
+    );
+    assert.equal(sub.received[1].data.editedAt, edited.message.editedAt);
+    assert.equal(sub.received[2].data.deletedAt, deleted.message.deletedAt);
+    assert.notEqual(ablyMessageId(sent.message), ablyMessageId(edited.message));
+    assert.deepEqual((await listJobs(kv)).length, 0, "every job done");
+  } finally {
+    await closeClient(sub.client);
+    await outbox.close();
+    kv.close();
+    await proxy.close();
+    await emu.close();
     await resetLogging();
   }
 });

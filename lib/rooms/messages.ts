@@ -3,7 +3,10 @@
  * back through — and posting one, exactly once per send:
  *
  * - `["messages", roomId, messageId]` → `ChatMessage`; `messageId` is
- *   ULID-shaped (`ids.ts`), so key order is posting order.
+ *   ULID-shaped (`ids.ts`), so key order is posting order. An edited or
+ *   deleted message stays under its key at its newest version (a deleted
+ *   one as a tombstone without text, `message_changes.ts`), and is read and
+ *   paged as stored.
  * - `["message_ids", roomId, clientMessageId]` → messageId, kept
  *   `IDEMPOTENCY_TTL_MS`: a send retried with the same client id within that
  *   time is stored once and answered with the first message.

@@ -192,7 +192,7 @@ Deno.test("posting needs the write right and a current membership", async () => 
       postMessage(kv, {
         access: {
           ...(await lobby(kv)),
-          rights: { read: true, write: false, manage: false },
+          rights: { read: true, write: false, manage: false, moderate: false },
         },
         user: alice,
         text: "hi",

@@ -39,10 +39,22 @@ export {
   recentMessages,
 } from "./messages.ts";
 export {
+  type ChangeOptions,
+  type ChangeResult,
+  type DeleteInput,
+  deleteMessage,
+  type EditInput,
+  editMessage,
+} from "./message_changes.ts";
+export {
+  type ChangeSent,
   countGivenUp,
   INLINE_PUBLISH_TIMEOUT_MS,
   publishJobHandler,
+  sendDelete,
+  sendEdit,
   sendMessage,
+  type SendOptions,
   type SendResult,
 } from "./delivery.ts";
 export {

@@ -4,15 +4,17 @@
  * route, the room pages and the room changes in `lib/rooms/rooms.ts` all ask
  * here, and nothing else compares owner ids or reads memberships to grant.
  *
- * | room    | nobody signed in | signed in | member | owner                 |
- * | ------- | ---------------- | --------- | ------ | --------------------- |
- * | lobby   | —                | rw        | rw     | (no owner)            |
- * | public  | —                | rw        | rw     | rw + manage           |
- * | private | —                | —         | rw     | rw + manage           |
+ * | room    | nobody signed in | signed in | member | owner                  |
+ * | ------- | ---------------- | --------- | ------ | ---------------------- |
+ * | lobby   | —                | rw        | rw     | (no owner)             |
+ * | public  | —                | rw        | rw     | rw + manage + moderate |
+ * | private | —                | —         | rw     | rw + manage + moderate |
  *
  * "—" is `null`, exactly as for a room that does not exist: a stranger cannot
  * tell a private room from a missing one. `manage` is inviting by login,
- * removing members and deleting the room. Channel names and operations come
+ * removing members and deleting the room; `moderate` is deleting anyone's
+ * message (everyone may edit and delete their own, `message_changes.ts`).
+ * The lobby has no owner, so nobody moderates it. Channel names and operations come
  * from `lib/ably/capability.ts`, so what is granted is what the code uses.
  */
 import { type Capability, pageCapability } from "../ably/mod.ts";
@@ -28,6 +30,8 @@ export interface Rights {
   write: boolean;
   /** Invite, remove members, delete the room. */
   manage: boolean;
+  /** Delete anyone's message, not only one's own. */
+  moderate: boolean;
 }
 
 /**
@@ -106,7 +110,7 @@ async function decideRoomAccess(
   if (room.private && !owner && !member) return null;
   return {
     room,
-    rights: { read: true, write: true, manage: owner },
+    rights: { read: true, write: true, manage: owner, moderate: owner },
     userId: user.id,
     versionstamp,
   };

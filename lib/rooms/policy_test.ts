@@ -7,8 +7,8 @@ const owner = user("owner");
 const member = user("member");
 const stranger = user("stranger");
 const NONE = null;
-const RW = { read: true, write: true, manage: false };
-const RWM = { read: true, write: true, manage: true };
+const RW = { read: true, write: true, manage: false, moderate: false };
+const RWM = { read: true, write: true, manage: true, moderate: true };
 
 Deno.test("policy matrix: lobby, public and private rooms for anonymous, stranger, member and owner", async () => {
   await withKv(async (kv) => {

@@ -7,7 +7,8 @@
  * (invite by login, withdraw an invitation, remove, delete). A malformed id, an unknown room and a
  * private room the visitor is not in all answer the same not-found page.
  *
- * `POST` (the members panel's forms, which work without JavaScript): the
+ * `POST` (the members panel's forms and a message's Delete button, which
+ * work without JavaScript): the
  * `Origin` must be this site's (else 403), then `roomFormAction` and a 303
  * back (or to `/` after a delete).
  */
@@ -49,6 +50,7 @@ export const handler: Handlers<
     | "revoker"
     | "limits"
     | "invitationNotices"
+    | "outbox"
   >
 > = {
   async GET(_req, ctx) {
@@ -64,7 +66,16 @@ export const handler: Handlers<
     });
   },
   async POST(req, ctx) {
-    const { user, kv, config, revoker, limits, invitationNotices } = ctx.state;
+    const {
+      user,
+      kv,
+      ably,
+      config,
+      revoker,
+      limits,
+      invitationNotices,
+      outbox,
+    } = ctx.state;
     if (!isSameOrigin(req, config)) {
       await req.body?.cancel();
       return new Response("Forbidden: the form did not come from this site.", {
@@ -83,7 +94,13 @@ export const handler: Handlers<
       throw error;
     }
     const next = await roomFormAction(
-      { kv, revoker, notices: invitationNotices },
+      {
+        kv,
+        revoker,
+        notices: invitationNotices,
+        rest: ably.tokens.rest,
+        retry: (job) => outbox.wake(job),
+      },
       limits,
       user,
       ctx.params.id,

@@ -1,6 +1,7 @@
 /**
  * `/api/rooms/<id>/messages`: a room's messages, stored in KV, and sending
  * one through the server, which alone publishes on the room's channel.
+ * Editing and deleting one is `messages/[messageId].ts`.
  *
  * `POST {"text", "id"}` — `id` chosen by the browser per send (8–64 of
  * `[A-Za-z0-9_-]`), so that a retry of the same send is stored once:
