@@ -14,7 +14,7 @@
 import type * as Ably from "ably";
 import { getLogger } from "@logtape/logtape";
 import { isRoomId, roomChannel } from "../contract/mod.ts";
-import { withDeadline } from "../platform/deadline.ts";
+import { withDeadline } from "../platform/mod.ts";
 
 /** How long a page waits for the counts, ms. */
 export const OCCUPANCY_DEADLINE_MS = 400;
