@@ -7,11 +7,14 @@
  * goes live in the browser —, the visitor's open invitations
  * (`InvitationsPanel`: Join · Decline forms; the lobby's connection shows
  * new ones live) and the rooms the visitor can see with a form to
- * create one (`RoomsPanel`); all read by `homePage`, `lib/room_page/page.ts`.
+ * create one (`RoomsPanel`, with how many are in each now: Ably's batch
+ * presence, `roomOccupancy`, given a short deadline and left out when Ably
+ * does not answer); all read by `homePage`, `lib/room_page/page.ts`.
  */
 import type { Handlers, PageProps } from "$fresh/server.ts";
 import LiveRoom from "../islands/LiveRoom.tsx";
 import type { State } from "../lib/app/mod.ts";
+import { roomOccupancy } from "../lib/ably/mod.ts";
 import {
   FORM_ERRORS,
   FORM_NOTICES,
@@ -36,7 +39,12 @@ export const handler: Handlers<
   async GET(_req, ctx) {
     const { user, kv, ably } = ctx.state;
     if (!user) return ctx.render(null);
-    const home = await homePage(kv, user, ably.browserOptions);
+    const home = await homePage(
+      kv,
+      user,
+      ably.browserOptions,
+      (roomIds) => roomOccupancy(ably.tokens.rest, roomIds),
+    );
     return ctx.render({
       home,
       error: formError(ctx.url),
@@ -80,7 +88,7 @@ export default function Home({ data, state }: PageProps<Data | null, State>) {
       </p>}
       <LiveRoom {...home.lobby.setup} />
       <InvitationsPanel invitations={home.invitations} />
-      <RoomsPanel rooms={home.rooms} />
+      <RoomsPanel rooms={home.rooms} occupancy={home.occupancy} />
     </main>
   );
 }

@@ -2,7 +2,7 @@
  * Ably for the app: the capability policy, the token service and its three
  * token modes (`request`: signed TokenRequest, `token`: TokenDetails from
  * Ably, `jwt`: Ably JWT), the options the browser connects with, and the
- * server's publishers. What is signed here is verified by Ably, or locally by
+ * server's publishers and its read of who is in each room. What is signed here is verified by Ably, or locally by
  * `lib/emulator/`. Routes and islands import from this module only.
  */
 export {
@@ -19,6 +19,11 @@ export {
   type ServiceLocation,
 } from "./client_options.ts";
 export { createPublisher, type Publisher } from "./publish.ts";
+export {
+  OCCUPANCY_DEADLINE_MS,
+  type PresenceBatchReader,
+  roomOccupancy,
+} from "./occupancy.ts";
 export {
   AblyUnavailableError,
   createTokenService,

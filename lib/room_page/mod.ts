@@ -15,7 +15,13 @@ export {
   roomFormAction,
   type RoomFormChanges,
 } from "./forms.ts";
-export { type HomePage, homePage, type RoomPage, roomPage } from "./page.ts";
+export {
+  type CountPresent,
+  type HomePage,
+  homePage,
+  type RoomPage,
+  roomPage,
+} from "./page.ts";
 export {
   InvitationsPanel,
   MembersPanel,

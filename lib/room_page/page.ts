@@ -1,7 +1,8 @@
 /**
  * What a room's page shows, read on the server: the island's props (the
  * last `RECENT_MESSAGES` from KV) and, for the owner, the members panel
- * with the open invitations; and on `/`, the visitor's own invitations.
+ * with the open invitations; and on `/`, the visitor's own invitations and
+ * how many are in each of their rooms now.
  * `null` whenever the policy says the visitor may not see the room — an
  * unknown room, a malformed id and a private room they are not in alike.
  */
@@ -110,17 +111,34 @@ export interface HomePage {
   rooms: Room[];
   /** `listInvitations`, newest first, for `InvitationsPanel`. */
   invitations: InvitationJson[];
+  /** People present in each of `rooms` now; a room left out is unknown. */
+  occupancy: ReadonlyMap<string, number>;
 }
+
+/**
+ * Counts the people present in each room, leaving out those it cannot tell
+ * (`roomOccupancy` in `lib/ably/`); it never rejects and answers in bounded
+ * time.
+ */
+export type CountPresent = (
+  roomIds: readonly string[],
+) => Promise<ReadonlyMap<string, number>>;
 
 /** The signed-in home page for `user`. */
 export async function homePage(
   kv: Deno.Kv,
   user: User,
   clientOptions: BrowserClientOptions,
+  countPresent: CountPresent,
 ): Promise<HomePage> {
-  const [lobby, rooms, invitations] = await Promise.all([
+  // Only the rooms the visitor sees are counted, so a private room's count
+  // reaches no one outside it; the count waits on the list, not the rest.
+  const roomsAndCounts = listVisibleRooms(kv, user).then(async (rooms) =>
+    [rooms, await countPresent(rooms.map((r) => r.id))] as const
+  );
+  const [lobby, [rooms, occupancy], invitations] = await Promise.all([
     roomPage(kv, user, LOBBY_ID, clientOptions),
-    listVisibleRooms(kv, user),
+    roomsAndCounts,
     listInvitations(kv, user),
   ]);
   // The lobby always exists and every signed-in user reads it.
@@ -128,5 +146,6 @@ export async function homePage(
     lobby: lobby!,
     rooms,
     invitations: invitations.map(invitationJson),
+    occupancy,
   };
 }

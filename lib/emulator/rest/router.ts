@@ -9,6 +9,7 @@
  * - `POST|GET /channels/{name}/messages` (RSL1, RSL2) → messages.ts;
  * - `GET /channels/{name}/presence` and `…/presence/history` (RSP3, RSP4)
  *   → presence.ts;
+ * - `GET /presence?channels=…` (RSC24 batch presence) → batch_presence.ts;
  * - `GET /stats` (RSC6) → stats.ts.
  *
  * Channel names are parsed as Ably reads them (core/channel_name.ts, 40010 when
@@ -29,6 +30,7 @@ import {
   responseFormat,
   withCors,
 } from "./http.ts";
+import { batchPresence } from "./batch_presence.ts";
 import { requestToken, revokeTokens } from "./keys.ts";
 import { history, publish } from "./messages.ts";
 import { presence, presenceHistory } from "./presence.ts";
@@ -73,6 +75,10 @@ async function route(
   if (path === "/stats") {
     if (req.method !== "GET") throw Errors.methodNotAllowed();
     return stats(url, authenticate(req, ctx.auth), origin);
+  }
+  if (path === "/presence") {
+    if (req.method !== "GET") throw Errors.methodNotAllowed();
+    return batchPresence(url, ctx, authenticate(req, ctx.auth), origin);
   }
   const keyMatch = KEY_PATH.exec(path);
   if (keyMatch) {

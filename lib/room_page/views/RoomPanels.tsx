@@ -47,8 +47,16 @@ export function InvitationsPanel(
   );
 }
 
-/** The visitor's rooms, each a link to its page, and a form to make one. */
-export function RoomsPanel({ rooms }: { rooms: Room[] }) {
+/**
+ * The visitor's rooms, each a link to its page with how many are in it now
+ * ("3 here", absent when unknown), and a form to make one.
+ */
+export function RoomsPanel(
+  { rooms, occupancy = new Map() }: {
+    rooms: Room[];
+    occupancy?: ReadonlyMap<string, number>;
+  },
+) {
   return (
     <section class="rooms" aria-labelledby="rooms-title">
       <h2 id="rooms-title">Rooms</h2>
@@ -57,6 +65,11 @@ export function RoomsPanel({ rooms }: { rooms: Room[] }) {
           <li key={room.id} data-room={room.id}>
             <a href={`/rooms/${room.id}`}>{room.name}</a>
             {room.private && <span class="tag">private</span>}
+            {occupancy.has(room.id) && (
+              <span class="occupancy" data-count={occupancy.get(room.id)}>
+                {occupancy.get(room.id)} here
+              </span>
+            )}
           </li>
         ))}
       </ul>
