@@ -77,6 +77,7 @@ export function MessageList(
             {editing?.[0] === m.id && !deleted
               ? (
                 <form
+                  key="edit"
                   class="edit"
                   onSubmit={(e) => {
                     e.preventDefault();
@@ -99,9 +100,14 @@ export function MessageList(
                   <p class="reason" aria-live="polite">{editing[2]}</p>
                 </form>
               )
-              : <p class="text">{deleted ? "Message deleted" : m.text}</p>}
-            {!deleted && (own || moderator) && (
+              : (
+                <p key="text" class="text">
+                  {deleted ? "Message deleted" : m.text}
+                </p>
+              )}
+            {!deleted && (own || moderator) && editing?.[0] !== m.id && (
               <form
+                key="actions"
                 class="actions"
                 method="post"
                 action={`/rooms/${roomId}`}
