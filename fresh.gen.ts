@@ -17,6 +17,7 @@ import * as $api_rooms_id_members_userId_ from "./routes/api/rooms/[id]/members/
 import * as $api_rooms_id_members_index from "./routes/api/rooms/[id]/members/index.ts";
 import * as $api_rooms_id_messages from "./routes/api/rooms/[id]/messages.ts";
 import * as $api_rooms_id_names from "./routes/api/rooms/[id]/names.ts";
+import * as $api_rooms_id_read from "./routes/api/rooms/[id]/read.ts";
 import * as $api_rooms_index from "./routes/api/rooms/index.ts";
 import * as $auth_callback from "./routes/auth/callback.tsx";
 import * as $auth_signin from "./routes/auth/signin.ts";
@@ -49,6 +50,7 @@ const manifest = {
     "./routes/api/rooms/[id]/members/index.ts": $api_rooms_id_members_index,
     "./routes/api/rooms/[id]/messages.ts": $api_rooms_id_messages,
     "./routes/api/rooms/[id]/names.ts": $api_rooms_id_names,
+    "./routes/api/rooms/[id]/read.ts": $api_rooms_id_read,
     "./routes/api/rooms/index.ts": $api_rooms_index,
     "./routes/auth/callback.tsx": $auth_callback,
     "./routes/auth/signin.ts": $auth_signin,

@@ -80,7 +80,7 @@ export default function Home({ data, state }: PageProps<Data | null, State>) {
       </p>}
       <LiveRoom {...home.lobby.setup} />
       <InvitationsPanel invitations={home.invitations} />
-      <RoomsPanel rooms={home.rooms} />
+      <RoomsPanel rooms={home.rooms} unread={home.unread} />
     </main>
   );
 }

@@ -19,7 +19,8 @@
  *   keeps the member list;
  * - subscribes to the visitor's own channel, where only the server publishes
  *   (notices; on an invitation's notice, the page's invitations panel is
- *   refreshed from the server, `invitations.ts`);
+ *   refreshed from the server, `invitations.ts`; on an unread notice, the
+ *   rooms list's count, `unread.ts`);
  * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
  *   id chosen here, retried with the same id after a network failure, so a
  *   message is stored and shown once; the token grants no publish.
@@ -39,9 +40,11 @@ import {
   roomApiPath,
   type RoomMessage,
   type RoomSetup,
+  UNREAD_NAME,
 } from "../contract/mod.ts";
 import { mergeMessages, toRoomMessage } from "./inbound.ts";
 import { showInvitations } from "./invitations.ts";
+import { showUnread } from "./unread.ts";
 import type { Member, RoomState } from "./state.ts";
 import {
   RENEWAL_GRACE_MS,
@@ -208,6 +211,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
     if (m.name === INVITATION_NAME) return void showInvitations();
+    if (m.name === UNREAD_NAME) return showUnread(m.data, setup.room.id);
     const text = m.data?.text;
     if (typeof text === "string") {
       room.notices.value = [...room.notices.value, { id: m.id!, text }].slice(

@@ -1,7 +1,8 @@
 /**
  * What a room's page shows, read on the server: the island's props (the
  * last `RECENT_MESSAGES` from KV) and, for the owner, the members panel
- * with the open invitations; and on `/`, the visitor's own invitations.
+ * with the open invitations; and on `/`, the visitor's own invitations and
+ * how much is unread in each of their rooms.
  * `null` whenever the policy says the visitor may not see the room — an
  * unknown room, a malformed id and a private room they are not in alike.
  */
@@ -23,6 +24,7 @@ import {
   RECENT_MESSAGES,
   type Room,
   roomAccess,
+  unreadCounts,
 } from "../rooms/mod.ts";
 import { roomSetup } from "./setup.ts";
 
@@ -104,6 +106,8 @@ export interface HomePage {
   rooms: Room[];
   /** `listInvitations`, newest first, for `InvitationsPanel`. */
   invitations: InvitationJson[];
+  /** `unreadCounts`: messages unread per member room, by id. */
+  unread: Record<string, number>;
 }
 
 /** The signed-in home page for `user`. */
@@ -112,15 +116,17 @@ export async function homePage(
   user: User,
   clientOptions: BrowserClientOptions,
 ): Promise<HomePage> {
-  const [lobby, rooms, invitations] = await Promise.all([
+  const [lobby, rooms, invitations, unread] = await Promise.all([
     roomPage(kv, user, LOBBY_ID, clientOptions),
     listVisibleRooms(kv, user),
     listInvitations(kv, user),
+    unreadCounts(kv, user.id),
   ]);
   // The lobby always exists and every signed-in user reads it.
   return {
     lobby: lobby!,
     rooms,
     invitations: invitations.map(invitationJson),
+    unread,
   };
 }

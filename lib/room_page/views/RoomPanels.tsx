@@ -47,8 +47,17 @@ export function InvitationsPanel(
   );
 }
 
-/** The visitor's rooms, each a link to its page, and a form to make one. */
-export function RoomsPanel({ rooms }: { rooms: Room[] }) {
+/**
+ * The visitor's rooms, each a link to its page, and a form to make one.
+ * Beside each room they are a member of, `UnreadCount`.
+ */
+export function RoomsPanel(
+  { rooms, unread = {} }: {
+    rooms: Room[];
+    /** Unread messages by room id, for the member rooms (`unreadCounts`). */
+    unread?: Readonly<Record<string, number>>;
+  },
+) {
   return (
     <section class="rooms" aria-labelledby="rooms-title">
       <h2 id="rooms-title">Rooms</h2>
@@ -57,6 +66,7 @@ export function RoomsPanel({ rooms }: { rooms: Room[] }) {
           <li key={room.id} data-room={room.id}>
             <a href={`/rooms/${room.id}`}>{room.name}</a>
             {room.private && <span class="tag">private</span>}
+            {room.id in unread && <UnreadCount count={unread[room.id]} />}
           </li>
         ))}
       </ul>
@@ -76,6 +86,25 @@ export function RoomsPanel({ rooms }: { rooms: Room[] }) {
         <button type="submit">Create</button>
       </form>
     </section>
+  );
+}
+
+/**
+ * `<span class="unread" data-count="3" aria-label="3 unread">3</span>`,
+ * hidden at 0; there for every member room, so the room's connection can
+ * count it up and clear it live (`lib/room_client/unread.ts`, which writes
+ * the same attributes).
+ */
+export function UnreadCount({ count }: { count: number }) {
+  return (
+    <span
+      class="unread"
+      data-count={count}
+      aria-label={`${count} unread`}
+      hidden={count === 0}
+    >
+      {count}
+    </span>
   );
 }
 
