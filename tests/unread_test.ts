@@ -106,7 +106,7 @@ Deno.test("/ counts what arrived while away, per user across devices; opening th
   });
 });
 
-Deno.test("POST /api/rooms/:id/read: 403 from other origins and for strangers, unknown rooms alike; 401; 404 for a malformed id", async () => {
+Deno.test("POST /api/rooms/:id/read: 403 from other origins and for strangers, unknown rooms alike; 401; 404 for a malformed id; markers go with the membership", async () => {
   await withRooms({}, async (f) => {
     const { alice, bob, carol, id } = await rooms(f);
     await post(f, bob, id, 2);
@@ -143,6 +143,27 @@ Deno.test("POST /api/rooms/:id/read: 403 from other origins and for strangers, u
       markers.push(e.key);
     }
     assert.ok(markers.every((key) => key[1] !== "embedded:carol"));
+    // Leaving and deleting take the markers with the membership.
+    const markersOf = async () => {
+      const keys: Deno.KvKey[] = [];
+      for await (
+        const e of f.app.services.kv.list({ prefix: ["room_reads"] })
+      ) if (e.key[2] === id) keys.push(e.key);
+      return keys.map((key) => key[1]).sort();
+    };
+    assert.deepEqual(await markersOf(), ["embedded:alice", "embedded:bob"]);
+    const left = await f.api(
+      bob,
+      "DELETE",
+      `/api/rooms/${id}/members/embedded:bob`,
+    );
+    assert.equal(left.status, 200, left.text);
+    assert.deepEqual(await markersOf(), ["embedded:alice"]);
+    assert.equal(
+      (await f.api(alice, "DELETE", `/api/rooms/${id}`)).status,
+      200,
+    );
+    assert.deepEqual(await markersOf(), []);
   });
 });
 

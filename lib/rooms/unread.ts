@@ -4,7 +4,7 @@
  * - `["room_reads", userId, roomId]` → `Deno.KvU64`: the room's `posted`
  *   count (`messages.ts`) when the user last had it open. Only ever raised
  *   (`max`), so a late, older read never brings back what a newer one
- *   cleared.
+ *   cleared. Deleted with the membership (`removeMember`, `deleteRoom`).
  *
  * Unread = posted now − that marker, never more than the room holds
  * (posted − trimmed). A member with no marker yet counts everything the room
