@@ -18,6 +18,7 @@ import * as $api_rooms_id_members_index from "./routes/api/rooms/[id]/members/in
 import * as $api_rooms_id_messages from "./routes/api/rooms/[id]/messages.ts";
 import * as $api_rooms_id_messages_messageId_ from "./routes/api/rooms/[id]/messages/[messageId].ts";
 import * as $api_rooms_id_names from "./routes/api/rooms/[id]/names.ts";
+import * as $api_rooms_id_read from "./routes/api/rooms/[id]/read.ts";
 import * as $api_rooms_index from "./routes/api/rooms/index.ts";
 import * as $auth_callback from "./routes/auth/callback.tsx";
 import * as $auth_signin from "./routes/auth/signin.ts";
@@ -52,6 +53,7 @@ const manifest = {
     "./routes/api/rooms/[id]/messages/[messageId].ts":
       $api_rooms_id_messages_messageId_,
     "./routes/api/rooms/[id]/names.ts": $api_rooms_id_names,
+    "./routes/api/rooms/[id]/read.ts": $api_rooms_id_read,
     "./routes/api/rooms/index.ts": $api_rooms_index,
     "./routes/auth/callback.tsx": $auth_callback,
     "./routes/auth/signin.ts": $auth_signin,

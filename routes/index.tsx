@@ -88,7 +88,11 @@ export default function Home({ data, state }: PageProps<Data | null, State>) {
       </p>}
       <LiveRoom {...home.lobby.setup} />
       <InvitationsPanel invitations={home.invitations} />
-      <RoomsPanel rooms={home.rooms} occupancy={home.occupancy} />
+      <RoomsPanel
+        rooms={home.rooms}
+        occupancy={home.occupancy}
+        unread={home.unread}
+      />
     </main>
   );
 }

@@ -74,6 +74,24 @@ const CASES: Record<string, Case[]> = {
       },
     },
   ],
+  "./routes/api/rooms/[id]/messages/[messageId].ts": [
+    {
+      path: "/api/rooms/lobby/messages/01J00000000000000000000000",
+      init: {
+        method: "PATCH",
+        headers: { origin: APP, "content-type": "application/json" },
+        body: JSON.stringify({ text: "hi" }),
+      },
+    },
+    {
+      path: "/api/rooms/lobby/messages/01J00000000000000000000000",
+      init: { method: "DELETE", headers: { origin: APP } },
+    },
+  ],
+  "./routes/api/rooms/[id]/read.ts": [{
+    path: "/api/rooms/lobby/read",
+    init: { method: "POST", headers: { origin: APP } },
+  }],
   "./routes/api/rooms/[id]/names.ts": [
     { path: "/api/rooms/lobby/names?ids=embedded:alice" },
   ],

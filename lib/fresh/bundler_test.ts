@@ -13,9 +13,11 @@ Deno.test("an island's dynamic import of an npm package becomes its own lazy chu
   const files = await bundle(ROOT, islands);
   const decode = (name: string) => new TextDecoder().decode(files.get(name));
   const island = decode("island-livestatus.js");
-  const lazy = island.match(/import\("\.\/(chunk-[\w-]+\.js)"\)/);
-  assert.ok(lazy, "the island loads a chunk with import()");
-  assert.match(decode(lazy[1]), /BaseRealtime|ably/i);
+  // The runtime loads the signals library lazily too; one of the lazy
+  // chunks is the SDK's.
+  const lazy = [...island.matchAll(/import\("\.\/(chunk-[\w-]+\.js)"\)/g)]
+    .map((m) => m[1]).find((chunk) => /BaseRealtime|ably/i.test(decode(chunk)));
+  assert.ok(lazy, "the island loads the SDK's chunk with import()");
   assert.doesNotMatch(
     island,
     /ably-js/,
@@ -23,5 +25,5 @@ Deno.test("an island's dynamic import of an npm package becomes its own lazy chu
   );
   const staticImports = [...island.matchAll(/from"\.\/(chunk-[\w-]+\.js)"/g)]
     .map((m) => m[1]);
-  assert.ok(!staticImports.includes(lazy[1]));
+  assert.ok(!staticImports.includes(lazy));
 });

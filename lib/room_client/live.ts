@@ -19,7 +19,8 @@
  *   keeps the member list;
  * - subscribes to the visitor's own channel, where only the server publishes
  *   (notices; on an invitation's notice, the page's invitations panel is
- *   refreshed from the server, `invitations.ts`);
+ *   refreshed from the server, `invitations.ts`; on an unread notice, the
+ *   rooms list's count, `unread.ts`);
  * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
  *   id chosen here, retried with the same id after a network failure, so a
  *   message is stored and shown once; the token grants no publish. Edits
@@ -38,6 +39,7 @@ import {
 import {
   API_PATHS,
   INVITATION_NAME,
+  LOBBY_ID,
   MESSAGE_NAME,
   messageApiPath,
   type MessagePage,
@@ -45,9 +47,11 @@ import {
   type RoomMessage,
   type RoomSetup,
   type TypingPresence,
+  UNREAD_NAME,
 } from "../contract/mod.ts";
 import { mergeMessages, toRoomMessage } from "./inbound.ts";
 import { showInvitations } from "./invitations.ts";
+import { markRoomRead, showUnread } from "./unread.ts";
 import type { Member, RoomState } from "./state.ts";
 import { isTyping, STALE_MS, typingAnnouncer } from "./typing.ts";
 import {
@@ -241,12 +245,32 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     heard(p);
     refreshMembers();
   }).then(refreshMembers, ignore);
+  // Someone else's new message, seen here: it is read on every device
+  // (`POST …/read`), once the page is in view, a second after the last.
+  let unseen = false;
+  let reading: ReturnType<typeof setTimeout> | undefined;
+  const readSoon = () => {
+    unseen = true;
+    if (document.hidden) return;
+    clearTimeout(reading);
+    reading = setTimeout(() => {
+      unseen = false;
+      markRoomRead(setup.room.id);
+    }, 1_000);
+  };
+  document.addEventListener("visibilitychange", () => unseen && readSoon());
   channel.subscribe(MESSAGE_NAME, (m: InboundMessage) => {
     const message = toRoomMessage(m);
-    if (message) add([message]);
+    if (!message) return;
+    add([message]);
+    if (
+      setup.room.id !== LOBBY_ID && !message.version &&
+      message.clientId !== setup.user.id
+    ) readSoon();
   }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
     if (m.name === INVITATION_NAME) return void showInvitations();
+    if (m.name === UNREAD_NAME) return showUnread(m.data, setup.room.id);
     const text = m.data?.text;
     if (typeof text === "string") {
       room.notices.value = [...room.notices.value, { id: m.id!, text }].slice(

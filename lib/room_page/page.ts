@@ -2,7 +2,7 @@
  * What a room's page shows, read on the server: the island's props (the
  * last `RECENT_MESSAGES` from KV) and, for the owner, the members panel
  * with the open invitations; and on `/`, the visitor's own invitations and
- * how many are in each of their rooms now.
+ * how many are in each of their rooms now and how much is unread in each.
  * `null` whenever the policy says the visitor may not see the room — an
  * unknown room, a malformed id and a private room they are not in alike.
  */
@@ -24,6 +24,7 @@ import {
   RECENT_MESSAGES,
   type Room,
   roomAccess,
+  unreadCounts,
 } from "../rooms/mod.ts";
 import { roomSetup } from "./setup.ts";
 
@@ -113,6 +114,8 @@ export interface HomePage {
   invitations: InvitationJson[];
   /** People present in each of `rooms` now; a room left out is unknown. */
   occupancy: ReadonlyMap<string, number>;
+  /** `unreadCounts`: messages unread per member room, by id. */
+  unread: Record<string, number>;
 }
 
 /**
@@ -136,10 +139,11 @@ export async function homePage(
   const roomsAndCounts = listVisibleRooms(kv, user).then(async (rooms) =>
     [rooms, await countPresent(rooms.map((r) => r.id))] as const
   );
-  const [lobby, [rooms, occupancy], invitations] = await Promise.all([
+  const [lobby, [rooms, occupancy], invitations, unread] = await Promise.all([
     roomPage(kv, user, LOBBY_ID, clientOptions),
     roomsAndCounts,
     listInvitations(kv, user),
+    unreadCounts(kv, user.id),
   ]);
   // The lobby always exists and every signed-in user reads it.
   return {
@@ -147,5 +151,6 @@ export async function homePage(
     rooms,
     invitations: invitations.map(invitationJson),
     occupancy,
+    unread,
   };
 }

@@ -9,7 +9,8 @@
  * makes a message stored in KV reach Ably eventually, from whichever
  * instance finds its job due. Both publish a version with the
  * same Ably message id (`lib/rooms/publish_message.ts`), so the two never
- * deliver one version twice. Storage is `messages.ts`.
+ * deliver one version twice. Storage is `messages.ts`. Once a message is
+ * published, the room's other members hear of it (`unread_notices.ts`).
  */
 import type * as Ably from "ably";
 import { publishMessage } from "./publish_message.ts";
@@ -37,6 +38,7 @@ import {
   type PostResult,
   type PublishJob,
 } from "./messages.ts";
+import { afterPublish, announceUnread } from "./unread_notices.ts";
 
 const logger = getLogger(["live", "chat"]);
 
@@ -215,6 +217,7 @@ async function publishInline<
       );
     });
     instruments.messagesPublished.add(1, INLINE);
+    await afterPublish(kv, rest, result.message);
   } catch (error) {
     logger.warn(
       "publishing message {messageId} failed; the outbox retries: {reason}",
@@ -261,6 +264,7 @@ export function publishJobHandler(
       return publishMessage(rest, message);
     });
     instruments.messagesPublished.add(1, OUTBOX);
+    await announceUnread(kv, rest, message);
   };
 }
 

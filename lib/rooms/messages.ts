@@ -79,7 +79,10 @@ export function messageKey(roomId: string, messageId: string): Deno.KvKey {
   return ["messages", roomId, messageId];
 }
 
-function countKey(roomId: string, which: "posted" | "trimmed"): Deno.KvKey {
+export function countKey(
+  roomId: string,
+  which: "posted" | "trimmed",
+): Deno.KvKey {
   return ["message_counts", roomId, which];
 }
 

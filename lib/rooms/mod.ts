@@ -81,6 +81,8 @@ export {
   inviteTargetKey,
 } from "./room_changes.ts";
 export { roomJson } from "./room_json.ts";
+export { markRead, unreadCounts } from "./unread.ts";
+export { clearUnread, NOTICE_TIMEOUT_MS } from "./unread_notices.ts";
 export type { Invitation } from "./room_store.ts";
 export {
   ALREADY_MEMBER,

@@ -111,6 +111,11 @@ export function userRoomsJoinedKey(userId: string): Deno.KvKey {
   return ["user_rooms_joined", userId];
 }
 
+/** The room's `posted` count when `userId` last had it open (`unread.ts`). */
+export function readMarkerKey(userId: string, roomId: string): Deno.KvKey {
+  return ["room_reads", userId, roomId];
+}
+
 /** A room as read, with the versionstamp later atomic changes check against. */
 export interface StoredRoom {
   room: Room;

@@ -25,6 +25,7 @@ import {
   type Membership,
   publicRoomAgeKey,
   publicRoomKey,
+  readMarkerKey,
   type Room,
   roomKey,
   userInvitationKey,
@@ -201,7 +202,8 @@ export async function removeMember(
         memberCount: Math.max(0, access.room.memberCount - 1),
       })
       .delete(memberKey(roomId, userId))
-      .delete(userRoomKey(userId, roomId));
+      .delete(userRoomKey(userId, roomId))
+      .delete(readMarkerKey(userId, roomId));
     options.extend?.(op, affectedUserIds);
     if ((await op.commit()).ok) return { affectedUserIds };
   }
@@ -234,7 +236,8 @@ export async function deleteRoom(
       .delete(publicRoomKey(roomId))
       .delete(publicRoomAgeKey(access.room));
     for (const userId of affectedUserIds) {
-      op.delete(memberKey(roomId, userId)).delete(userRoomKey(userId, roomId));
+      op.delete(memberKey(roomId, userId)).delete(userRoomKey(userId, roomId))
+        .delete(readMarkerKey(userId, roomId));
     }
     for (const userId of invitees) {
       op.delete(invitationKey(roomId, userId))

@@ -3,7 +3,8 @@
  *
  * `GET`: signed out, a 303 to sign in and come back. Signed in, the room
  * server-rendered with its last 50 messages from KV in a `LiveRoom` island,
- * which then goes live in the browser; for the owner, the members panel
+ * which then goes live in the browser (and the room counts as read for a
+ * member, `clearUnread`); for the owner, the members panel
  * (invite by login, withdraw an invitation, remove, delete). A malformed id, an unknown room and a
  * private room the visitor is not in all answer the same not-found page.
  *
@@ -17,7 +18,7 @@ import { Head } from "$fresh/runtime.ts";
 import LiveRoom from "../../islands/LiveRoom.tsx";
 import type { State } from "../../lib/app/mod.ts";
 import { signInPath } from "../../lib/auth/mod.ts";
-import { isRoomId } from "../../lib/rooms/mod.ts";
+import { clearUnread, isRoomId } from "../../lib/rooms/mod.ts";
 import { BodyError, isSameOrigin, readFormBody } from "../../lib/http/mod.ts";
 import {
   FORM_ERRORS,
@@ -59,6 +60,8 @@ export const handler: Handlers<
     if (!user) return seeOther(signInPath(`/rooms/${ctx.params.id}`));
     const page = await roomPage(kv, user, ctx.params.id, ably.browserOptions);
     if (!page) return ctx.renderNotFound();
+    // Opening the room reads it, on every device of this user.
+    await clearUnread(kv, ably.publisher, user.id, page.room.id);
     return ctx.render({
       page,
       error: formError(ctx.url),

@@ -19,7 +19,7 @@ export {
   type Subscriber,
 } from "./channels.ts";
 export { type ChannelName, parseChannelName } from "./channel_name.ts";
-export { AblyError, asAblyError, Errors } from "./errors.ts";
+export { AblyError, asAblyError, Errors, type ErrorWire } from "./errors.ts";
 export { compileFilter, type MessageFilter } from "./filter.ts";
 export type { HistoryPage, HistoryQuery } from "./history_query.ts";
 export { randomAlnum, randomId } from "./ids.ts";

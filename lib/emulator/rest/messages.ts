@@ -31,6 +31,25 @@ export async function publish(
   name: ChannelName,
   origin: string | null,
 ): Promise<Response> {
+  checkPublishable(grant, name);
+  const body = await readJson(req);
+  const list = Array.isArray(body) ? body : [body];
+  return json(publishToChannel(ctx, grant, name, list), 201, origin);
+}
+
+/** What a publish to one channel answers (and a batch's success result, BPR2). */
+export interface PublishResult {
+  channel: string;
+  /** The id prefix of the messages published (`<messageId>:<index>`). */
+  messageId: string | undefined;
+  serials: (string | undefined)[];
+}
+
+/**
+ * RSL1 on one channel: may `grant` publish on `name`? Throws 40000 for a
+ * derived channel, 40160 without the `publish` operation.
+ */
+export function checkPublishable(grant: Grant, name: ChannelName): void {
   if (name.filter !== undefined) {
     throw Errors.badRequest(
       "Unable to publish to a derived channel: publish to its base channel",
@@ -41,8 +60,19 @@ export async function publish(
       "Unable to publish to channel: permission denied",
     );
   }
-  const body = await readJson(req);
-  const list = Array.isArray(body) ? body : [body];
+}
+
+/**
+ * Publishes the raw messages `list` on `name`, checked as RSL1 checks them
+ * (size, clientId); the caller has checked the capability. Shared by
+ * `publish` and the batch publish (`batch_publish.ts`).
+ */
+export function publishToChannel(
+  ctx: RestContext,
+  grant: Grant,
+  name: ChannelName,
+  list: unknown[],
+): PublishResult {
   const connection = publishingConnection(ctx, list);
   const messages = readMessages(list);
   const size = messagesSize(messages);
@@ -76,15 +106,11 @@ export async function publish(
     },
     ctx.now(),
   );
-  return json(
-    {
-      channel: name.full,
-      messageId: stored.messages[0]?.id?.replace(/:\d+$/, ""),
-      serials: stored.messages.map((m) => m.serial),
-    },
-    201,
-    origin,
-  );
+  return {
+    channel: name.full,
+    messageId: stored.messages[0]?.id?.replace(/:\d+$/, ""),
+    serials: stored.messages.map((m) => m.serial),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@
  * - `POST /keys/{keyName}/requestToken` (RSA8) and
  *   `POST /keys/{keyName}/revokeTokens` (RSA17) → keys.ts;
  * - `POST|GET /channels/{name}/messages` (RSL1, RSL2) → messages.ts;
+ * - `POST /messages` (RSC22 batch publish) → batch_publish.ts;
  * - `GET /channels/{name}/presence` and `…/presence/history` (RSP3, RSP4)
  *   → presence.ts;
  * - `GET /presence?channels=…` (RSC24 batch presence) → batch_presence.ts;
@@ -33,6 +34,7 @@ import {
 import { batchPresence } from "./batch_presence.ts";
 import { requestToken, revokeTokens } from "./keys.ts";
 import { history, publish } from "./messages.ts";
+import { batchPublish } from "./batch_publish.ts";
 import { presence, presenceHistory } from "./presence.ts";
 import { stats } from "./stats.ts";
 
@@ -79,6 +81,10 @@ async function route(
   if (path === "/presence") {
     if (req.method !== "GET") throw Errors.methodNotAllowed();
     return batchPresence(url, ctx, authenticate(req, ctx.auth), origin);
+  }
+  if (path === "/messages") {
+    if (req.method !== "POST") throw Errors.methodNotAllowed();
+    return await batchPublish(req, ctx, authenticate(req, ctx.auth), origin);
   }
   const keyMatch = KEY_PATH.exec(path);
   if (keyMatch) {

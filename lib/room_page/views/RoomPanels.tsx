@@ -49,12 +49,15 @@ export function InvitationsPanel(
 
 /**
  * The visitor's rooms, each a link to its page with how many are in it now
- * ("3 here", absent when unknown), and a form to make one.
+ * ("3 here", absent when unknown) and, beside each room they are a member
+ * of, `UnreadCount`; and a form to make one.
  */
 export function RoomsPanel(
-  { rooms, occupancy = new Map() }: {
+  { rooms, occupancy = new Map(), unread = {} }: {
     rooms: Room[];
     occupancy?: ReadonlyMap<string, number>;
+    /** Unread messages by room id, for the member rooms (`unreadCounts`). */
+    unread?: Readonly<Record<string, number>>;
   },
 ) {
   return (
@@ -70,6 +73,7 @@ export function RoomsPanel(
                 {occupancy.get(room.id)} here
               </span>
             )}
+            {room.id in unread && <UnreadCount count={unread[room.id]} />}
           </li>
         ))}
       </ul>
@@ -89,6 +93,25 @@ export function RoomsPanel(
         <button type="submit">Create</button>
       </form>
     </section>
+  );
+}
+
+/**
+ * `<span class="unread" data-count="3" aria-label="3 unread">3</span>`,
+ * hidden at 0; there for every member room, so the room's connection can
+ * count it up and clear it live (`lib/room_client/unread.ts`, which writes
+ * the same attributes).
+ */
+export function UnreadCount({ count }: { count: number }) {
+  return (
+    <span
+      class="unread"
+      data-count={count}
+      aria-label={`${count} unread`}
+      hidden={count === 0}
+    >
+      {count}
+    </span>
   );
 }
 

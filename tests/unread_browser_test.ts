@@ -1,0 +1,111 @@
+/**
+ * Unread counts in Chromium, against the whole app with the embedded
+ * emulator and sign-in provider: alice has `/` open on two devices (two
+ * browser contexts); bob posts in their room and both count up without a
+ * reload; alice opens the room on one and the other clears; and while the
+ * room stays open there, what arrives in it is read on every device.
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "playwright-core";
+import { browserTest, launchBrowser } from "./helpers/browser.ts";
+import {
+  type LiveApp,
+  roomState,
+  seen,
+  send,
+  signIn,
+  startLiveApp,
+  step,
+  watchErrors,
+} from "./live_room_helpers.ts";
+
+async function device(browser: Browser, app: LiveApp, login: string) {
+  const context = await browser.newContext();
+  const errors = watchErrors(context);
+  const page = await signIn(context, app.url, login);
+  return { context, page, errors };
+}
+
+/** The badge beside `roomId` on `/`, once it reads `count` (hidden at 0). */
+async function badge(page: Page, roomId: string, count: number) {
+  const locator = page.locator(`li[data-room="${roomId}"] .unread`);
+  await page.waitForFunction(
+    ([selector, n]) => {
+      const el = document.querySelector<HTMLElement>(selector as string);
+      return el?.dataset.count === String(n) && el.hidden === (n === 0);
+    },
+    [`li[data-room="${roomId}"] .unread`, count],
+    { timeout: 5_000 },
+  );
+  if (count > 0) {
+    assert.equal(await locator.textContent(), String(count));
+    assert.equal(await locator.getAttribute("aria-label"), `${count} unread`);
+  }
+}
+
+browserTest("unread counts in a browser", async (t) => {
+  const browser = await launchBrowser();
+  try {
+    await step(
+      t,
+      "bob posts twice: both of alice's / count 2 live; opening the room on one clears the other",
+      async () => {
+        await using app = await startLiveApp();
+        const bob = await device(browser, app, "bob");
+        const phone = await device(browser, app, "alice");
+        const laptop = await device(browser, app, "alice");
+
+        // bob makes a private room and invites alice, who joins on her phone.
+        await bob.page.fill("#room-name", "Plans");
+        await bob.page.check('input[name="private"]');
+        await bob.page.click('.create-room button[type="submit"]');
+        await bob.page.waitForURL(/\/rooms\/[a-z2-7]{16}$/);
+        const path = new URL(bob.page.url()).pathname;
+        const id = path.split("/").pop()!;
+        await bob.page.fill("#invite-login", "alice");
+        await bob.page.click('.invite button[type="submit"]');
+        const invitation = phone.page.locator(
+          `.invitation-list li[data-room="${id}"]`,
+        );
+        await invitation.getByRole("button", { name: "Join" }).click();
+        await phone.page.waitForURL(app.url + path);
+        for (const alice of [phone, laptop]) {
+          await alice.page.goto(app.url + "/");
+          await roomState(alice.page, "connected");
+          await badge(alice.page, id, 0);
+        }
+
+        await roomState(bob.page, "connected");
+        const loads: string[] = [];
+        laptop.page.on("load", () => loads.push(laptop.page.url()));
+        await send(bob.page, "one");
+        await seen(bob.page, "one");
+        await send(bob.page, "two");
+        await seen(bob.page, "two");
+        await badge(phone.page, id, 2);
+        await badge(laptop.page, id, 2);
+
+        await phone.page.click(`li[data-room="${id}"] a`);
+        await phone.page.waitForURL(app.url + path);
+        await badge(laptop.page, id, 0);
+        assert.deepEqual(loads, [], "the laptop's / was not reloaded");
+
+        // The room stays open on the phone: what bob posts now is read
+        // there, so the laptop counts it up and then clears it.
+        await roomState(phone.page, "connected");
+        await send(bob.page, "three");
+        await seen(phone.page, "three");
+        await badge(laptop.page, id, 1);
+        await badge(laptop.page, id, 0);
+        await laptop.page.reload();
+        await badge(laptop.page, id, 0);
+        for (const who of [bob, phone, laptop]) {
+          assert.deepEqual(who.errors, []);
+          await who.context.close();
+        }
+      },
+    );
+  } finally {
+    await browser.close();
+  }
+});
