@@ -255,7 +255,8 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     clearTimeout(reading);
     reading = setTimeout(() => {
       unseen = false;
-      markRoomRead(setup.room.id);
+      // A room taken away meanwhile is no longer theirs to read.
+      if (!ended) markRoomRead(setup.room.id);
     }, 1_000);
   };
   document.addEventListener("visibilitychange", () => unseen && readSoon());
