@@ -12,9 +12,16 @@
  * - `answer`: from the POST's start to its 201;
  * - `screen`: from the POST's start to bob's receipt.
  *
- * Results go to `bench/results/rooms_post.json`; read, not asserted.
+ * With `--members N`, alice posts instead in a private room of hers with N
+ * members (bob and N − 1 others, each invited and joined): what a post costs
+ * once the room's other members hear of it for their unread counts (one
+ * batch publish to their own channels) and the sender's own read marker is
+ * raised. The lobby has neither.
  *
- * Run: `deno task bench:rooms:post [-- --messages 300]`.
+ * Results go to `bench/results/rooms_post.json` (with `--members`,
+ * `rooms_post_members.json`); read, not asserted.
+ *
+ * Run: `deno task bench:rooms:post [-- --messages 300] [--members 10]`.
  */
 import * as Ably from "ably";
 import { emulatorClientOptions } from "../lib/emulator/mod.ts";
@@ -27,7 +34,11 @@ for (let i = 0; i < Deno.args.length; i += 2) {
 }
 const MESSAGES = args.get("messages") ?? 300;
 const WARMUP = 20;
-const OUT = new URL("./results/rooms_post.json", import.meta.url);
+const MEMBERS = args.get("members") ?? 0;
+const OUT = new URL(
+  MEMBERS ? "./results/rooms_post_members.json" : "./results/rooms_post.json",
+  import.meta.url,
+);
 
 await using app = await startLiveApp({ MESSAGE_RATE_LIMIT_PER_MIN: "0" });
 
@@ -43,12 +54,42 @@ async function signedIn(login: string): Promise<CookieJar> {
 const [alice, bob] = await Promise.all([signedIn("alice"), signedIn("bob")]);
 const cookie = (jar: CookieJar, path: string) => jar.header(app.url + path)!;
 
+/** `jar`'s JSON call to the API, as the island makes it. */
+async function call(jar: CookieJar, method: string, path: string, body = {}) {
+  const res = await fetch(app.url + path, {
+    method,
+    headers: {
+      cookie: cookie(jar, path),
+      origin: app.url,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}`);
+  return await res.json();
+}
+
+let roomId = "lobby";
+if (MEMBERS) {
+  roomId = (await call(alice, "POST", "/api/rooms", {
+    name: "Bench",
+    private: true,
+  })).id;
+  for (let n = 0; n < MEMBERS; n++) {
+    const member = n === 0 ? bob : await signedIn(`member${n}`);
+    await call(alice, "POST", `/api/rooms/${roomId}/members`, {
+      login: n === 0 ? "bob" : `member${n}`,
+    });
+    await call(member, "POST", `/api/invitations/${roomId}`);
+  }
+}
+
 const client = new Ably.Realtime({
   ...emulatorClientOptions(app.services.ably.emulator!.url),
   useBinaryProtocol: false,
   logLevel: 0,
   authCallback: (_params, callback) => {
-    fetch(`${app.url}/api/live?room=lobby`, {
+    fetch(`${app.url}/api/live?room=${roomId}`, {
       headers: { cookie: cookie(bob, "/api/live") },
     }).then((r) => r.json()).then(
       (body) => callback(null, body.token),
@@ -56,7 +97,7 @@ const client = new Ably.Realtime({
     );
   },
 });
-const channel = client.channels.get("room:lobby");
+const channel = client.channels.get(`room:${roomId}`);
 await channel.attach();
 const waiting = new Map<string, (at: number) => void>();
 await channel.subscribe("message", (m) => {
@@ -65,7 +106,7 @@ await channel.subscribe("message", (m) => {
 
 const answers: number[] = [];
 const screens: number[] = [];
-const path = "/api/rooms/lobby/messages";
+const path = `/api/rooms/${roomId}/messages`;
 for (let i = 0; i < WARMUP + MESSAGES; i++) {
   const text = `bench ${i}`;
   const received = new Promise<number>((resolve) => waiting.set(text, resolve));
@@ -105,6 +146,7 @@ const results = {
   date: new Date().toISOString(),
   deno: Deno.version.deno,
   messages: MESSAGES,
+  room: MEMBERS ? `private, ${MEMBERS} members besides the sender` : "lobby",
   answerMs: summary(answers),
   screenMs: summary(screens),
 };
