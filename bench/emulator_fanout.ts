@@ -9,11 +9,9 @@
  */
 
 import { startEmulator } from "../lib/emulator/mod.ts";
+import { numberArgs } from "./args.ts";
 
-const args = new Map<string, number>();
-for (let i = 0; i < Deno.args.length; i += 2) {
-  args.set(Deno.args[i].replace(/^--/, ""), Number(Deno.args[i + 1]));
-}
+const args = numberArgs();
 const SUBSCRIBERS = args.get("subscribers") ?? 100;
 const MESSAGES = args.get("messages") ?? 2000;
 const WINDOW = 100;

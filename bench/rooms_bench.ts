@@ -32,11 +32,9 @@ import {
 import { resetLogging, setupLogging } from "../lib/platform/log.ts";
 import { DEFAULT_SCHEDULE, startOutbox } from "../lib/outbox/mod.ts";
 import { roomAccess } from "../lib/rooms/policy.ts";
+import { numberArgs } from "./args.ts";
 
-const args = new Map<string, number>();
-for (let i = 0; i < Deno.args.length; i += 2) {
-  args.set(Deno.args[i].replace(/^--/, ""), Number(Deno.args[i + 1]));
-}
+const args = numberArgs();
 const SENDERS = args.get("senders") ?? 20;
 const SUBSCRIBERS = args.get("subscribers") ?? 50;
 const RATE = args.get("rate") ?? 200;

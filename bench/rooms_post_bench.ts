@@ -27,11 +27,9 @@ import * as Ably from "ably";
 import { emulatorClientOptions } from "../lib/emulator/mod.ts";
 import { CookieJar, walkSignIn } from "../tests/auth_helpers.ts";
 import { startLiveApp } from "../tests/live_room_helpers.ts";
+import { numberArgs } from "./args.ts";
 
-const args = new Map<string, number>();
-for (let i = 0; i < Deno.args.length; i += 2) {
-  args.set(Deno.args[i].replace(/^--/, ""), Number(Deno.args[i + 1]));
-}
+const args = numberArgs();
 const MESSAGES = args.get("messages") ?? 300;
 const WARMUP = 20;
 const MEMBERS = args.get("members") ?? 0;
