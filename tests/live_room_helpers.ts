@@ -7,7 +7,7 @@
  *
  * Used by `live_room_browser_test.ts` and `bench/page_bench.ts`.
  */
-import type { BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Services } from "../lib/app/services.ts";
 import { startTestApp } from "./helpers/app.ts";
 import { serveApp } from "./helpers/browser.ts";
@@ -112,4 +112,20 @@ export async function seen(page: Page, text: string, timeout = 5_000) {
     text,
     { timeout },
   );
+}
+
+/**
+ * `login` signed in, in a browser context of their own (a person, or one of
+ * their devices), with the console errors of its pages collected.
+ */
+export async function person(
+  browser: Browser,
+  app: LiveApp,
+  login: string,
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext(options);
+  const errors = watchErrors(context);
+  const page = await signIn(context, app.url, login);
+  return { context, page, errors };
 }

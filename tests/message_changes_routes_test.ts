@@ -6,27 +6,17 @@
  */
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import { emulatorClientOptions } from "../lib/emulator/mod.ts";
-import { waitFor, withTimeout } from "../lib/emulator/test_helpers.ts";
+import {
+  closeClient,
+  waitFor,
+  withTimeout,
+} from "../lib/emulator/test_helpers.ts";
 import type { CookieJar } from "./auth_helpers.ts";
-import { type RoomsFixture, withRooms } from "./rooms_helpers.ts";
+import { pageClient, type RoomsFixture, withRooms } from "./rooms_helpers.ts";
 
 /** A subscriber on `room:<roomId>` with `jar`'s page token, collecting messages. */
 async function subscriber(f: RoomsFixture, jar: CookieJar, roomId: string) {
-  const client = new Ably.Realtime({
-    ...emulatorClientOptions(f.app.services.ably.emulator!.url),
-    useBinaryProtocol: false,
-    logLevel: 0,
-    authCallback: (_params, callback) => {
-      f.api(jar, "GET", `/api/live?room=${roomId}`).then(
-        (a) =>
-          a.status === 200
-            ? callback(null, a.json.token)
-            : callback(`/api/live answered ${a.status}`, null),
-        (error) => callback(String(error), null),
-      );
-    },
-  });
+  const client = pageClient(f, jar, roomId);
   const received: Ably.InboundMessage[] = [];
   const channel = client.channels.get(`room:${roomId}`);
   await withTimeout(
@@ -36,11 +26,7 @@ async function subscriber(f: RoomsFixture, jar: CookieJar, roomId: string) {
   );
   return {
     received,
-    async close() {
-      const closed = client.connection.whenState("closed");
-      client.close();
-      await withTimeout(closed, 5_000, "close");
-    },
+    close: () => closeClient(client),
   };
 }
 

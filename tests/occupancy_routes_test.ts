@@ -6,12 +6,10 @@
  * renders at once, without counts.
  */
 import assert from "node:assert/strict";
-import * as Ably from "ably";
-import { emulatorClientOptions, startEmulator } from "../lib/emulator/mod.ts";
-import { withTimeout } from "../lib/emulator/test_helpers.ts";
-import type { CookieJar } from "./auth_helpers.ts";
+import { startEmulator } from "../lib/emulator/mod.ts";
+import { closeClient, withTimeout } from "../lib/emulator/test_helpers.ts";
 import { OutageProxy } from "./helpers/instances.ts";
-import { type RoomsFixture, withRooms } from "./rooms_helpers.ts";
+import { pageClient, withRooms } from "./rooms_helpers.ts";
 
 /** Each listed room's count as the page shows it; `null` when not shown. */
 function countsOn(html: string): Map<string, number | null> {
@@ -27,29 +25,6 @@ function countsOn(html: string): Map<string, number | null> {
     counts.set(room, shown ? Number(shown[1]) : null);
   }
   return counts;
-}
-
-/** A Realtime client that gets its token from `/api/live?room=` as `jar`. */
-function tab(f: RoomsFixture, jar: CookieJar, roomId: string): Ably.Realtime {
-  return new Ably.Realtime({
-    ...emulatorClientOptions(f.app.services.ably.emulator!.url),
-    logLevel: 0,
-    authCallback: (_params, callback) => {
-      f.api(jar, "GET", `/api/live?room=${roomId}`).then(
-        (a) =>
-          a.status === 200
-            ? callback(null, a.json.token)
-            : callback(`/api/live answered ${a.status}`, null),
-        (error) => callback(String(error), null),
-      );
-    },
-  });
-}
-
-async function close(client: Ably.Realtime) {
-  const closed = client.connection.whenState("closed");
-  client.close();
-  await withTimeout(closed, 5_000, "close");
 }
 
 Deno.test("/ shows people, not tabs, present in each room: alice's two tabs and bob are 2 here; an empty room is 0 here; carol's private room is neither listed nor counted", async () => {
@@ -72,10 +47,10 @@ Deno.test("/ shows people, not tabs, present in each room: alice's two tabs and 
       private: true,
     })).json.id as string;
     const tabs = [
-      tab(f, alice, room),
-      tab(f, alice, room),
-      tab(f, bob, room),
-      tab(f, carol, secret),
+      pageClient(f, alice, room, { useBinaryProtocol: true }),
+      pageClient(f, alice, room, { useBinaryProtocol: true }),
+      pageClient(f, bob, room, { useBinaryProtocol: true }),
+      pageClient(f, carol, secret, { useBinaryProtocol: true }),
     ];
     try {
       await Promise.all(
@@ -100,7 +75,7 @@ Deno.test("/ shows people, not tabs, present in each room: alice's two tabs and 
       assert.equal(carols.get(secret), 1);
       assert.equal(carols.get(room), 2);
     } finally {
-      await Promise.all(tabs.map(close));
+      await Promise.all(tabs.map(closeClient));
     }
   });
 });

@@ -10,33 +10,18 @@
  * budget, in bytes as served (gzip).
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { type Emulator, startEmulator } from "../lib/emulator/mod.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
-  type LiveApp,
+  person,
   roomState,
   seen,
   send,
-  signIn,
   startLiveApp,
   step,
   texts,
-  watchErrors,
 } from "./live_room_helpers.ts";
-
-/** `login` signed in, in a context of their own. */
-async function person(
-  browser: Browser,
-  app: LiveApp,
-  login: string,
-  options: { javaScriptEnabled?: boolean } = {},
-) {
-  const context = await browser.newContext(options);
-  const errors = watchErrors(context);
-  const page = await signIn(context, app.url, login);
-  return { context, page, errors };
-}
 
 /** alice makes a public room through the home page's form; its path. */
 async function createPublicRoom(alice: Page, name: string): Promise<string> {

@@ -12,7 +12,7 @@
  * `live_room_browser_test.ts`.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import {
   type Emulator,
   emulatorClientOptions,
@@ -23,24 +23,14 @@ import { closeClient } from "../lib/emulator/test_helpers.ts";
 import { CookieJar, walkSignIn } from "./auth_helpers.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
-  type LiveApp,
+  person,
   roomState,
   seen,
   send,
-  signIn,
   startLiveApp,
   step,
   texts,
-  watchErrors,
 } from "./live_room_helpers.ts";
-
-/** `login` signed in, in a context of their own. */
-async function person(browser: Browser, app: LiveApp, login: string) {
-  const context = await browser.newContext();
-  const errors = watchErrors(context);
-  const page = await signIn(context, app.url, login);
-  return { context, page, errors };
-}
 
 /** alice makes a private room through the home page's form; its path. */
 async function createPrivateRoom(alice: Page, name: string): Promise<string> {

@@ -3,6 +3,8 @@
  * manifest, the embedded emulator and provider, real KV) and plain
  * `Request`s: sign a login in, call the JSON API, post a page's form.
  */
+import * as Ably from "ably";
+import { emulatorClientOptions } from "../lib/emulator/mod.ts";
 import { CookieJar, request, type Send, walkSignIn } from "./auth_helpers.ts";
 import {
   startTestApp,
@@ -55,6 +57,33 @@ export interface RoomsFixture {
     login: string,
     invitee: CookieJar,
   ): Promise<void>;
+}
+
+/**
+ * An `ably` Realtime client that, as the island does, gets every token from
+ * `/api/live?room=<roomId>` signed in as `jar`, through the emulator the app
+ * started. JSON unless `useBinaryProtocol` says otherwise.
+ */
+export function pageClient(
+  f: RoomsFixture,
+  jar: CookieJar,
+  roomId: string,
+  { useBinaryProtocol = false }: { useBinaryProtocol?: boolean } = {},
+): Ably.Realtime {
+  return new Ably.Realtime({
+    ...emulatorClientOptions(f.app.services.ably.emulator!.url),
+    useBinaryProtocol,
+    logLevel: 0,
+    authCallback: (_params, callback) => {
+      f.api(jar, "GET", `/api/live?room=${roomId}`).then(
+        (a) =>
+          a.status === 200
+            ? callback(null, a.json.token)
+            : callback(`/api/live answered ${a.status}`, null),
+        (error) => callback(String(error), null),
+      );
+    },
+  });
 }
 
 function answer(response: Response, text: string): Answer {

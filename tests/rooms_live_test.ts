@@ -6,10 +6,8 @@
  */
 import assert from "node:assert/strict";
 import * as Ably from "ably";
-import { emulatorClientOptions } from "../lib/emulator/mod.ts";
-import { withTimeout } from "../lib/emulator/test_helpers.ts";
-import type { CookieJar } from "./auth_helpers.ts";
-import { type RoomsFixture, withRooms } from "./rooms_helpers.ts";
+import { closeClient, withTimeout } from "../lib/emulator/test_helpers.ts";
+import { pageClient, withRooms } from "./rooms_helpers.ts";
 
 const within = <T>(ms: number, promise: Promise<T>): Promise<T> =>
   withTimeout(promise, ms, `${ms} ms`);
@@ -84,41 +82,13 @@ for (const mode of ["request", "token", "jwt"]) {
   });
 }
 
-/** A Realtime client that authenticates through `/api/live?room=<roomId>` with `jar`. */
-function sdkClient(
-  f: RoomsFixture,
-  jar: CookieJar,
-  roomId: string,
-): Ably.Realtime {
-  return new Ably.Realtime({
-    ...emulatorClientOptions(f.app.services.ably.emulator!.url),
-    useBinaryProtocol: false,
-    logLevel: 0,
-    authCallback: (_params, callback) => {
-      f.api(jar, "GET", `/api/live?room=${roomId}`).then(
-        (a) =>
-          a.status === 200
-            ? callback(null, a.json.token)
-            : callback(`/api/live answered ${a.status}`, null),
-        (error) => callback(String(error), null),
-      );
-    },
-  });
-}
-
-async function closeClient(client: Ably.Realtime) {
-  const closed = client.connection.whenState("closed");
-  client.close();
-  await within(5_000, closed);
-}
-
 Deno.test("forged names: presence data and a direct publish (refused, 40160) never show; the server's names do", async () => {
   await withRooms({}, async (f) => {
     const [mallory, alice] = await Promise.all([
       f.signedIn("mallory"),
       f.signedIn("alice"),
     ]);
-    const client = sdkClient(f, mallory, "lobby");
+    const client = pageClient(f, mallory, "lobby");
     try {
       const channel = client.channels.get("room:lobby");
       await within(5_000, channel.attach());

@@ -6,25 +6,16 @@
  * room stays open there, what arrives in it is read on every device.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
-  type LiveApp,
+  person,
   roomState,
   seen,
   send,
-  signIn,
   startLiveApp,
   step,
-  watchErrors,
 } from "./live_room_helpers.ts";
-
-async function device(browser: Browser, app: LiveApp, login: string) {
-  const context = await browser.newContext();
-  const errors = watchErrors(context);
-  const page = await signIn(context, app.url, login);
-  return { context, page, errors };
-}
 
 /** The badge beside `roomId` on `/`, once it reads `count` (hidden at 0). */
 async function badge(page: Page, roomId: string, count: number) {
@@ -51,9 +42,9 @@ browserTest("unread counts in a browser", async (t) => {
       "bob posts twice: both of alice's / count 2 live; opening the room on one clears the other",
       async () => {
         await using app = await startLiveApp();
-        const bob = await device(browser, app, "bob");
-        const phone = await device(browser, app, "alice");
-        const laptop = await device(browser, app, "alice");
+        const bob = await person(browser, app, "bob");
+        const phone = await person(browser, app, "alice");
+        const laptop = await person(browser, app, "alice");
 
         // bob makes a private room and invites alice, who joins on her phone.
         await bob.page.fill("#room-name", "Plans");
