@@ -19,8 +19,9 @@
  *   keeps the member list;
  * - subscribes to the visitor's own channel, where only the server publishes
  *   (notices; on an invitation's notice, the page's invitations panel is
- *   refreshed from the server, `invitations.ts`; on an unread notice, the
- *   rooms list's count, `unread.ts`);
+ *   refreshed from the server, `panels.ts`; on an unread notice, the
+ *   rooms list's count, `unread.ts`); after an outage that could not be
+ *   resumed, both panels are refreshed, as notices may have been missed;
  * - sends messages to the server (`POST /api/rooms/<id>/messages`) with an
  *   id chosen here, retried with the same id after a network failure, so a
  *   message is stored and shown once; the token grants no publish. Edits
@@ -50,7 +51,7 @@ import {
   UNREAD_NAME,
 } from "../contract/mod.ts";
 import { mergeMessages, toRoomMessage } from "./inbound.ts";
-import { showInvitations } from "./invitations.ts";
+import { INVITATIONS, refreshPanels, ROOM_LIST } from "./panels.ts";
 import { markRoomRead, showUnread } from "./unread.ts";
 import type { Member, RoomState } from "./state.ts";
 import { isTyping, STALE_MS, typingAnnouncer } from "./typing.ts";
@@ -228,6 +229,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
       fillGap(known, next, pages);
   };
 
+  let attachedBefore = false;
   channel.on((change) => {
     showStatus();
     if (change.current === "attached" && !change.resumed) {
@@ -239,6 +241,15 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
       // What was posted while not attached — since the page was rendered,
       // or during an outage that could not be resumed — from the store.
       fillGap().catch(ignore);
+      // After an outage: invitations and counts the notices told meanwhile,
+      // each page at its own moment in 2 s, not all at the server at once.
+      if (attachedBefore) {
+        setTimeout(
+          () => refreshPanels(INVITATIONS, ROOM_LIST),
+          Math.random() * 2_000,
+        );
+      }
+      attachedBefore = true;
     }
   });
   channel.presence.subscribe((p: PresenceMessage) => {
@@ -270,7 +281,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     ) readSoon();
   }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
-    if (m.name === INVITATION_NAME) return void showInvitations();
+    if (m.name === INVITATION_NAME) return void refreshPanels(INVITATIONS);
     if (m.name === UNREAD_NAME) return showUnread(m.data, setup.room.id);
     const text = m.data?.text;
     if (typeof text === "string") {

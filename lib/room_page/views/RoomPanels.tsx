@@ -13,8 +13,8 @@ import type { InviteeView, MemberView } from "../page.ts";
  * The visitor's open invitations: "alice invited you to Design review —
  * Join · Decline", each a form posting to `/invitations/<roomId>`. Hidden
  * while there are none; the room's connection refreshes it live when a new
- * one arrives (`lib/room_client/invitations.ts`, which builds the same
- * markup).
+ * one arrives (`lib/room_client/panels.ts`, which takes this markup from
+ * the server again).
  */
 export function InvitationsPanel(
   { invitations }: { invitations: readonly InvitationJson[] },
