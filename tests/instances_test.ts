@@ -7,16 +7,23 @@
  * - Messages posted through all three while Ably is unreachable for 5 s,
  *   one process killed with SIGKILL while it holds outbox jobs: every
  *   stored message reaches a subscriber exactly once.
+ * - A message edited through one process and another deleted through a
+ *   third while Ably is unreachable, the process holding the edit's job
+ *   killed: each version reaches a subscriber once, under its own Ably id,
+ *   the highest one (the new text, the tombstone) is what it ends with, and
+ *   every process shows the same.
  * - A sign-out on one process: the other two refuse the session within
  *   1 s, and every token any of them handed out meanwhile is refused.
  */
-import { roomChannel } from "../lib/contract/mod.ts";
+import { roomChannel, type RoomMessage } from "../lib/contract/mod.ts";
 import assert from "node:assert/strict";
 import * as Ably from "ably";
 
 import { emulatorClientOptions } from "../lib/emulator/mod.ts";
 import { openKv } from "../lib/platform/kv.ts";
 import { listJobs } from "../lib/outbox/mod.ts";
+import type { PublishJob } from "../lib/rooms/messages.ts";
+import { ablyMessageId } from "../lib/rooms/publish_message.ts";
 import {
   COMMIT_ALLOWANCE_MS,
   TOKEN_FRESHNESS_MS,
@@ -39,20 +46,76 @@ async function waitFor(
   }
 }
 
-async function post(app: ChildApp, session: string, n: number) {
-  const response = await fetch(`${app.url}/api/rooms/lobby/messages`, {
-    method: "POST",
+/** One JSON request to the app's API as `session`; the status and the parsed body. */
+async function api(
+  app: ChildApp,
+  session: string,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
+  const response = await fetch(`${app.url}${path}`, {
+    method,
     headers: {
       cookie: `session=${session}`,
       origin: app.url,
-      "content-type": "application/json",
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
     },
-    body: JSON.stringify({ text: `message ${n}`, id: `instances-${n}-0000` }),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const body = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(body));
+  return { status: response.status, body: await response.json() };
+}
+
+async function post(app: ChildApp, session: string, n: number) {
+  const { status, body } = await api(
+    app,
+    session,
+    "POST",
+    "/api/rooms/lobby/messages",
+    { text: `message ${n}`, id: `instances-${n}-0000` },
+  );
+  assert.equal(status, 201, JSON.stringify(body));
   return body.message.id as string;
 }
+
+/** What a change of the lobby's message `id` answered, checked to be 200. */
+async function change(
+  app: ChildApp,
+  session: string,
+  method: "PATCH" | "DELETE",
+  id: string,
+  body?: { text: string },
+): Promise<RoomMessage> {
+  const answer = await api(
+    app,
+    session,
+    method,
+    `/api/rooms/lobby/messages/${id}`,
+    body,
+  );
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return answer.body.message;
+}
+
+/** The lobby's recent messages as `app` answers them, by id. */
+async function lobbyAt(app: ChildApp, session: string) {
+  const { status, body } = await api(
+    app,
+    session,
+    "GET",
+    "/api/rooms/lobby/messages",
+  );
+  assert.equal(status, 200, JSON.stringify(body));
+  return new Map((body.messages as RoomMessage[]).map((m) => [m.id, m]));
+}
+
+/** The part of a message that a screen shows and the highest version decides. */
+const shown = (m: RoomMessage) => ({
+  id: m.id,
+  version: m.version ?? 0,
+  text: m.text,
+  deleted: m.deletedAt !== undefined,
+});
 
 Deno.test("three instances, Ably unreachable for 5 s, one killed mid-delivery: every stored message reaches a subscriber exactly once", async () => {
   // The default 2 s poll: each instance takes its own jobs when they fall
@@ -141,6 +204,155 @@ Deno.test("three instances, Ably unreachable for 5 s, one killed mid-delivery: e
     assert.deepEqual(await listJobs(kv), [], "no job left");
     console.log(
       `Ably back → all ${inKv.length} delivered in ${allDelivered} ms; B held ${heldByB.length} jobs when killed`,
+    );
+  } finally {
+    kv.close();
+    const closed = subscriber.connection.whenState("closed");
+    subscriber.close();
+    await closed;
+  }
+});
+
+Deno.test("an edit and a delete through two other instances while Ably is down, the edit's holder killed: each version reaches a subscriber once, and every instance shows the final state", async () => {
+  // A short lease and poll: a job held by the killed instance is taken over
+  // about 3 s after it was taken.
+  await using cluster = await startInstances(3, {
+    OUTBOX_LEASE_MS: "3000",
+    OUTBOX_POLL_MS: "500",
+    MESSAGE_RATE_LIMIT_PER_MIN: "0",
+  });
+  const [a, b, c] = cluster.apps;
+  const session = await cluster.signIn(a, "alice");
+  const subscriber = new Ably.Realtime({
+    ...emulatorClientOptions(cluster.emulator.url),
+    key: cluster.key,
+    logLevel: 0,
+  });
+  const kv = await openKv(cluster.kvPath);
+  try {
+    /** Every delivery, in arrival order, with its Ably message id. */
+    const deliveries: { ablyId: string; message: RoomMessage }[] = [];
+    await subscriber.channels.get(roomChannel("lobby")).subscribe(
+      "message",
+      (m) => deliveries.push({ ablyId: m.id!, message: m.data }),
+    );
+    const delivered = (id: string, version: number) =>
+      deliveries.some((d) =>
+        d.message.id === id && (d.message.version ?? 0) === version
+      );
+
+    const edited = await post(a, session, 0);
+    const deleted = await post(a, session, 1);
+    await waitFor(
+      () => delivered(edited, 0) && delivered(deleted, 0),
+      5_000,
+      "both posts live",
+    );
+
+    // Ably down for the apps: their inline publishes fail at once, and
+    // each change is left to the outbox with the job its commit scheduled.
+    cluster.proxy.mode = "refuse";
+    const edit = await change(b, session, "PATCH", edited, {
+      text: "message 0, corrected",
+    });
+    assert.deepEqual(shown(edit), {
+      id: edited,
+      version: 1,
+      text: "message 0, corrected",
+      deleted: false,
+    });
+    const tombstone = await change(c, session, "DELETE", deleted);
+    assert.deepEqual(shown(tombstone), {
+      id: deleted,
+      version: 1,
+      text: "",
+      deleted: true,
+    });
+    // KV is the truth before Ably is: the third instance already shows both.
+    const meanwhile = await lobbyAt(a, session);
+    assert.deepEqual(shown(meanwhile.get(edited)!), shown(edit));
+    assert.deepEqual(shown(meanwhile.get(deleted)!), shown(tombstone));
+
+    // Ably's requests now hang, so whichever instance takes the edit's job
+    // when it falls due holds it; that instance dies holding it.
+    cluster.proxy.mode = "hang";
+    const editJob = async () =>
+      (await listJobs(kv)).find((e) =>
+        e.job.kind === "publish" && (e.job as PublishJob).messageId === edited
+      );
+    let holder: string | undefined;
+    await waitFor(
+      async () => (holder = (await editJob())?.lease?.owner) !== undefined,
+      10_000,
+      "an instance to hold the edit's job",
+    );
+    const killed = cluster.apps.find((app) => instanceIdOf(app) === holder);
+    assert.ok(killed, `instance ${holder} is one of the three`);
+    await killed.stop("SIGKILL");
+    const survivors = cluster.apps.filter((app) => app !== killed);
+    cluster.proxy.mode = "pass";
+    const backAt = Date.now();
+
+    await waitFor(
+      () => delivered(edited, 1) && delivered(deleted, 1),
+      15_000,
+      "the edit and the delete live",
+    );
+    const bothLive = Date.now() - backAt;
+    // A late duplicate would come within a lease and a poll.
+    await sleep(1_500);
+    await waitFor(
+      async () => (await listJobs(kv)).length === 0,
+      5_000,
+      "the outbox to empty",
+    );
+
+    const times = new Map<string, number>();
+    for (const { ablyId } of deliveries) {
+      times.set(ablyId, (times.get(ablyId) ?? 0) + 1);
+    }
+    assert.deepEqual(
+      [...times].filter(([, n]) => n !== 1),
+      [],
+      "no version delivered twice",
+    );
+    assert.deepEqual(
+      deliveries.map((d) => d.ablyId).sort(),
+      [
+        { roomId: "lobby", id: edited, version: 0 },
+        { roomId: "lobby", id: edited, version: 1 },
+        { roomId: "lobby", id: deleted, version: 0 },
+        { roomId: "lobby", id: deleted, version: 1 },
+      ].map(ablyMessageId).sort(),
+      "each version once, under its own Ably id",
+    );
+    // What the subscriber's screen ends with: the highest version of each.
+    const final = new Map<string, RoomMessage>();
+    for (const { message } of deliveries) {
+      const had = final.get(message.id);
+      if ((had?.version ?? -1) < (message.version ?? 0)) {
+        final.set(message.id, message);
+      }
+    }
+    assert.deepEqual(shown(final.get(edited)!), shown(edit));
+    assert.deepEqual(shown(final.get(deleted)!), shown(tombstone));
+    assert.equal(final.get(deleted)!.deletedAt, tombstone.deletedAt);
+    assert.deepEqual(await listJobs(kv), [], "no job left");
+
+    // Every instance still up, and one started now, shows the same.
+    const late = await cluster.spawn();
+    for (const app of [...survivors, late]) {
+      const lobby = await lobbyAt(app, session);
+      assert.deepEqual(
+        [shown(lobby.get(edited)!), shown(lobby.get(deleted)!)],
+        [shown(edit), shown(tombstone)],
+        `as ${app.url} shows it`,
+      );
+    }
+    console.log(
+      `Ably back → edit and delete live in ${bothLive} ms; ${
+        killed === b ? "B" : killed === c ? "C" : "A"
+      } was killed holding the edit's job`,
     );
   } finally {
     kv.close();
