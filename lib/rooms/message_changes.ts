@@ -35,6 +35,7 @@ import {
   MAX_MESSAGE_LENGTH,
   messageKey,
   type PublishJob,
+  publishSchedule,
 } from "./messages.ts";
 
 const ATTEMPTS = 5;
@@ -187,7 +188,12 @@ async function change(
       op.check({ key: roomKey(roomId), versionstamp: access.versionstamp });
     }
     const publish: PublishJob = { kind: "publish", roomId, messageId };
-    const job = scheduleJob(op, publish, options.schedule, at);
+    const job = scheduleJob(
+      op,
+      publish,
+      options.schedule ?? publishSchedule(at),
+      at,
+    );
     if ((await op.commit()).ok) return { message: changed, job };
     // The message or the room changed: read both again (a removed member,
     // a deleted room or a concurrent delete ends here).

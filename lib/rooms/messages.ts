@@ -30,6 +30,7 @@
  */
 import { type RoomAccess, roomAccess } from "./policy.ts";
 import {
+  DEFAULT_SCHEDULE,
   type JobSchedule,
   type ScheduledJob,
   scheduleJob,
@@ -74,6 +75,21 @@ export const MAX_ROOM_MESSAGES = 10_000;
 /** Most messages one post deletes (`trimMessages`); well under an atomic's 1,000 mutations. */
 export const TRIM_BATCH = 50;
 const ATTEMPTS = 5;
+
+/**
+ * How long a message's publish is retried before the outbox gives it up.
+ * Longer than the backoff schedule's half-minute: when only the app's way
+ * to Ably fails, screens stay connected and would otherwise never see what
+ * was posted meanwhile. A re-publish after Ably's two-minute idempotency
+ * window may deliver a version twice; screens show each id once, at its
+ * highest version. Past this, screens that reconnect still get it from KV.
+ */
+export const PUBLISH_RETRY_MS = 15 * 60 * 1000;
+
+/** The outbox schedule of a publish job committed at `at`. */
+export function publishSchedule(at: number): JobSchedule {
+  return { ...DEFAULT_SCHEDULE, retryUntil: at + PUBLISH_RETRY_MS };
+}
 
 export function messageKey(roomId: string, messageId: string): Deno.KvKey {
   return ["messages", roomId, messageId];
@@ -197,7 +213,12 @@ export async function postMessage(
       roomId,
       messageId: message.id,
     };
-    const job = scheduleJob(op, publish, options.schedule, at);
+    const job = scheduleJob(
+      op,
+      publish,
+      options.schedule ?? publishSchedule(at),
+      at,
+    );
     if ((await op.commit()).ok) {
       await trimMessages(kv, roomId, keep);
       return { message, created: true, job };

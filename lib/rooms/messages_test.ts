@@ -8,6 +8,7 @@ import {
   listMessages,
   MAX_MESSAGE_LENGTH,
   postMessage,
+  PUBLISH_RETRY_MS,
   recentMessages,
   TRIM_BATCH,
   trimMessages,
@@ -60,6 +61,9 @@ Deno.test("postMessage stores the trimmed text with the server's name and schedu
     assert.partialDeepStrictEqual(outbox.value, {
       job: { kind: "publish", roomId: "lobby", messageId: message.id },
       attempts: 0,
+      // Retried for a quarter of an hour, not only through the backoffs'
+      // half-minute: screens still connected to Ably get it once it is back.
+      retryUntil: message.at + PUBLISH_RETRY_MS,
     });
   });
 });
