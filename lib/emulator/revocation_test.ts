@@ -120,14 +120,15 @@ Deno.test("revokeTokens by clientId disconnects a live client with 40141; one th
       { type: "clientId", value: "rita" },
     ]);
     const resolved = Date.now();
-    // Ably's answer is a plain array of per-target results, passed through.
-    const results = result as unknown as Array<Record<string, unknown>>;
-    assert.ok(Array.isArray(results));
-    assert.equal(results.length, 1);
-    assert.equal(results[0].target, "clientId:rita");
-    assert.equal(typeof results[0].issuedBefore, "number");
-    assert.ok((results[0].issuedBefore as number) >= before);
-    assert.equal(results[0].appliesAt, results[0].issuedBefore);
+    // BAR2 / TRS2: a BatchResult of one applied target, passed through.
+    assert.equal(result.successCount, 1);
+    assert.equal(result.failureCount, 0);
+    assert.equal(result.results.length, 1);
+    const applied = result.results[0] as Ably.TokenRevocationSuccessResult;
+    assert.equal(applied.target, "clientId:rita");
+    assert.equal(typeof applied.issuedBefore, "number");
+    assert.ok(applied.issuedBefore >= before);
+    assert.equal(applied.appliesAt, applied.issuedBefore);
 
     await waitFor(
       () => cut.renewing !== undefined && cut.signedOut !== undefined,
@@ -254,8 +255,9 @@ Deno.test("revocationKey targets match a JWT's x-ably-revocation-key; issuedBefo
     const res = await rest.auth.revokeTokens(
       [{ type: "clientId", value: "vic" }],
       { issuedBefore: cutoff },
-    ) as unknown as Array<{ issuedBefore: number }>;
-    assert.equal(res[0].issuedBefore, cutoff);
+    );
+    const applied = res.results[0] as Ably.TokenRevocationSuccessResult;
+    assert.equal(applied.issuedBefore, cutoff);
     assert.equal(await restCode(emu, early.token), 40141);
     assert.equal(await restCode(emu, late.token), 0);
   } finally {
@@ -305,16 +307,140 @@ Deno.test("revokeTokens is refused to tokens (40162), other keys (40133) and key
   }
 });
 
-Deno.test("an unknown target type or a malformed body is refused and revokes nothing", async () => {
+Deno.test("targets Ably refuses fail alone in the BatchResult; the valid ones are revoked and live clients cut", async () => {
+  const emu = await start();
+  const rest = restClient(emu, KEY);
+  const clients: Ably.Realtime[] = [];
+  try {
+    const [xan, yan, zed] = await Promise.all(
+      ["xan", "yan", "zed"].map((clientId) =>
+        rest.auth.requestToken({ clientId })
+      ),
+    );
+    const live = realtimeClient(emu, { tokenDetails: xan });
+    clients.push(live);
+    await withTimeout(live.connection.whenState("connected"), 5000, "xan");
+    const cut = new Promise<Ably.ConnectionStateChange>((resolve) =>
+      live.connection.once("disconnected", resolve)
+    );
+
+    // TRF2: an unknown type and an empty value fail; the call resolves.
+    const before = Date.now();
+    const mixed = await rest.auth.revokeTokens([
+      { type: "clientId", value: "xan" },
+      { type: "invalidType", value: "abc" },
+      { type: "clientId", value: "" },
+      { type: "clientId", value: "yan" },
+    ]);
+    assert.equal(mixed.successCount, 2);
+    assert.equal(mixed.failureCount, 2);
+    assert.deepEqual(
+      mixed.results.map((r) => r.target),
+      ["clientId:xan", "invalidType:abc", "clientId:", "clientId:yan"],
+    );
+    for (const i of [0, 3]) {
+      const ok = mixed.results[i] as Ably.TokenRevocationSuccessResult;
+      assert.equal("error" in ok, false);
+      assert.ok(ok.issuedBefore >= before);
+      assert.equal(ok.appliesAt, ok.issuedBefore);
+    }
+    for (const i of [1, 2]) {
+      const failed = mixed.results[i] as Ably.TokenRevocationFailureResult;
+      assert.equal(failed.error.code, 40000);
+      assert.equal(failed.error.statusCode, 400);
+      assert.equal("issuedBefore" in failed, false);
+    }
+    // The valid targets are revoked: the live client is cut with 40141,
+    // and a new one holding the token is refused.
+    assert.equal((await withTimeout(cut, 5000, "xan cut")).reason?.code, 40141);
+    const stale = realtimeClient(emu, { tokenDetails: yan });
+    clients.push(stale);
+    const refused = await withTimeout(
+      new Promise<Ably.ConnectionStateChange>((resolve) =>
+        stale.connection.on((c) => {
+          if (c.current === "disconnected" || c.current === "failed") {
+            resolve(c);
+          }
+        })
+      ),
+      5000,
+      "yan refused",
+    );
+    assert.equal(refused.reason?.code, 40141);
+    assert.equal(await restCode(emu, zed.token), 0);
+
+    // All targets refused: still a BatchResult, and nothing is revoked.
+    const none = await rest.auth.revokeTokens([
+      { type: "user", value: "zed" },
+      { type: "channel", value: "" },
+    ]);
+    assert.deepEqual(
+      { successCount: none.successCount, failureCount: none.failureCount },
+      { successCount: 0, failureCount: 2 },
+    );
+    assert.deepEqual(
+      none.results.map((r) => [
+        r.target,
+        (r as Ably.TokenRevocationFailureResult).error.code,
+      ]),
+      [["user:zed", 40000], ["channel:", 40000]],
+    );
+    assert.equal(await restCode(emu, zed.token), 0);
+  } finally {
+    for (const c of clients) await closeClient(c);
+    await emu.close();
+  }
+});
+
+Deno.test("before API version 2 a revocation answers a bare array, or 400 40020 with batchResponse when a target failed", async () => {
+  const emu = await start();
+  try {
+    const rest = restClient(emu, KEY);
+    const details = await rest.auth.requestToken({ clientId: "abe" });
+    const basic = `Basic ${btoa(KEY)}`;
+    const post = async (targets: string[], version?: string) => {
+      const res = await fetch(`${emu.url}/keys/app.rev/revokeTokens`, {
+        method: "POST",
+        headers: {
+          authorization: basic,
+          "content-type": "application/json",
+          ...(version ? { "x-ably-version": version } : {}),
+        },
+        body: JSON.stringify({ targets }),
+      });
+      return { status: res.status, json: await res.json() };
+    };
+    const ok = await post(["clientId:nobody"], "1.2");
+    assert.equal(ok.status, 200);
+    assert.ok(Array.isArray(ok.json));
+    assert.equal(ok.json[0].target, "clientId:nobody");
+    assert.equal(typeof ok.json[0].appliesAt, "number");
+
+    const mixed = await post(["clientId:abe", "user:abe"]);
+    assert.equal(mixed.status, 400);
+    assert.equal(mixed.json.error.code, 40020);
+    assert.equal(mixed.json.batchResponse[0].target, "clientId:abe");
+    assert.equal(mixed.json.batchResponse[1].error.code, 40000);
+    // The valid target applied all the same.
+    assert.equal(await restCode(emu, details.token), 40141);
+
+    // Version 2 itself gets the BatchResult.
+    const v2 = await post(["user:abe"], "2");
+    assert.equal(v2.status, 200);
+    assert.deepEqual(
+      [v2.json.successCount, v2.json.failureCount, v2.json.results.length],
+      [0, 1, 1],
+    );
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("a malformed body or option is refused whole and revokes nothing", async () => {
   const emu = await start();
   try {
     const rest = restClient(emu, KEY);
     const details = await rest.auth.requestToken({ clientId: "xan" });
-    // TRF2: the unknown type fails; with no valid target nothing applies.
-    await assert.rejects(
-      rest.auth.revokeTokens([{ type: "user", value: "xan" }]),
-      (err: Ably.ErrorInfo) => err.code === 40020 && err.statusCode === 400,
-    );
     const basic = `Basic ${btoa(KEY)}`;
     const bad = [
       ["not json", "{", 40001],
@@ -352,18 +478,6 @@ Deno.test("an unknown target type or a malformed body is refused and revokes not
       );
     }
     assert.equal(await restCode(emu, details.token), 0);
-    // A mixed batch: the valid target applies, the bad one is reported.
-    const mixed = await fetch(`${emu.url}/keys/app.rev/revokeTokens`, {
-      method: "POST",
-      headers: { authorization: basic, "content-type": "application/json" },
-      body: JSON.stringify({ targets: ["clientId:xan", "user:xan"] }),
-    });
-    const json = await mixed.json();
-    assert.equal(mixed.status, 400);
-    assert.equal(json.error.code, 40020);
-    assert.equal(json.batchResponse[0].target, "clientId:xan");
-    assert.equal(json.batchResponse[1].error.code, 40000);
-    assert.equal(await restCode(emu, details.token), 40141);
   } finally {
     await emu.close();
   }
@@ -403,8 +517,9 @@ Deno.test("allowReauthMargin: live connections get AUTH first, the cut comes aft
     const res = await rest.auth.revokeTokens(
       [{ type: "clientId", value: "yul" }],
       { allowReauthMargin: true },
-    ) as unknown as Array<{ appliesAt: number; issuedBefore: number }>;
-    assert.ok(res[0].appliesAt - res[0].issuedBefore >= margin);
+    );
+    const applied = res.results[0] as Ably.TokenRevocationSuccessResult;
+    assert.ok(applied.appliesAt - applied.issuedBefore >= margin);
     // Inside the margin the old token still works...
     assert.equal(await restCode(emu, held.token), 0);
     await waitFor(() => calls >= 2, 3000, "AUTH → renewal");
@@ -457,8 +572,8 @@ Deno.test("the generated dev key has revocable tokens; given keys do not unless 
   try {
     const res = await restClient(dev).auth.revokeTokens([
       { type: "clientId", value: "nobody" },
-    ]) as unknown as unknown[];
-    assert.equal(res.length, 1);
+    ]);
+    assert.equal(res.successCount, 1);
   } finally {
     await dev.close();
   }

@@ -4,10 +4,9 @@
  * token and JWT passes through (authority.ts). The counterpart is ably-js
  * `Auth.revokeTokens`, which POSTs `{targets: ["type:value"], issuedBefore?,
  * allowReauthMargin?}` with Basic auth and hands back the response body
- * as is. Ably answers with a plain array of per-target results (not the
- * `BatchResult` envelope ably-js's types promise: the SDK passes the array
- * through, ably-js issue #2201), so this emulator does too; rest/keys.ts wraps a
- * batch with any failed target in a 400 as Ably does for batch requests.
+ * as is. `revoke` gives one result per target; rest/keys.ts answers them as
+ * Ably does for the client's API version (a `BatchResult` from version 2
+ * on, a bare array or a 400 before).
  *
  * A revocation names a target — `clientId:<id>` (the token's clientId),
  * `revocationKey:<k>` (a JWT's `x-ably-revocation-key` claim) or

@@ -20,7 +20,7 @@
 import { type Grant, operationsFor } from "../auth/mod.ts";
 import { asAblyError, Errors, parseChannelName } from "../core/mod.ts";
 import type { RestContext } from "./context.ts";
-import { json } from "./http.ts";
+import { batchResult, json } from "./http.ts";
 
 /** Ably's bound on the channels a batch request may address. */
 export const MAX_BATCH_CHANNELS = 100;
@@ -46,12 +46,7 @@ export function batchPresence(
       return { channel, error: asAblyError(err).toWire() };
     }
   });
-  const failureCount = results.filter((r) => "error" in r).length;
-  return json(
-    { successCount: results.length - failureCount, failureCount, results },
-    200,
-    origin,
-  );
+  return json(batchResult(results), 200, origin);
 }
 
 /**

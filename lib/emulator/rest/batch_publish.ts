@@ -17,7 +17,8 @@
  *   the one result for a single spec; partial failures are inside it.
  * - before 2: `201` with the per-channel results of every spec, or, if any
  *   channel failed, `400` 40020 with them as `batchResponse` (Ably's answer
- *   to a batch with errors, as `revokeTokens` in keys.ts).
+ *   to a batch with errors then; http.ts `legacyBatchResponse`, shared with
+ *   `revokeTokens` in keys.ts).
  *
  * A malformed spec fails the whole request (40000). The counterpart is
  * ably-js `Rest.batchPublish`.
@@ -31,7 +32,14 @@ import {
   type ErrorWire,
   parseChannelName,
 } from "../core/mod.ts";
-import { errorResponse, json, readJson } from "./http.ts";
+import {
+  apiVersion,
+  BATCH_RESULT_VERSION,
+  batchResult,
+  json,
+  legacyBatchResponse,
+  readJson,
+} from "./http.ts";
 import {
   checkPublishable,
   type PublishResult,
@@ -77,16 +85,10 @@ export async function batchPublish(
     );
   }
   const results = specs.map((spec) => publishSpec(ctx, grant, spec));
-  if (apiVersion(req) >= 2) {
+  if (apiVersion(req) >= BATCH_RESULT_VERSION) {
     return json(single ? results[0] : results, 201, origin);
   }
-  const flat = results.flatMap((r) => r.results);
-  if (results.some((r) => r.failureCount > 0)) {
-    return errorResponse(Errors.batchHasErrors(), origin, {
-      batchResponse: flat,
-    });
-  }
-  return json(flat, 201, origin);
+  return legacyBatchResponse(results.flatMap((r) => r.results), 201, origin);
 }
 
 /** BSP2: `channels` and `messages`, each one or a non-empty array. */
@@ -123,16 +125,5 @@ function publishSpec(ctx: RestContext, grant: Grant, spec: Spec): BatchResult {
       return { channel, error: error.toWire() };
     }
   });
-  const failureCount = results.filter((r) => "error" in r).length;
-  return {
-    successCount: results.length - failureCount,
-    failureCount,
-    results,
-  };
-}
-
-/** RSC7a: the major API version the client speaks; 1 when it says none. */
-function apiVersion(req: Request): number {
-  const version = parseFloat(req.headers.get("x-ably-version") ?? "");
-  return Number.isFinite(version) ? version : 1;
+  return batchResult(results);
 }

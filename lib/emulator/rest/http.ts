@@ -272,6 +272,48 @@ export function json(
 }
 
 /**
+ * RSC7a: the API version the client speaks (`X-Ably-Version`; ably-js 2.28
+ * sends 6); 1 when it says none.
+ */
+export function apiVersion(req: Request): number {
+  const version = parseFloat(req.headers.get("x-ably-version") ?? "");
+  return Number.isFinite(version) ? version : 1;
+}
+
+/**
+ * The first API version Ably answers batch requests (batch publish, batch
+ * presence, token revocation) with a `BatchResult`, partial failures
+ * inside it, rather than a bare array or a 400.
+ */
+export const BATCH_RESULT_VERSION = 2;
+
+/** BAR2: a batch's per-item results with their counts, in request order. */
+export function batchResult<T extends object>(
+  results: T[],
+): { successCount: number; failureCount: number; results: T[] } {
+  const failureCount = results.filter((r) => "error" in r).length;
+  return { successCount: results.length - failureCount, failureCount, results };
+}
+
+/**
+ * A batch's answer to a client before `BATCH_RESULT_VERSION`: the bare
+ * array of results with `status`, or, if any item failed, 400 40020 with the
+ * array as `batchResponse`.
+ */
+export function legacyBatchResponse(
+  results: object[],
+  status: number,
+  origin: string | null,
+): Response {
+  if (results.some((r) => "error" in r)) {
+    return errorResponse(Errors.batchHasErrors(), origin, {
+      batchResponse: results,
+    });
+  }
+  return json(results, status, origin);
+}
+
+/**
  * An Ably error response: JSON body, exact content type, error headers;
  * `extra` adds fields beside `error` (a batch's `batchResponse`).
  */
