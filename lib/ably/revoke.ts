@@ -149,9 +149,9 @@ export async function revokeTarget(
   } catch (err) {
     return failure(classify(err));
   }
-  // Ably answers with a plain array of per-target results, which ably-js
-  // passes through although its types promise a BatchResult envelope:
-  // accept both.
+  // Ably answers clients of protocol 2 and later (ably-js 2.x) with a
+  // BatchResult envelope of per-target results, older ones with a plain
+  // array; ably-js passes either through: accept both.
   const results = Array.isArray(response)
     ? response
     : (response as { results?: unknown[] } | null)?.results ?? [];
