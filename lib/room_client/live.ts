@@ -184,7 +184,9 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     for (const [clientId, at] of typingSince.values()) {
       if (now - at < STALE_MS) ids.add(clientId);
     }
-    room.typing.value = [...ids].map((id) => names.get(id) ?? id);
+    // Only under a name the server gave: a typist whose name is still being
+    // looked up shows once it is known (the look-up redraws this).
+    room.typing.value = [...ids].flatMap((id) => names.get(id) ?? []);
   };
   const heard = (p: PresenceMessage) => {
     // Never the typist: their own other tabs are them too.
