@@ -10,7 +10,8 @@
  * latency of an idle system:
  *
  * - `answer`: from the POST's start to its 201;
- * - `screen`: from the POST's start to bob's receipt.
+ * - `screen`: from the POST's start to bob's receipt;
+ * - `edit`: the same two for a `PATCH` of that message (its next version).
  *
  * With `--members N`, alice posts instead in a private room of hers with N
  * members (bob and N − 1 others, each invited and joined): what a post costs
@@ -104,28 +105,65 @@ await channel.subscribe("message", (m) => {
 
 const answers: number[] = [];
 const screens: number[] = [];
+const editAnswers: number[] = [];
+const editScreens: number[] = [];
 const path = `/api/rooms/${roomId}/messages`;
-for (let i = 0; i < WARMUP + MESSAGES; i++) {
-  const text = `bench ${i}`;
+
+/** Sends `body` with `method` to `url` as alice; the answer's JSON and the times it took. */
+async function timed(
+  method: string,
+  url: string,
+  body: unknown,
+  text: string,
+  status: number,
+): Promise<
+  { json: { message: { id: string } }; answer: number; screen: number }
+> {
   const received = new Promise<number>((resolve) => waiting.set(text, resolve));
   const t0 = performance.now();
-  const res = await fetch(app.url + path, {
-    method: "POST",
+  const res = await fetch(app.url + url, {
+    method,
     headers: {
-      cookie: cookie(alice, path),
+      cookie: cookie(alice, url),
       origin: app.url,
       "content-type": "application/json",
     },
-    body: JSON.stringify({ text, id: `bench-post-${i}` }),
+    body: JSON.stringify(body),
   });
-  await res.body?.cancel();
+  const json = await res.json();
   const answered = performance.now();
-  if (res.status !== 201) throw new Error(`POST answered ${res.status}`);
+  if (res.status !== status) {
+    throw new Error(`${method} answered ${res.status}`);
+  }
   const seen = await received;
   waiting.delete(text);
+  return { json, answer: answered - t0, screen: seen - t0 };
+}
+
+for (let i = 0; i < WARMUP + MESSAGES; i++) {
+  const post = await timed(
+    "POST",
+    path,
+    {
+      text: `bench ${i}`,
+      id: `bench-post-${i}`,
+    },
+    `bench ${i}`,
+    201,
+  );
+  // The same message edited: the change's way to the screen.
+  const edit = await timed(
+    "PATCH",
+    `${path}/${post.json.message.id}`,
+    { text: `edited ${i}` },
+    `edited ${i}`,
+    200,
+  );
   if (i >= WARMUP) {
-    answers.push(answered - t0);
-    screens.push(seen - t0);
+    answers.push(post.answer);
+    screens.push(post.screen);
+    editAnswers.push(edit.answer);
+    editScreens.push(edit.screen);
   }
 }
 client.close();
@@ -147,6 +185,7 @@ const results = {
   room: MEMBERS ? `private, ${MEMBERS} members besides the sender` : "lobby",
   answerMs: summary(answers),
   screenMs: summary(screens),
+  edit: { answerMs: summary(editAnswers), screenMs: summary(editScreens) },
 };
 await Deno.writeTextFile(OUT, JSON.stringify(results, null, 2) + "\n");
 console.log(JSON.stringify(results, null, 2));
