@@ -9,6 +9,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Services } from "../lib/app/services.ts";
+import { type Emulator, startEmulator } from "../lib/emulator/mod.ts";
 import { startTestApp } from "./helpers/app.ts";
 import { serveApp } from "./helpers/browser.ts";
 
@@ -128,4 +129,28 @@ export async function person(
   const errors = watchErrors(context);
   const page = await signIn(context, app.url, login);
   return { context, page, errors };
+}
+
+/**
+ * Ably going away and coming back for `app`: `stop` closes its emulator,
+ * `restart` starts a new one on the same port with the same keys, which
+ * knows no connection, so none can resume. Disposing closes the new one.
+ */
+export function ablyOutage(app: LiveApp): {
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+} {
+  const first = app.services.ably.emulator!;
+  const { port, keys } = first;
+  let restarted: Emulator | undefined;
+  return {
+    stop: () => first.close(),
+    async restart() {
+      restarted = await startEmulator({ port, keys });
+    },
+    async [Symbol.asyncDispose]() {
+      await restarted?.close();
+    },
+  };
 }

@@ -11,9 +11,9 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { type Emulator, startEmulator } from "../lib/emulator/mod.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
+  ablyOutage,
   person,
   roomState,
   seen,
@@ -195,51 +195,45 @@ browserTest("a room's messages change as people expect", async (t) => {
       "an edit and a delete made while Ably is down reach bob once each when it is back",
       async () => {
         await using app = await startLiveApp();
-        const first = app.services.ably.emulator!;
-        const { port, keys } = first;
-        let restarted: Emulator | undefined;
-        try {
-          const alice = await person(browser, app, "alice");
-          const bob = await person(browser, app, "bob");
-          await Promise.all([
-            roomState(alice.page, "connected"),
-            roomState(bob.page, "connected"),
-          ]);
-          await send(alice.page, "first draft");
-          await send(alice.page, "regrettable");
-          await seen(bob.page, "regrettable", 1_000);
-          const draft = await idOf(bob.page, "first draft");
-          const regret = await idOf(bob.page, "regrettable");
+        await using outage = ablyOutage(app);
+        const alice = await person(browser, app, "alice");
+        const bob = await person(browser, app, "bob");
+        await Promise.all([
+          roomState(alice.page, "connected"),
+          roomState(bob.page, "connected"),
+        ]);
+        await send(alice.page, "first draft");
+        await send(alice.page, "regrettable");
+        await seen(bob.page, "regrettable", 1_000);
+        const draft = await idOf(bob.page, "first draft");
+        const regret = await idOf(bob.page, "regrettable");
 
-          await first.close();
-          await roomState(bob.page, "disconnected");
-          const answers = await alice.page.evaluate(async ([draft, regret]) => {
-            const edit = await fetch(`/api/rooms/lobby/messages/${draft}`, {
-              method: "PATCH",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ text: "final draft" }),
-            });
-            const del = await fetch(`/api/rooms/lobby/messages/${regret}`, {
-              method: "DELETE",
-            });
-            return [edit.status, del.status];
-          }, [draft, regret]);
-          assert.deepEqual(answers, [200, 200]);
+        await outage.stop();
+        await roomState(bob.page, "disconnected");
+        const answers = await alice.page.evaluate(async ([draft, regret]) => {
+          const edit = await fetch(`/api/rooms/lobby/messages/${draft}`, {
+            method: "PATCH",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ text: "final draft" }),
+          });
+          const del = await fetch(`/api/rooms/lobby/messages/${regret}`, {
+            method: "DELETE",
+          });
+          return [edit.status, del.status];
+        }, [draft, regret]);
+        assert.deepEqual(answers, [200, 200]);
 
-          restarted = await startEmulator({ port, keys });
-          await roomState(bob.page, "connected", 15_000);
-          await reads(bob.page, draft, "final draft", 10_000);
-          await reads(bob.page, regret, "Message deleted", 10_000);
-          // Each message shows once, in its final state, and stays so.
-          await bob.page.waitForTimeout(500);
-          assert.deepEqual(await texts(bob.page), [
-            "final draft",
-            "Message deleted",
-          ]);
-          for (const who of [alice, bob]) await who.context.close();
-        } finally {
-          await restarted?.close();
-        }
+        await outage.restart();
+        await roomState(bob.page, "connected", 15_000);
+        await reads(bob.page, draft, "final draft", 10_000);
+        await reads(bob.page, regret, "Message deleted", 10_000);
+        // Each message shows once, in its final state, and stays so.
+        await bob.page.waitForTimeout(500);
+        assert.deepEqual(await texts(bob.page), [
+          "final draft",
+          "Message deleted",
+        ]);
+        for (const who of [alice, bob]) await who.context.close();
       },
     );
 

@@ -13,16 +13,13 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import {
-  type Emulator,
-  emulatorClientOptions,
-  startEmulator,
-} from "../lib/emulator/mod.ts";
+import { emulatorClientOptions } from "../lib/emulator/mod.ts";
 import * as Ably from "ably";
 import { closeClient } from "../lib/emulator/test_helpers.ts";
 import { CookieJar, walkSignIn } from "./auth_helpers.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
+  ablyOutage,
   person,
   roomState,
   seen,
@@ -181,67 +178,61 @@ browserTest("rooms in a browser", async (t) => {
       "Ably stops during a POST: stored, answered 201, and shown once when Ably is back",
       async () => {
         await using app = await startLiveApp();
-        const first = app.services.ably.emulator!;
-        const { port, keys } = first;
-        let restarted: Emulator | undefined;
-        try {
-          const alice = await person(browser, app, "alice");
-          const bob = await person(browser, app, "bob");
-          await Promise.all([
-            roomState(alice.page, "connected"),
-            roomState(bob.page, "connected"),
-          ]);
-          await send(alice.page, "before the outage");
-          await seen(bob.page, "before the outage");
+        await using outage = ablyOutage(app);
+        const alice = await person(browser, app, "alice");
+        const bob = await person(browser, app, "bob");
+        await Promise.all([
+          roomState(alice.page, "connected"),
+          roomState(bob.page, "connected"),
+        ]);
+        await send(alice.page, "before the outage");
+        await seen(bob.page, "before the outage");
 
-          await first.close();
-          await roomState(alice.page, "disconnected");
-          // What the island sends, from alice's page while Ably is down.
-          const answer = await alice.page.evaluate(async () => {
-            const res = await fetch("/api/rooms/lobby/messages", {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({
-                text: "during the outage",
-                id: "outage-message-1",
-              }),
-            });
-            return { status: res.status, body: await res.json() };
+        await outage.stop();
+        await roomState(alice.page, "disconnected");
+        // What the island sends, from alice's page while Ably is down.
+        const answer = await alice.page.evaluate(async () => {
+          const res = await fetch("/api/rooms/lobby/messages", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              text: "during the outage",
+              id: "outage-message-1",
+            }),
           });
-          assert.equal(answer.status, 201);
-          assert.equal(answer.body.message.text, "during the outage");
+          return { status: res.status, body: await res.json() };
+        });
+        assert.equal(answer.status, 201);
+        assert.equal(answer.body.message.text, "during the outage");
 
-          restarted = await startEmulator({ port, keys });
-          await Promise.all([
-            roomState(alice.page, "connected", 15_000),
-            roomState(bob.page, "connected", 15_000),
-          ]);
-          await seen(bob.page, "during the outage", 10_000);
-          // The outbox publishes it too, with the same id: still shown once.
-          const kv = app.services.kv;
-          const pending = async () => {
-            let n = 0;
-            for await (const _ of kv.list({ prefix: ["outbox"] })) n++;
-            return n;
-          };
-          const deadline = Date.now() + 30_000;
-          while (await pending() > 0 && Date.now() < deadline) {
-            await bob.page.waitForTimeout(500);
-          }
-          assert.equal(await pending(), 0, "the outbox published it");
+        await outage.restart();
+        await Promise.all([
+          roomState(alice.page, "connected", 15_000),
+          roomState(bob.page, "connected", 15_000),
+        ]);
+        await seen(bob.page, "during the outage", 10_000);
+        // The outbox publishes it too, with the same id: still shown once.
+        const kv = app.services.kv;
+        const pending = async () => {
+          let n = 0;
+          for await (const _ of kv.list({ prefix: ["outbox"] })) n++;
+          return n;
+        };
+        const deadline = Date.now() + 30_000;
+        while (await pending() > 0 && Date.now() < deadline) {
           await bob.page.waitForTimeout(500);
-          for (const page of [alice.page, bob.page]) {
-            assert.deepEqual(await texts(page), [
-              "before the outage",
-              "during the outage",
-            ]);
-          }
-          await send(bob.page, "after the outage");
-          await seen(alice.page, "after the outage", 1_000);
-          for (const person of [alice, bob]) await person.context.close();
-        } finally {
-          await restarted?.close();
         }
+        assert.equal(await pending(), 0, "the outbox published it");
+        await bob.page.waitForTimeout(500);
+        for (const page of [alice.page, bob.page]) {
+          assert.deepEqual(await texts(page), [
+            "before the outage",
+            "during the outage",
+          ]);
+        }
+        await send(bob.page, "after the outage");
+        await seen(alice.page, "after the outage", 1_000);
+        for (const person of [alice, bob]) await person.context.close();
       },
     );
 

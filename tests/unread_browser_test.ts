@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { type Emulator, startEmulator } from "../lib/emulator/mod.ts";
 import { browserTest, launchBrowser } from "./helpers/browser.ts";
 import {
+  ablyOutage,
   person,
   roomState,
   seen,
@@ -104,75 +104,69 @@ browserTest("unread counts in a browser", async (t) => {
       "after an outage that could not be resumed, bob's / shows the invitation and the count whose notices it never got",
       async () => {
         await using app = await startLiveApp();
-        const first = app.services.ably.emulator!;
-        const { port, keys } = first;
-        let restarted: Emulator | undefined;
-        try {
-          const alice = await person(browser, app, "alice");
-          const bob = await person(browser, app, "bob");
-          // bob is a member of alice's room, and has `/` open.
-          const made = await alice.page.evaluate(async () => {
-            const make = async (name: string) =>
-              (await (await fetch("/api/rooms", {
-                method: "POST",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify({ name, private: true }),
-              })).json()).id as string;
-            return [await make("Plans"), await make("Review")];
+        await using outage = ablyOutage(app);
+        const alice = await person(browser, app, "alice");
+        const bob = await person(browser, app, "bob");
+        // bob is a member of alice's room, and has `/` open.
+        const made = await alice.page.evaluate(async () => {
+          const make = async (name: string) =>
+            (await (await fetch("/api/rooms", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ name, private: true }),
+            })).json()).id as string;
+          return [await make("Plans"), await make("Review")];
+        });
+        const [member, invited] = made;
+        await alice.page.evaluate(async (roomId) => {
+          await fetch(`/api/rooms/${roomId}/members`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ login: "bob" }),
           });
-          const [member, invited] = made;
-          await alice.page.evaluate(async (roomId) => {
-            await fetch(`/api/rooms/${roomId}/members`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ login: "bob" }),
-            });
-          }, member);
-          await bob.page.evaluate(async (roomId) => {
-            await fetch(`/api/invitations/${roomId}`, { method: "POST" });
-          }, member);
-          await bob.page.reload();
-          await roomState(bob.page, "connected");
-          await badge(bob.page, member, 0);
+        }, member);
+        await bob.page.evaluate(async (roomId) => {
+          await fetch(`/api/invitations/${roomId}`, { method: "POST" });
+        }, member);
+        await bob.page.reload();
+        await roomState(bob.page, "connected");
+        await badge(bob.page, member, 0);
 
-          // Ably goes away; meanwhile alice posts in the room and invites
-          // bob to another. Their notices are lost (the outbox jobs that
-          // would send them are dropped), as a notice sent while bob was
-          // away is lost to him on a connection that cannot resume.
-          await first.close();
-          await roomState(bob.page, "disconnected");
-          await alice.page.evaluate(async ([member, invited]) => {
-            await fetch(`/api/rooms/${member}/messages`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ text: "while away", id: "while-away-1" }),
-            });
-            await fetch(`/api/rooms/${invited}/members`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ login: "bob" }),
-            });
-          }, [member, invited]);
-          const kv = app.services.kv;
-          for await (const job of kv.list({ prefix: ["outbox"] })) {
-            await kv.delete(job.key);
-          }
-          assert.equal(
-            await bob.page.locator(
-              `.invitation-list li[data-room="${invited}"]`,
-            ).count(),
-            0,
-          );
-
-          restarted = await startEmulator({ port, keys });
-          await roomState(bob.page, "connected", 15_000);
-          await bob.page.locator(`.invitation-list li[data-room="${invited}"]`)
-            .waitFor({ timeout: 5_000 });
-          await badge(bob.page, member, 1);
-          for (const who of [alice, bob]) await who.context.close();
-        } finally {
-          await restarted?.close();
+        // Ably goes away; meanwhile alice posts in the room and invites
+        // bob to another. Their notices are lost (the outbox jobs that
+        // would send them are dropped), as a notice sent while bob was
+        // away is lost to him on a connection that cannot resume.
+        await outage.stop();
+        await roomState(bob.page, "disconnected");
+        await alice.page.evaluate(async ([member, invited]) => {
+          await fetch(`/api/rooms/${member}/messages`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ text: "while away", id: "while-away-1" }),
+          });
+          await fetch(`/api/rooms/${invited}/members`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ login: "bob" }),
+          });
+        }, [member, invited]);
+        const kv = app.services.kv;
+        for await (const job of kv.list({ prefix: ["outbox"] })) {
+          await kv.delete(job.key);
         }
+        assert.equal(
+          await bob.page.locator(
+            `.invitation-list li[data-room="${invited}"]`,
+          ).count(),
+          0,
+        );
+
+        await outage.restart();
+        await roomState(bob.page, "connected", 15_000);
+        await bob.page.locator(`.invitation-list li[data-room="${invited}"]`)
+          .waitFor({ timeout: 5_000 });
+        await badge(bob.page, member, 1);
+        for (const who of [alice, bob]) await who.context.close();
       },
     );
   } finally {
