@@ -284,7 +284,7 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   }).catch(ignore);
   own.subscribe((m: InboundMessage) => {
     if (m.name === INVITATION_NAME) return void refreshPanels(INVITATIONS);
-    if (m.name === UNREAD_NAME) return showUnread(m.data, setup.room.id);
+    if (m.name === UNREAD_NAME) return showUnread(m.data ?? {}, setup.room.id);
     const text = m.data?.text;
     if (typeof text === "string") {
       room.notices.value = [...room.notices.value, { id: m.id!, text }].slice(
