@@ -18,7 +18,12 @@ export {
   serverClientOptions,
   type ServiceLocation,
 } from "./client_options.ts";
-export { createPublisher, type Publisher } from "./publish.ts";
+export {
+  type BatchMessage,
+  createPublisher,
+  type Publisher,
+  publishToUsers,
+} from "./publish.ts";
 export {
   OCCUPANCY_DEADLINE_MS,
   type PresenceBatchReader,

@@ -12,14 +12,12 @@
  * The emulator's side is `lib/emulator/rest/batch_presence.ts`.
  */
 import type * as Ably from "ably";
-import { getLogger } from "@logtape/logtape";
 import { isRoomId, roomChannel } from "../contract/mod.ts";
-import { withDeadline } from "../platform/mod.ts";
+import { getLogger, withDeadline } from "../platform/mod.ts";
+import { inBatches } from "./batch.ts";
 
 /** How long a page waits for the counts, ms. */
 export const OCCUPANCY_DEADLINE_MS = 400;
-/** Ably's bound on the channels of one batch request. */
-export const MAX_BATCH_CHANNELS = 100;
 
 /** The one call needed of the server's Ably REST client. */
 export type PresenceBatchReader = Pick<Ably.Rest, "batchPresence">;
@@ -56,7 +54,7 @@ export async function roomOccupancy(
   for (const id of roomIds) if (isRoomId(id)) roomOf.set(roomChannel(id), id);
   const counts = new Map<string, number>();
   if (roomOf.size === 0) return counts;
-  const batches = chunks([...roomOf.keys()], MAX_BATCH_CHANNELS);
+  const batches = inBatches([...roomOf.keys()]);
   let failure: unknown;
   try {
     const settled = await withDeadline(
@@ -122,12 +120,4 @@ function noteOutcome(rest: PresenceBatchReader, failure: unknown): void {
   logger.warn("room occupancy unavailable, pages show no counts: {reason}", {
     reason: (failure as Error)?.message ?? String(failure),
   });
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) {
-    out.push(items.slice(i, i + size));
-  }
-  return out;
 }

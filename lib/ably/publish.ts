@@ -6,12 +6,16 @@
  * Room channels are published on only for stored messages, by
  * `publish_message.ts`.
  *
+ * `publishToUsers` sends one message to many users' channels in Ably batch
+ * publishes (RSC22), one request per `MAX_BATCH_CHANNELS` users.
+ *
  * Works the same in every token mode (`request`, `token`, `jwt`); the channel
  * names come from `capability.ts`, and Ably or `lib/emulator/` delivers the
  * messages to subscribed islands.
  */
 import { userChannel } from "../contract/mod.ts";
 import type * as Ably from "ably";
+import { inBatches } from "./batch.ts";
 
 /** Publishes on the app's channels. */
 export interface Publisher {
@@ -36,4 +40,29 @@ export function createPublisher(rest: Ably.Rest): Publisher {
       await rest.channels.get(userChannel(userId)).publish(name, data);
     },
   };
+}
+
+/** A message of a batch publish; `id` makes a repeat of it dropped (RSL1k). */
+export interface BatchMessage {
+  id: string;
+  name: string;
+  data: unknown;
+}
+
+/**
+ * Publishes `message` on `user:<id>` of each of `userIds` through `rest`'s
+ * batch publish, and returns how many of those channels Ably refused.
+ * Rejects when a request fails as a whole.
+ */
+export async function publishToUsers(
+  rest: Pick<Ably.Rest, "batchPublish">,
+  userIds: readonly string[],
+  message: BatchMessage,
+): Promise<number> {
+  const results = await Promise.all(
+    inBatches(userIds.map(userChannel)).map((channels) =>
+      rest.batchPublish({ channels, messages: [message] })
+    ),
+  );
+  return results.reduce((n, result) => n + result.failureCount, 0);
 }

@@ -6,16 +6,24 @@
  *
  * And the one rule for a room id in a path or query: a malformed id names
  * no room, so it is answered as one that does not exist — `404 {"error":
- * "No such room."}` — before KV is read, on every route that takes one.
+ * "No such room."}` — before KV is read, on every route that takes one;
+ * and the one answer of the room routes for a room the caller may not see,
+ * unknown or private alike: `403 {"error":"Forbidden"}`.
  */
 import { AblyUnavailableError } from "../ably/mod.ts";
-import { isRoomId } from "../contract/mod.ts";
+import { isRoomId, type UserRef } from "../contract/mod.ts";
 import {
   errorResponse as httpErrorResponse,
+  forbidden,
   HttpError,
   serviceUnavailable,
 } from "../http/mod.ts";
-import { ChatError, type ChatErrorCode } from "../rooms/mod.ts";
+import {
+  ChatError,
+  type ChatErrorCode,
+  type RoomAccess,
+  roomAccess,
+} from "../rooms/mod.ts";
 
 /** The HTTP status of each refusal of the rooms. */
 export const CHAT_ERROR_STATUS: Readonly<Record<ChatErrorCode, number>> = {
@@ -75,4 +83,20 @@ export function errorResponse(error: unknown, where: string): Response {
 export function roomIdParam(id: string): string {
   if (!isRoomId(id)) throw new HttpError(404, "No such room.");
   return id;
+}
+
+/**
+ * The policy's yes for `user` in `roomId` (`roomAccess`).
+ *
+ * @throws {HttpError} 403 `Forbidden` when the room is unknown or unseen:
+ * one answer for both, so a stranger cannot tell a private room exists.
+ */
+export async function seenRoomAccess(
+  kv: Deno.Kv,
+  user: UserRef,
+  roomId: string,
+): Promise<RoomAccess> {
+  const access = await roomAccess(kv, user, roomId);
+  if (access === null) throw forbidden();
+  return access;
 }

@@ -11,5 +11,6 @@ export {
   CHAT_ERROR_STATUS,
   errorResponse,
   roomIdParam,
+  seenRoomAccess,
   toHttpError,
 } from "./errors.ts";

@@ -18,6 +18,7 @@ export {
 export { DeadlineError, withDeadline } from "./deadline.ts";
 export { addressKey, formatIpAddress, parseIpAddress } from "./ip_address.ts";
 export { openKv } from "./kv.ts";
+export { getManyInBatches } from "./kv_get_many.ts";
 export { addressNetwork, getLogger, setupLogging } from "./log.ts";
 export { isLoopbackUrl, randomId } from "./net.ts";
 export { Secret } from "./secret.ts";

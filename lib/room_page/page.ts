@@ -25,6 +25,7 @@ import {
   type Room,
   roomAccess,
   unreadCounts,
+  userRoomIds,
 } from "../rooms/mod.ts";
 import { roomSetup } from "./setup.ts";
 
@@ -136,14 +137,16 @@ export async function homePage(
 ): Promise<HomePage> {
   // Only the rooms the visitor sees are counted, so a private room's count
   // reaches no one outside it; the count waits on the list, not the rest.
-  const roomsAndCounts = listVisibleRooms(kv, user).then(async (rooms) =>
+  // The member rooms, read once for the list and for the unread counts.
+  const own = userRoomIds(kv, user.id);
+  const roomsAndCounts = listVisibleRooms(kv, user, own).then(async (rooms) =>
     [rooms, await countPresent(rooms.map((r) => r.id))] as const
   );
   const [lobby, [rooms, occupancy], invitations, unread] = await Promise.all([
     roomPage(kv, user, LOBBY_ID, clientOptions),
     roomsAndCounts,
     listInvitations(kv, user),
-    unreadCounts(kv, user.id),
+    own.then((ids) => unreadCounts(kv, user.id, ids)),
   ]);
   // The lobby always exists and every signed-in user reads it.
   return {

@@ -20,6 +20,7 @@
  * it revokes nothing. The live notice to the invitee is
  * `invitation_notices.ts`, added to the invite's commit through `extend`.
  */
+import { getManyInBatches } from "../platform/mod.ts";
 import { ChatError } from "./errors.ts";
 import { type InvitationJson, isRoomId } from "../contract/mod.ts";
 import {
@@ -186,12 +187,9 @@ export async function listInvitations(
     if (entry.value.expiresAt > now) open.push(entry.value);
   }
   const rooms = new Map<string, Room>();
-  // `getMany` takes at most 10 keys.
-  for (let i = 0; i < open.length; i += 10) {
-    const keys = open.slice(i, i + 10).map((inv) => roomKey(inv.roomId));
-    for (const entry of await kv.getMany<Room[]>(keys)) {
-      if (entry.value) rooms.set(entry.value.id, entry.value);
-    }
+  const keys = open.map((inv) => roomKey(inv.roomId));
+  for (const entry of await getManyInBatches<Room>(kv, keys)) {
+    if (entry.value) rooms.set(entry.value.id, entry.value);
   }
   const names = await displayNames(kv, open.map((inv) => inv.invitedBy));
   return open

@@ -23,6 +23,7 @@ export {
   MAX_ROOM_NAME_LENGTH,
   MAX_ROOMS_PER_USER,
   removeMember,
+  userRoomIds,
 } from "./rooms.ts";
 export {
   type ChatMessage,
@@ -67,7 +68,7 @@ export {
   saveUser,
   type UserRecord,
 } from "./users.ts";
-export { roomAccess, tokenCapability } from "./policy.ts";
+export { type RoomAccess, roomAccess, tokenCapability } from "./policy.ts";
 export {
   createRevoker,
   type RevokeJob,

@@ -7,6 +7,7 @@
  * public rooms may hold anyone signed in, so there any user's name is
  * answered.
  */
+import { getManyInBatches } from "../platform/mod.ts";
 import type { RoomAccess } from "./policy.ts";
 import { memberKey } from "./room_store.ts";
 import { displayNames, MAX_NAME_LOOKUP } from "./users.ts";
@@ -30,16 +31,10 @@ export async function roomDisplayNames(
 ): Promise<Record<string, string>> {
   if (!access.room.private) return await displayNames(kv, userIds);
   const ids = [...new Set(userIds)].slice(0, MAX_NAME_LOOKUP);
-  const members: string[] = [];
-  // `getMany` takes at most 10 keys.
-  for (let i = 0; i < ids.length; i += 10) {
-    const batch = ids.slice(i, i + 10);
-    const entries = await kv.getMany(
-      batch.map((id) => memberKey(access.room.id, id)),
-    );
-    entries.forEach((entry, n) => {
-      if (entry.value !== null) members.push(batch[n]);
-    });
-  }
+  const entries = await getManyInBatches(
+    kv,
+    ids.map((id) => memberKey(access.room.id, id)),
+  );
+  const members = ids.filter((_, n) => entries[n].value !== null);
   return await displayNames(kv, members);
 }

@@ -9,6 +9,7 @@
  * `extend` option adds more to the same commit (e.g. a revocation job through
  * `lib/outbox/`), so the loss of access and its follow-up commit together.
  */
+import { getManyInBatches } from "../platform/mod.ts";
 import { type RoomAccess, roomAccess } from "./policy.ts";
 import { ChatError } from "./errors.ts";
 import {
@@ -125,26 +126,23 @@ export async function createRoom(
 export async function listVisibleRooms(
   kv: Deno.Kv,
   user: Actor | null,
+  /** `userRoomIds` of `user`, when the caller reads them too (read once). */
+  own?: readonly string[] | Promise<readonly string[]>,
 ): Promise<Room[]> {
   if (user === null) return [];
   const ids = new Set<string>();
+  const mine = own ?? userRoomIds(kv, user.id);
   for await (
     const entry of kv.list({ prefix: ["public_rooms_by_age"] }, {
       limit: MAX_LISTED_ROOMS,
       reverse: true,
     })
   ) ids.add(entry.key[2] as string);
-  for await (
-    const entry of kv.list({ prefix: ["user_rooms", user.id] }, {
-      limit: MAX_LISTED_ROOMS,
-    })
-  ) ids.add(entry.key[2] as string);
+  for (const id of await mine) ids.add(id);
   const keys = [...ids].filter(isRoomId).map(roomKey);
   const rooms: Room[] = [];
-  for (let i = 0; i < keys.length; i += 10) {
-    for (const entry of await kv.getMany<Room[]>(keys.slice(i, i + 10))) {
-      if (entry.value) rooms.push(entry.value);
-    }
+  for (const entry of await getManyInBatches<Room>(kv, keys)) {
+    if (entry.value) rooms.push(entry.value);
   }
   rooms.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
   return [{ ...LOBBY }, ...rooms];
@@ -290,7 +288,25 @@ export function inviteeIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
   return userIdsUnder(kv, ["invitations", roomId], MAX_ROOM_INVITATIONS);
 }
 
-function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
+/**
+ * The ids of the rooms `userId` is a member (or the owner) of, at most
+ * `MAX_LISTED_ROOMS`, from their member index.
+ */
+export async function userRoomIds(
+  kv: Deno.Kv,
+  userId: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (
+    const entry of kv.list({ prefix: ["user_rooms", userId] }, {
+      limit: MAX_LISTED_ROOMS,
+    })
+  ) ids.push(entry.key[2] as string);
+  return ids;
+}
+
+/** The user ids of `roomId`'s members, at most `MAX_MEMBERS`; no policy asked. */
+export function memberIds(kv: Deno.Kv, roomId: string): Promise<string[]> {
   return userIdsUnder(kv, ["room_members", roomId], MAX_MEMBERS);
 }
 

@@ -20,13 +20,11 @@
  * live side — telling members and the reader's other devices — is
  * `unread_notices.ts`.
  */
+import { getManyInBatches } from "../platform/mod.ts";
 import { LOBBY_ID } from "../contract/mod.ts";
 import { countKey } from "./messages.ts";
 import { memberKey, readMarkerKey } from "./room_store.ts";
-import { MAX_LISTED_ROOMS } from "./rooms.ts";
-
-/** Keys one `getMany` may read (Deno KV's bound). */
-const GET_MANY = 10;
+import { userRoomIds } from "./rooms.ts";
 
 /**
  * Marks `roomId` read for `userId`, a member, up to the room's count now.
@@ -67,29 +65,22 @@ export async function markRead(
 
 /**
  * How many messages each of `userId`'s member rooms has unread, by room id
- * (rooms with none included, as 0): at most `MAX_LISTED_ROOMS` rooms, read
- * in `getMany`s of 10 keys, all at once.
+ * (rooms with none included, as 0): the rooms of `userRoomIds`, which the
+ * caller may pass when it has read them already, read in `getMany`s of 10
+ * keys, all at once.
  */
 export async function unreadCounts(
   kv: Deno.Kv,
   userId: string,
+  memberRoomIds?: readonly string[],
 ): Promise<Record<string, number>> {
-  const roomIds: string[] = [];
-  for await (
-    const entry of kv.list({ prefix: ["user_rooms", userId] }, {
-      limit: MAX_LISTED_ROOMS,
-    })
-  ) roomIds.push(entry.key[2] as string);
+  const roomIds = memberRoomIds ?? await userRoomIds(kv, userId);
   const keys = roomIds.flatMap((roomId) => [
     countKey(roomId, "posted"),
     countKey(roomId, "trimmed"),
     readMarkerKey(userId, roomId),
   ]);
-  const batches: Promise<Deno.KvEntryMaybe<Deno.KvU64>[]>[] = [];
-  for (let i = 0; i < keys.length; i += GET_MANY) {
-    batches.push(kv.getMany<Deno.KvU64[]>(keys.slice(i, i + GET_MANY)));
-  }
-  const values = (await Promise.all(batches)).flat().map((e) =>
+  const values = (await getManyInBatches<Deno.KvU64>(kv, keys)).map((e) =>
     e.value?.value ?? 0n
   );
   const counts: Record<string, number> = {};

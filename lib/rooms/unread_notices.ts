@@ -21,24 +21,17 @@
  * `NOTICE_TIMEOUT_MS`.
  */
 import type * as Ably from "ably";
-import {
-  LOBBY_ID,
-  UNREAD_NAME,
-  type UnreadNotice,
-  userChannel,
-} from "../contract/mod.ts";
-import type { Publisher } from "../ably/mod.ts";
+import { LOBBY_ID, UNREAD_NAME, type UnreadNotice } from "../contract/mod.ts";
+import { type Publisher, publishToUsers } from "../ably/mod.ts";
 import { getLogger, withDeadline } from "../platform/mod.ts";
 import type { ChatMessage } from "./messages.ts";
-import { MAX_MEMBERS } from "./rooms.ts";
+import { memberIds } from "./rooms.ts";
 import { markRead } from "./unread.ts";
 
 const logger = getLogger(["live", "unread"]);
 
 /** How long a notice may hold up the request (or outbox job) it follows. */
 export const NOTICE_TIMEOUT_MS = 1_500;
-/** Channels per batch publish request (Ably's bound; `MAX_BATCH_CHANNELS`). */
-const BATCH_CHANNELS = 100;
 
 /**
  * Whether publishing `message` is news for unread counts: a first version
@@ -79,30 +72,14 @@ async function publishNotices(
   rest: Ably.Rest,
   message: ChatMessage,
 ): Promise<void> {
-  const channels: string[] = [];
-  for await (
-    const entry of kv.list({ prefix: ["room_members", message.roomId] }, {
-      limit: MAX_MEMBERS,
-    })
-  ) {
-    const userId = entry.key[2] as string;
-    if (userId !== message.clientId) channels.push(userChannel(userId));
-  }
+  const others = (await memberIds(kv, message.roomId))
+    .filter((userId) => userId !== message.clientId);
   const data: UnreadNotice = { roomId: message.roomId };
-  const notice = {
+  const failed = await publishToUsers(rest, others, {
     id: `${message.roomId}.${message.id}.unread:0`,
     name: UNREAD_NAME,
     data,
-  };
-  const requests: Promise<Ably.BatchResult<unknown>>[] = [];
-  for (let i = 0; i < channels.length; i += BATCH_CHANNELS) {
-    requests.push(rest.batchPublish({
-      channels: channels.slice(i, i + BATCH_CHANNELS),
-      messages: [notice],
-    }));
-  }
-  const failed = (await Promise.all(requests))
-    .reduce((n, result) => n + result.failureCount, 0);
+  });
   if (failed > 0) {
     logger.warn("{failed} unread notices for {messageId} refused", {
       failed,

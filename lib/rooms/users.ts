@@ -33,6 +33,7 @@
  * latest sign-in wins), which it deletes. The session's own copy of the
  * user is `lib/auth/sessions.ts`.
  */
+import { getManyInBatches } from "../platform/mod.ts";
 import { ChatError } from "./errors.ts";
 
 /** What `["users", userId]` holds. */
@@ -263,14 +264,10 @@ export async function displayNames(
     ),
   ].slice(0, MAX_NAME_LOOKUP);
   const names: Record<string, string> = {};
-  // `getMany` takes at most 10 keys.
-  for (let i = 0; i < ids.length; i += 10) {
-    const entries = await kv.getMany<UserRecord[]>(
-      ids.slice(i, i + 10).map(userKey),
-    );
-    for (const entry of entries) {
-      if (entry.value) names[entry.value.id] = entry.value.name;
-    }
+  for (
+    const entry of await getManyInBatches<UserRecord>(kv, ids.map(userKey))
+  ) {
+    if (entry.value) names[entry.value.id] = entry.value.name;
   }
   return names;
 }

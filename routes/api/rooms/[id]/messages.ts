@@ -22,15 +22,17 @@
  * `403` as above; `400` for a bad `limit`.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { roomIdParam, type State } from "../../../../lib/app/mod.ts";
+import {
+  roomIdParam,
+  seenRoomAccess,
+  type State,
+} from "../../../../lib/app/mod.ts";
 import {
   listMessages,
   RECENT_MESSAGES,
-  roomAccess,
   sendMessage,
 } from "../../../../lib/rooms/mod.ts";
 import {
-  forbidden,
   HttpError,
   jsonResponse,
   readJsonBody,
@@ -52,8 +54,7 @@ export const handler: Handlers<
         "The limit must be a whole number from 1 to 100.",
       );
     }
-    const access = await roomAccess(kv, user, id);
-    if (access === null) throw forbidden();
+    const access = await seenRoomAccess(kv, user, id);
     const page = await listMessages(kv, access, {
       before: params.get("before"),
       limit: rawLimit === null ? RECENT_MESSAGES : Number(rawLimit),
@@ -67,8 +68,7 @@ export const handler: Handlers<
     // Per user, not per session: signing in again buys no fresh allowance.
     await api.limit(limits.messages, "user");
     const body = await readJsonBody(req);
-    const access = await roomAccess(kv, user, id);
-    if (access === null) throw forbidden();
+    const access = await seenRoomAccess(kv, user, id);
     const { message, created } = await sendMessage(kv, ably.tokens.rest, {
       access,
       user,

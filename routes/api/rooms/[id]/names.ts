@@ -13,17 +13,16 @@
  * for a room unknown or unseen, alike.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { roomIdParam, type State } from "../../../../lib/app/mod.ts";
+import {
+  roomIdParam,
+  seenRoomAccess,
+  type State,
+} from "../../../../lib/app/mod.ts";
 import {
   MAX_NAME_LOOKUP,
-  roomAccess,
   roomDisplayNames,
 } from "../../../../lib/rooms/mod.ts";
-import {
-  forbidden,
-  HttpError,
-  jsonResponse,
-} from "../../../../lib/http/mod.ts";
+import { HttpError, jsonResponse } from "../../../../lib/http/mod.ts";
 
 /** A user id as sessions make them: `<provider>:<subject>`, no wildcard. */
 const USER_ID = /^[a-z]+:[^*,]{1,255}$/;
@@ -40,8 +39,7 @@ export const handler: Handlers<unknown, Pick<State, "api" | "kv">> = {
         `Give 1 to ${MAX_NAME_LOOKUP} user ids, comma-separated, as ids.`,
       );
     }
-    const access = await roomAccess(kv, user, roomId);
-    if (access === null) throw forbidden();
+    const access = await seenRoomAccess(kv, user, roomId);
     return jsonResponse(200, {
       names: await roomDisplayNames(kv, access, ids),
     });

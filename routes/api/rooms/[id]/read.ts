@@ -17,9 +17,13 @@
  * (and those are rate-limited per user); a repeated call costs a read.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { roomIdParam, type State } from "../../../../lib/app/mod.ts";
-import { clearUnread, roomAccess } from "../../../../lib/rooms/mod.ts";
-import { forbidden, jsonResponse } from "../../../../lib/http/mod.ts";
+import {
+  roomIdParam,
+  seenRoomAccess,
+  type State,
+} from "../../../../lib/app/mod.ts";
+import { clearUnread } from "../../../../lib/rooms/mod.ts";
+import { jsonResponse } from "../../../../lib/http/mod.ts";
 
 export const handler: Handlers<
   unknown,
@@ -29,8 +33,8 @@ export const handler: Handlers<
     const { api, kv, ably } = ctx.state;
     const { user } = await api.stateChange();
     const roomId = roomIdParam(ctx.params.id);
-    const access = await roomAccess(kv, user, roomId);
-    if (access === null) throw forbidden();
+    // Strangers are refused as for an unknown room; the marker is theirs only.
+    await seenRoomAccess(kv, user, roomId);
     await clearUnread(kv, ably.publisher, user.id, roomId);
     return jsonResponse(200, { read: true });
   },

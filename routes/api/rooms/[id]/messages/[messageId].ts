@@ -21,17 +21,13 @@
  * no small JSON object, `400` with the reason for text posting would refuse.
  */
 import type { Handlers } from "$fresh/server.ts";
-import { roomIdParam, type State } from "../../../../../lib/app/mod.ts";
 import {
-  roomAccess,
-  sendDelete,
-  sendEdit,
-} from "../../../../../lib/rooms/mod.ts";
-import {
-  forbidden,
-  jsonResponse,
-  readJsonBody,
-} from "../../../../../lib/http/mod.ts";
+  roomIdParam,
+  seenRoomAccess,
+  type State,
+} from "../../../../../lib/app/mod.ts";
+import { sendDelete, sendEdit } from "../../../../../lib/rooms/mod.ts";
+import { jsonResponse, readJsonBody } from "../../../../../lib/http/mod.ts";
 
 export const handler: Handlers<
   unknown,
@@ -43,8 +39,7 @@ export const handler: Handlers<
     const id = roomIdParam(ctx.params.id);
     await api.limit(limits.messages, "user");
     const body = await readJsonBody(req);
-    const access = await roomAccess(kv, user, id);
-    if (access === null) throw forbidden();
+    const access = await seenRoomAccess(kv, user, id);
     const { message } = await sendEdit(kv, ably.tokens.rest, {
       access,
       user,
@@ -58,8 +53,7 @@ export const handler: Handlers<
     const { user } = await api.stateChange();
     const id = roomIdParam(ctx.params.id);
     await api.limit(limits.messages, "user");
-    const access = await roomAccess(kv, user, id);
-    if (access === null) throw forbidden();
+    const access = await seenRoomAccess(kv, user, id);
     const { message } = await sendDelete(kv, ably.tokens.rest, {
       access,
       user,
