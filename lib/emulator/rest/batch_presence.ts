@@ -17,13 +17,11 @@
  * operation is for entering, `subscribe` for seeing who is there.
  */
 
-import { type Grant, operationsFor } from "../auth/mod.ts";
-import { asAblyError, Errors, parseChannelName } from "../core/mod.ts";
+import type { Grant } from "../auth/mod.ts";
+import { Errors } from "../core/mod.ts";
 import type { RestContext } from "./context.ts";
-import { batchResult, json } from "./http.ts";
-
-/** Ably's bound on the channels a batch request may address. */
-export const MAX_BATCH_CHANNELS = 100;
+import { batchResult, json, MAX_BATCH_CHANNELS, perChannel } from "./http.ts";
+import { currentMembers } from "./presence.ts";
 
 /** RSC24: the members of each channel named in `channels`. */
 export function batchPresence(
@@ -33,19 +31,12 @@ export function batchPresence(
   origin: string | null,
 ): Response {
   const names = channelList(url.searchParams);
-  const results = names.map((channel) => {
-    try {
-      const name = parseChannelName(channel);
-      if (!operationsFor(grant.capability, name.base).has("subscribe")) {
-        throw Errors.notPermitted("Unable to read presence: permission denied");
-      }
-      const presence = ctx.channels.find(name.base)?.presence.snapshot() ??
-        [];
-      return { channel, presence };
-    } catch (err) {
-      return { channel, error: asAblyError(err).toWire() };
-    }
-  });
+  const results = names.map((channel) =>
+    perChannel(channel, (name) => ({
+      channel,
+      presence: currentMembers(ctx, grant, name),
+    }))
+  );
   return json(batchResult(results), 200, origin);
 }
 

@@ -25,19 +25,17 @@
  */
 
 import type { Grant } from "../auth/mod.ts";
-import {
-  type AblyError,
-  asAblyError,
-  Errors,
-  type ErrorWire,
-  parseChannelName,
-} from "../core/mod.ts";
+import { Errors } from "../core/mod.ts";
 import {
   apiVersion,
   BATCH_RESULT_VERSION,
+  type BatchResult,
   batchResult,
+  type ChannelFailure,
   json,
   legacyBatchResponse,
+  MAX_BATCH_CHANNELS,
+  perChannel,
   readJson,
 } from "./http.ts";
 import {
@@ -47,21 +45,8 @@ import {
 } from "./messages.ts";
 import type { RestContext } from "./context.ts";
 
-/** Channels one batch request may name, all specs together (Ably's bound). */
-export const MAX_BATCH_CHANNELS = 100;
-
 /** One channel's outcome: published (BPR) or refused (BPF). */
-export type ChannelResult = PublishResult | {
-  channel: string;
-  error: ErrorWire;
-};
-
-/** BatchResult: the outcome of one spec. */
-export interface BatchResult {
-  successCount: number;
-  failureCount: number;
-  results: ChannelResult[];
-}
+export type ChannelResult = PublishResult | ChannelFailure;
 
 interface Spec {
   channels: string[];
@@ -114,16 +99,17 @@ function readSpec(raw: unknown): Spec {
 }
 
 /** Publishes one spec's messages on each of its channels, each alone. */
-function publishSpec(ctx: RestContext, grant: Grant, spec: Spec): BatchResult {
-  const results = spec.channels.map((channel): ChannelResult => {
-    try {
-      const name = parseChannelName(channel);
-      checkPublishable(grant, name);
-      return publishToChannel(ctx, grant, name, spec.messages);
-    } catch (err) {
-      const error: AblyError = asAblyError(err);
-      return { channel, error: error.toWire() };
-    }
-  });
-  return batchResult(results);
+function publishSpec(
+  ctx: RestContext,
+  grant: Grant,
+  spec: Spec,
+): BatchResult<ChannelResult> {
+  return batchResult(
+    spec.channels.map((channel) =>
+      perChannel(channel, (name) => {
+        checkPublishable(grant, name);
+        return publishToChannel(ctx, grant, name, spec.messages);
+      })
+    ),
+  );
 }

@@ -12,12 +12,16 @@
 import type { Authority, Grant } from "../auth/mod.ts";
 import {
   type AblyError,
+  asAblyError,
+  type ChannelName,
   decodeMsgpack,
   encodeMsgpack,
   Errors,
+  type ErrorWire,
   type HistoryPage,
   type HistoryQuery,
   MSGPACK_CONTENT_TYPE,
+  parseChannelName,
   type WireFormat,
 } from "../core/mod.ts";
 
@@ -287,10 +291,40 @@ export function apiVersion(req: Request): number {
  */
 export const BATCH_RESULT_VERSION = 2;
 
+/** Channels one batch request may address, all specs together (Ably's bound). */
+export const MAX_BATCH_CHANNELS = 100;
+
 /** BAR2: a batch's per-item results with their counts, in request order. */
-export function batchResult<T extends object>(
-  results: T[],
-): { successCount: number; failureCount: number; results: T[] } {
+export interface BatchResult<T> {
+  successCount: number;
+  failureCount: number;
+  results: T[];
+}
+
+/** A channel of a batch that failed alone (BPF, BGF2). */
+export interface ChannelFailure {
+  channel: string;
+  error: ErrorWire;
+}
+
+/**
+ * One channel of a batch request: `run` with its parsed name, or the
+ * failure of that channel alone — a bad name (40010) or whatever `run`
+ * refused — so the rest of the batch goes on.
+ */
+export function perChannel<T>(
+  channel: string,
+  run: (name: ChannelName) => T,
+): T | ChannelFailure {
+  try {
+    return run(parseChannelName(channel));
+  } catch (err) {
+    return { channel, error: asAblyError(err).toWire() };
+  }
+}
+
+/** BAR2: a batch's per-item results with their counts, in request order. */
+export function batchResult<T extends object>(results: T[]): BatchResult<T> {
   const failureCount = results.filter((r) => "error" in r).length;
   return { successCount: results.length - failureCount, failureCount, results };
 }

@@ -7,7 +7,7 @@
  */
 
 import { type Grant, operationsFor } from "../auth/mod.ts";
-import { type ChannelName, Errors } from "../core/mod.ts";
+import { type ChannelName, Errors, type PresenceMember } from "../core/mod.ts";
 import { historyPage, historyQuery, json, limitParam } from "./http.ts";
 import type { RestContext } from "./context.ts";
 
@@ -19,20 +19,34 @@ export function presence(
   name: ChannelName,
   origin: string | null,
 ): Response {
-  if (!operationsFor(grant.capability, name.base).has("subscribe")) {
-    throw Errors.notPermitted("Unable to read presence: permission denied");
-  }
   const q = url.searchParams;
   const limit = limitParam(q);
   const clientId = q.get("clientId");
   const connectionId = q.get("connectionId");
-  const members = (ctx.channels.find(name.base)?.presence.snapshot() ?? [])
+  const members = currentMembers(ctx, grant, name)
     .filter(
       (m) =>
         (clientId === null || m.clientId === clientId) &&
         (connectionId === null || m.connectionId === connectionId),
     );
   return json(members.slice(0, limit), 200, origin);
+}
+
+/**
+ * The members of `name` now, for credentials that may read them: that takes
+ * `subscribe` (Ably's `presence` operation is for entering).
+ *
+ * @throws 40160 without the right.
+ */
+export function currentMembers(
+  ctx: RestContext,
+  grant: Grant,
+  name: ChannelName,
+): PresenceMember[] {
+  if (!operationsFor(grant.capability, name.base).has("subscribe")) {
+    throw Errors.notPermitted("Unable to read presence: permission denied");
+  }
+  return ctx.channels.find(name.base)?.presence.snapshot() ?? [];
 }
 
 /** RSP4: enter/update/leave events, newest first by default. */
