@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { listJobs } from "../outbox/mod.ts";
-import { roomAccess } from "./policy.ts";
-import { ChatError } from "./errors.ts";
 import { deleteMessage, editMessage } from "./message_changes.ts";
 import {
   type ChatMessage,
@@ -11,24 +9,17 @@ import {
   postMessage,
 } from "./messages.ts";
 import { createRoom, removeMember } from "./rooms.ts";
-import { inviteAndJoin, signIn, user, withKv } from "./test_helpers.ts";
+import {
+  granted,
+  inviteAndJoin,
+  refused,
+  signIn,
+  user,
+  withKv,
+} from "./test_helpers.ts";
 
 const alice = user("alice", "Alice");
 const bob = user("bob", "BOB");
-
-function refused(code: ChatError["code"]) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ChatError, String(error));
-    assert.equal(error.code, code, error.reason);
-    return true;
-  };
-}
-
-async function access(kv: Deno.Kv, who: typeof alice, roomId: string) {
-  const granted = await roomAccess(kv, who, roomId);
-  assert.ok(granted);
-  return granted;
-}
 
 async function post(
   kv: Deno.Kv,
@@ -37,7 +28,7 @@ async function post(
   text = "hi",
 ) {
   const { message } = await postMessage(kv, {
-    access: await access(kv, who, roomId),
+    access: await granted(kv, who, roomId),
     user: who,
     text,
     clientMessageId: `send-${crypto.randomUUID()}`,
@@ -61,7 +52,7 @@ Deno.test("editMessage: the author sets new text one version up with editedAt an
     const posted = await post(kv, alice, "lobby", "helo");
     const jobs = await publishJobsOf(kv, posted.id);
     const input = {
-      access: await access(kv, alice, "lobby"),
+      access: await granted(kv, alice, "lobby"),
       user: alice,
       messageId: posted.id,
       text: "  hello ",
@@ -88,7 +79,7 @@ Deno.test("editMessage: only the author, only text posting allows, never a delet
     await signIn(kv, alice, bob);
     const posted = await post(kv, alice, "lobby");
     const asBob = {
-      access: await access(kv, bob, "lobby"),
+      access: await granted(kv, bob, "lobby"),
       user: bob,
       messageId: posted.id,
       text: "mine now",
@@ -96,7 +87,7 @@ Deno.test("editMessage: only the author, only text posting allows, never a delet
     await assert.rejects(editMessage(kv, asBob), refused("forbidden"));
     const asAlice = {
       ...asBob,
-      access: await access(kv, alice, "lobby"),
+      access: await granted(kv, alice, "lobby"),
       user: alice,
     };
     for (
@@ -130,7 +121,7 @@ Deno.test("deleteMessage: a tombstone without text, one version up, kept in pagi
     await signIn(kv, alice);
     const posted = await post(kv, alice, "lobby", "secret");
     const input = {
-      access: await access(kv, alice, "lobby"),
+      access: await granted(kv, alice, "lobby"),
       user: alice,
       messageId: posted.id,
     };
@@ -167,14 +158,14 @@ Deno.test("deleteMessage: the owner moderates their room, a member only their ow
     const bobs = await post(kv, bob, room.id);
     await assert.rejects(
       deleteMessage(kv, {
-        access: await access(kv, bob, room.id),
+        access: await granted(kv, bob, room.id),
         user: bob,
         messageId: alices.id,
       }),
       refused("forbidden"),
     );
     const moderated = await deleteMessage(kv, {
-      access: await access(kv, alice, room.id),
+      access: await granted(kv, alice, room.id),
       user: alice,
       messageId: bobs.id,
     });
@@ -182,7 +173,7 @@ Deno.test("deleteMessage: the owner moderates their room, a member only their ow
     const lobbyBobs = await post(kv, bob, "lobby");
     await assert.rejects(
       deleteMessage(kv, {
-        access: await access(kv, alice, "lobby"),
+        access: await granted(kv, alice, "lobby"),
         user: alice,
         messageId: lobbyBobs.id,
       }),
@@ -197,7 +188,7 @@ Deno.test("a change from a member removed since the policy answered is refused, 
     const room = await createRoom(kv, alice, { name: "Ours", private: true });
     await inviteAndJoin(kv, alice, room.id, "bob");
     const bobs = await post(kv, bob, room.id);
-    const stale = await access(kv, bob, room.id);
+    const stale = await granted(kv, bob, room.id);
     await removeMember(kv, alice, room.id, bob.id);
     const input = { access: stale, user: bob, messageId: bobs.id };
     await assert.rejects(

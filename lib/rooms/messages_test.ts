@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { jobKey } from "../outbox/mod.ts";
 import { roomAccess } from "./policy.ts";
-import { ChatError } from "./errors.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -14,25 +13,18 @@ import {
   trimMessages,
 } from "./messages.ts";
 import { createRoom, deleteRoom, removeMember } from "./rooms.ts";
-import { inviteAndJoin, signIn, user, withKv } from "./test_helpers.ts";
+import {
+  granted,
+  inviteAndJoin,
+  refused,
+  signIn,
+  user,
+  withKv,
+} from "./test_helpers.ts";
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
 
 const alice = user("alice", "Alice");
 const bob = user("bob", "BOB");
-
-function refused(code: ChatError["code"]) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ChatError, String(error));
-    assert.equal(error.code, code, error.reason);
-    return true;
-  };
-}
-
-async function lobby(kv: Deno.Kv, who = alice) {
-  const access = await roomAccess(kv, who, "lobby");
-  assert.ok(access);
-  return access;
-}
 
 async function count(kv: Deno.Kv, prefix: Deno.KvKey): Promise<number> {
   let n = 0;
@@ -42,7 +34,7 @@ async function count(kv: Deno.Kv, prefix: Deno.KvKey): Promise<number> {
 
 Deno.test("postMessage stores the trimmed text with the server's name and schedules its publish", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     const { message, created, job } = await postMessage(kv, {
       access,
       user: alice,
@@ -70,7 +62,7 @@ Deno.test("postMessage stores the trimmed text with the server's name and schedu
 
 Deno.test("postMessage refuses bad text and client ids with a reason, storing nothing", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     const bad: [unknown, unknown][] = [
       ["", "send-0001"],
       ["   ", "send-0001"],
@@ -102,7 +94,7 @@ Deno.test("postMessage refuses bad text and client ids with a reason, storing no
 
 Deno.test("the same client message id twice is stored once; the repeat gets the first message", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     const input = {
       access,
       user: alice,
@@ -121,7 +113,7 @@ Deno.test("the same client message id twice is stored once; the repeat gets the 
 
 Deno.test("concurrent posts with one client message id store one message", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     const results = await Promise.all(
       Array.from(
         { length: 20 },
@@ -148,7 +140,7 @@ Deno.test("client message ids are per room", async () => {
     const other = await roomAccess(kv, alice, room.id);
     assert.ok(other);
     const a = await postMessage(kv, {
-      access: await lobby(kv),
+      access: await granted(kv, alice, "lobby"),
       user: alice,
       text: "a",
       clientMessageId: "per-room-1",
@@ -195,7 +187,7 @@ Deno.test("posting needs the write right and a current membership", async () => 
     await assert.rejects(
       postMessage(kv, {
         access: {
-          ...(await lobby(kv)),
+          ...(await granted(kv, alice, "lobby")),
           rights: { read: true, write: false, manage: false, moderate: false },
         },
         user: alice,
@@ -206,7 +198,7 @@ Deno.test("posting needs the write right and a current membership", async () => 
     );
     await assert.rejects(
       postMessage(kv, {
-        access: await lobby(kv, bob),
+        access: await granted(kv, bob, "lobby"),
         user: alice,
         text: "hi",
         clientMessageId: "wrong-user",
@@ -219,7 +211,7 @@ Deno.test("posting needs the write right and a current membership", async () => 
 
 Deno.test("listMessages pages oldest-to-newest by cursor; limits and cursors are checked", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     const sent = [];
     for (let i = 0; i < 25; i++) {
       sent.push(
@@ -282,7 +274,7 @@ Deno.test("listMessages pages oldest-to-newest by cursor; limits and cursors are
 
 Deno.test("concurrent posts get one stable order, consistent with their times", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     await Promise.all(
       Array.from(
         { length: 50 },
@@ -367,7 +359,7 @@ Deno.test("rooms, members and messages survive closing and reopening a KV file",
 
 Deno.test("a room keeps its newest messages: posting past the bound keeps exactly the newest N, and paging back reaches each once, next null at the oldest kept", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     const keep = 5;
     let clock = 1_000;
     const posted = [];
@@ -406,7 +398,7 @@ Deno.test("a room keeps its newest messages: posting past the bound keeps exactl
 
 Deno.test("concurrent posts past the bound come back to it; a room from before the count is counted once and trimmed in batches", async () => {
   await withKv(async (kv) => {
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     await Promise.all(
       Array.from({ length: 20 }, (_, n) =>
         postMessage(kv, {
@@ -426,7 +418,7 @@ Deno.test("concurrent posts past the bound come back to it; a room from before t
   });
   await withKv(async (kv) => {
     // Stored before rooms were counted: 120 messages and no count keys.
-    const access = await lobby(kv);
+    const access = await granted(kv, alice, "lobby");
     for (let n = 0; n < 120; n++) {
       const id = `01J${String(n).padStart(23, "0")}`;
       await kv.set(["messages", "lobby", id], { id, text: `old${n}` });

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { ChatError } from "./errors.ts";
 import { postMessage } from "./messages.ts";
 import { roomAccess } from "./policy.ts";
 import {
@@ -12,7 +11,13 @@ import {
   removeMember,
 } from "./rooms.ts";
 import { inviteByLogin, joinRoom } from "./invitations.ts";
-import { inviteAndJoin, signIn, user, withKv } from "./test_helpers.ts";
+import {
+  inviteAndJoin,
+  refused,
+  signIn,
+  user,
+  withKv,
+} from "./test_helpers.ts";
 
 const owner = user("owner");
 const bob = user("bob");
@@ -27,14 +32,6 @@ async function memberships(kv: Deno.Kv): Promise<string[]> {
     found.push(`${String(e.key[2])}->${String(e.key[1])}`);
   }
   return found.sort();
-}
-
-function refused(code: ChatError["code"]) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ChatError, String(error));
-    assert.equal(error.code, code, error.reason);
-    return true;
-  };
 }
 
 Deno.test("createRoom checks the name and makes the owner a member, both directions", async () => {

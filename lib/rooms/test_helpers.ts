@@ -3,7 +3,10 @@
  * a KV store that is closed after the test, and a few signed-in users.
  * Only `*_test.ts` files import this module.
  */
+import assert from "node:assert/strict";
 import { openKvWithoutQueues } from "../../tests/helpers/kv_without_queues.ts";
+import { ChatError } from "./errors.ts";
+import { type RoomAccess, roomAccess } from "./policy.ts";
 import { saveUser, type UserRecord } from "./users.ts";
 import { inviteByLogin, joinRoom } from "./invitations.ts";
 
@@ -46,4 +49,24 @@ export async function inviteAndJoin(
   const { invitation } = await inviteByLogin(kv, owner, roomId, login);
   await joinRoom(kv, { id: invitation.userId }, roomId);
   return invitation.userId;
+}
+
+/** For `assert.rejects`: the refusal is a `ChatError` with `code`. */
+export function refused(code: ChatError["code"]): (error: unknown) => true {
+  return (error: unknown) => {
+    assert.ok(error instanceof ChatError, String(error));
+    assert.equal(error.code, code, error.reason);
+    return true;
+  };
+}
+
+/** The policy's yes for `who` in `roomId`, which the test expects. */
+export async function granted(
+  kv: Deno.Kv,
+  who: { readonly id: string },
+  roomId: string,
+): Promise<RoomAccess> {
+  const access = await roomAccess(kv, who, roomId);
+  assert.ok(access, `${who.id} may enter ${roomId}`);
+  return access;
 }
