@@ -15,12 +15,22 @@
  */
 import { userChannel } from "../contract/mod.ts";
 import type * as Ably from "ably";
+import { getLogger } from "../platform/mod.ts";
 import { inBatches } from "./batch.ts";
+
+const logger = getLogger(["live", "ably", "publish"]);
 
 /** Publishes on the app's channels. */
 export interface Publisher {
   /** One message on `user:<userId>`; resolves once Ably has accepted it. */
   publishToUser(userId: string, name: string, data?: unknown): Promise<void>;
+  /**
+   * The same, for a hint nobody waits on (the next page render corrects a
+   * lost one): sent in the background, a failure logged, never thrown.
+   */
+  hintUser(userId: string, name: string, data?: unknown): void;
+  /** Resolves once every hint under way has been sent or has failed. */
+  settle(): Promise<void>;
 }
 
 /**
@@ -35,9 +45,27 @@ export interface Publisher {
  * ```
  */
 export function createPublisher(rest: Ably.Rest): Publisher {
+  const publishToUser = async (
+    userId: string,
+    name: string,
+    data?: unknown,
+  ) => {
+    await rest.channels.get(userChannel(userId)).publish(name, data);
+  };
+  const underWay = new Set<Promise<void>>();
   return {
-    async publishToUser(userId, name, data) {
-      await rest.channels.get(userChannel(userId)).publish(name, data);
+    publishToUser,
+    hintUser(userId, name, data) {
+      const sent = publishToUser(userId, name, data).catch((error) => {
+        logger.warn("{name} hint to a user failed: {reason}", {
+          name,
+          reason: (error as Error)?.message ?? String(error),
+        });
+      }).finally(() => underWay.delete(sent));
+      underWay.add(sent);
+    },
+    async settle() {
+      await Promise.all(underWay);
     },
   };
 }

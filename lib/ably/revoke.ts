@@ -19,7 +19,7 @@
  * The outcome is classified for the caller, never thrown:
  * - `ok`: Ably accepted the revocation (`issuedBefore`, `appliesAt`);
  * - `retryable`: Ably was unreachable, answered 5xx or rate-limited: try
- *   again later (e.g. from a queue);
+ *   again later (from the outbox);
  * - `not-revocable`: the key does not have revocable tokens, a setting to
  *   change in the Ably dashboard; retrying will not help;
  * - `other`: anything else (wrong credentials, token auth, bad request).

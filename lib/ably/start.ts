@@ -66,12 +66,15 @@ export async function startAblyServices(
     ttlMs: config.tokenTtlMs,
     clientOptions: serverClientOptions(location),
   });
+  const publisher = createPublisher(tokens.rest);
   return {
     tokens,
-    publisher: createPublisher(tokens.rest),
+    publisher,
     browserOptions: browserClientOptions(location),
     emulator,
     async close() {
+      // Hints under way are sent before the client they use goes.
+      await publisher.settle();
       tokens.close();
       await emulator?.close();
     },

@@ -89,7 +89,7 @@ export const instruments = {
   /** `live.outbox.job.age` {`live.outbox.kind`}, ms */
   outboxJobAge: meter.createHistogram("live.outbox.job.age", {
     description:
-      "Age of an outbox job when the queue delivers it with work still to do",
+      "Age of an outbox job when an instance takes it with work still to do",
     unit: "ms",
   }),
   /** `live.outbox.given_up` {`live.outbox.kind`} */

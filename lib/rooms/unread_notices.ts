@@ -11,9 +11,9 @@
  *   message's, so a second publish of it (the outbox after a lost answer)
  *   is dropped by Ably (RSL1k).
  * - `clearUnread`: a member read the room (`markRead`); `{ roomId, read: true }`
- *   on their own channel, so their other devices' `/` clears it too. Sent
- *   only when something was unread, so there are never more of these than
- *   posts (which are rate-limited).
+ *   on their own channel, so their other devices' `/` clears it too, sent in
+ *   the background. Sent only when something was unread, so there are never
+ *   more of these than posts (which are rate-limited).
  *
  * Both are best-effort: the counts are read from KV at every `/`, so a lost
  * notice only leaves one open page behind until it reloads. Failures are
@@ -112,7 +112,9 @@ export async function afterPublish(
 
 /**
  * Marks `roomId` read for `userId` (`markRead`) and, if anything was
- * unread, tells their other devices. Throws only when KV fails.
+ * unread, tells their other devices — in the background (`hintUser`): the
+ * page or answer that read the room does not wait on Ably. Throws only when
+ * KV fails.
  */
 export async function clearUnread(
   kv: Deno.Kv,
@@ -122,16 +124,5 @@ export async function clearUnread(
 ): Promise<void> {
   if (!await markRead(kv, userId, roomId)) return;
   const data: UnreadNotice = { roomId, read: true };
-  try {
-    await withDeadline(
-      publisher.publishToUser(userId, UNREAD_NAME, data),
-      NOTICE_TIMEOUT_MS,
-      "Ably publish",
-    );
-  } catch (error) {
-    logger.warn("read notice for {roomId} failed: {reason}", {
-      roomId,
-      reason: (error as Error)?.message ?? String(error),
-    });
-  }
+  publisher.hintUser(userId, UNREAD_NAME, data);
 }

@@ -58,10 +58,13 @@ export const handler: Handlers<
     const { user, kv, ably } = ctx.state;
     if (!isRoomId(ctx.params.id)) return ctx.renderNotFound();
     if (!user) return seeOther(signInPath(`/rooms/${ctx.params.id}`));
-    const page = await roomPage(kv, user, ctx.params.id, ably.browserOptions);
+    // Opening the room reads it, on every device of this user: read beside
+    // the page's own reads (only a member's marker is ever written).
+    const [page] = await Promise.all([
+      roomPage(kv, user, ctx.params.id, ably.browserOptions),
+      clearUnread(kv, ably.publisher, user.id, ctx.params.id),
+    ]);
     if (!page) return ctx.renderNotFound();
-    // Opening the room reads it, on every device of this user.
-    await clearUnread(kv, ably.publisher, user.id, page.room.id);
     return ctx.render({
       page,
       error: formError(ctx.url),
