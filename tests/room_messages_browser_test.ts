@@ -5,8 +5,8 @@
  * reload and a paged history agree; bob may touch only his own messages,
  * while alice, the owner, deletes his — from the page with JavaScript and
  * from a plain form without; who is typing shows for the others and never
- * for the typist; an edit and a delete made while Ably is down reach bob,
- * once each, when it is back; and all this within the page's JavaScript
+ * for the typist; an edit and a delete made while Ably is down reach bob's
+ * screen when it is back; and all this within the page's JavaScript
  * budget, in bytes as served (gzip).
  */
 import assert from "node:assert/strict";
@@ -192,7 +192,7 @@ browserTest("a room's messages change as people expect", async (t) => {
 
     await step(
       t,
-      "an edit and a delete made while Ably is down reach bob once each when it is back",
+      "an edit and a delete made while Ably is down reach bob's screen, in their final state, when it is back",
       async () => {
         await using app = await startLiveApp();
         await using outage = ablyOutage(app);

@@ -106,6 +106,19 @@ Deno.test("/ counts what arrived while away, per user across devices; opening th
   });
 });
 
+Deno.test("one's own post is not unread for them even when Ably is away and the outbox is to publish it", async () => {
+  await withRooms({}, async (f) => {
+    const { alice, bob, id } = await rooms(f);
+    await post(f, bob, id, 2);
+    assert.equal(await unreadOnHome(f, alice, id), 2);
+    await f.app.services.ably.emulator!.close();
+    // Stored and answered 201 while the inline publish fails.
+    await post(f, alice, id, 1);
+    assert.equal(await unreadOnHome(f, alice, id), 0);
+    assert.equal(await unreadOnHome(f, bob, id), 1);
+  });
+});
+
 Deno.test("POST /api/rooms/:id/read: 403 from other origins and for strangers, unknown rooms alike; 401; 404 for a malformed id; markers go with the membership", async () => {
   await withRooms({}, async (f) => {
     const { alice, bob, carol, id } = await rooms(f);

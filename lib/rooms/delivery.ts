@@ -38,7 +38,7 @@ import {
   type PostResult,
   type PublishJob,
 } from "./messages.ts";
-import { afterPublish, announceUnread } from "./unread_notices.ts";
+import { announceUnread, readOwnPost } from "./unread_notices.ts";
 
 const logger = getLogger(["live", "chat"]);
 
@@ -97,7 +97,11 @@ export async function sendMessage(
   });
   // A repeat has no job: the first send's covers it, and a re-publish
   // after Ably's idempotency window would be a duplicate.
-  return await publishInline(kv, rest, result, options);
+  const [sent] = await Promise.all([
+    publishInline(kv, rest, result, options),
+    result.created ? readOwnPost(kv, result.message) : undefined,
+  ]);
+  return sent;
 }
 
 /** What `sendEdit` and `sendDelete` did. */
@@ -217,7 +221,7 @@ async function publishInline<
       );
     });
     instruments.messagesPublished.add(1, INLINE);
-    await afterPublish(kv, rest, result.message);
+    await announceUnread(kv, rest, message);
   } catch (error) {
     logger.warn(
       "publishing message {messageId} failed; the outbox retries: {reason}",

@@ -5,7 +5,7 @@
  * (`lib/room_client/unread.ts`).
  *
  * - `announceUnread`: after a message reached its room (the inline publish
- *   in `sendMessage`, or the outbox's), `{ roomId }` to every member but the
+ *   of `delivery.ts`, or the outbox's), `{ roomId }` to every member but the
  *   sender, in one Ably batch publish (RSC22) — two for a room of over 100
  *   others, Ably's bound per request. The notice's id is derived from the
  *   message's, so a second publish of it (the outbox after a lost answer)
@@ -90,24 +90,21 @@ async function publishNotices(
 }
 
 /**
- * After a member posted: their own message is not unread for them, and
- * the others hear of it. Never throws.
+ * A member's own post is never unread for them: right after its commit, and
+ * whether or not Ably takes it now, their marker is raised to the room's
+ * count. Never throws.
  */
-export async function afterPublish(
+export async function readOwnPost(
   kv: Deno.Kv,
-  rest: Ably.Rest,
   message: ChatMessage,
 ): Promise<void> {
   if (!countsAsNew(message)) return;
-  await Promise.all([
-    markRead(kv, message.clientId, message.roomId).catch((error) => {
-      logger.warn("could not mark {roomId} read for its sender: {reason}", {
-        roomId: message.roomId,
-        reason: (error as Error)?.message ?? String(error),
-      });
-    }),
-    announceUnread(kv, rest, message),
-  ]);
+  await markRead(kv, message.clientId, message.roomId).catch((error) => {
+    logger.warn("could not mark {roomId} read for its sender: {reason}", {
+      roomId: message.roomId,
+      reason: (error as Error)?.message ?? String(error),
+    });
+  });
 }
 
 /**
