@@ -176,12 +176,12 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
   // Names as the server knows them, per clientId; asked once each (an id
   // the server does not know keeps showing as itself).
   const names = new Map<string, string | undefined>();
-  /** Since when each other connection has said it is typing. */
-  const typingSince = new Map<string, [clientId: string, at: number]>();
+  /** When each other connection last said it is typing (kept until it stops or leaves). */
+  const typingAt = new Map<string, [clientId: string, at: number]>();
   const showTyping = () => {
     const now = Date.now();
     const ids = new Set<string>();
-    for (const [clientId, at] of typingSince.values()) {
+    for (const [clientId, at] of typingAt.values()) {
       if (now - at < STALE_MS) ids.add(clientId);
     }
     // Only under a name the server gave: a typist whose name is still being
@@ -192,9 +192,9 @@ export function connectRoom(room: RoomState, setup: RoomSetup): RoomConnection {
     // Never the typist: their own other tabs are them too.
     if (p.clientId === setup.user.id) return;
     if (p.action !== "leave" && isTyping(p.data)) {
-      typingSince.set(p.connectionId!, [p.clientId!, Date.now()]);
+      typingAt.set(p.connectionId!, [p.clientId!, Date.now()]);
       setTimeout(showTyping, STALE_MS);
-    } else typingSince.delete(p.connectionId!);
+    } else typingAt.delete(p.connectionId!);
     showTyping();
   };
   const typist = typingAnnouncer((typing) =>
